@@ -52,11 +52,11 @@ REAPER_PID=$PPID
 
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
-    MODE=quick LIFE_ROUNDS=30 STEP_ROUNDS=15 DAEMON_ROUNDS=30 PAR_ROUNDS=3 HF_RUNS=10
+    MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10
     API_REQS=300 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-/tmp/nest-bench-quick.md}"
 else
-    MODE=full LIFE_ROUNDS=200 STEP_ROUNDS=100 DAEMON_ROUNDS=150 PAR_ROUNDS=10 HF_RUNS=50
+    MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50
     API_REQS=2000 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-$REPO/docs/performance.md}"
 fi
@@ -301,6 +301,8 @@ host_side() {
 }
 mean() { awk '{s+=$1; n++} END {if (n) printf "%.0f", s/n; else print "n/a"}'; }
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+awk '{exit !($1 > 1.0)}' /proc/loadavg && log "warning: load average ${LOAD_START%% *}: something else is running; figures will be noisy"
 # ---------------------------------------------------------------- 1. lifecycle
 log "lifecycle: run of /bin/true, $LIFE_ROUNDS alternating rounds"
 { for rt in $(runtimes); do echo "@$rt"; spec_run $rt; done; } >"$WORK/life.spec"
@@ -435,9 +437,10 @@ fi
 
 # ---------------------------------------------------------------- report
 T_END=$(date +%s)
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 export MODE QUICK LIFE_ROUNDS STEP_ROUNDS DAEMON_ROUNDS PAR_ROUNDS PAR_N MEM_N API_REQS API_SMALL API_BIG HF_RUNS \
     HAVE_NEST HAVE_NESTD NEST_WHY NESTD_WHY HOST_NOTE NESTD_RSS_IDLE NESTD_RSS_AFTER NESTD_RSS_SMALL NESTD_RSS_BIG \
-    BINDIR NEST R REPO ERRLOG
+    BINDIR NEST R REPO ERRLOG LOAD_START LOAD_END
 export DURATION=$((T_END - T_START))
 "$BENCH/report.sh" >"$WORK/report.md" 2>"$WORK/report.err" || die "report failed: $(cat "$WORK/report.err")"
 "$BENCH/insert-doc.sh" "$DOC" "$WORK/report.md"

@@ -26,6 +26,20 @@ if command -v hyperfine >/dev/null; then
 fi
 echo "shared libraries: nest $(ldd "$NEST" 2>/dev/null | wc -l), crun $(ldd "$(command -v crun)" | wc -l)"
 
+section "first write to a v1 cgroup.procs after an idle gap (the cost every runtime pays on a hybrid host)"
+probe_cg=""
+for h in pids memory cpu; do [ -d "/sys/fs/cgroup/$h" ] && awk -v m="/sys/fs/cgroup/$h" '$2 == m && $3 == "cgroup" {f=1} END {exit !f}' /proc/mounts && { probe_cg="/sys/fs/cgroup/$h/${PFX}probe"; break; }; done
+if [ -n "$probe_cg" ] && mkdir "$probe_cg" 2>/dev/null; then
+    for gap in 1 1 1 0 0 0; do
+        sleep "$gap"
+        ( t0=$EPOCHREALTIME; echo "$BASHPID" >"$probe_cg/cgroup.procs"; t1=$EPOCHREALTIME
+          awk -v a="$t0" -v b="$t1" -v g="$gap" 'BEGIN {printf "after %s s idle: %.2f ms\n", g, (b - a) * 1000}' )
+    done
+    rmdir "$probe_cg"
+else
+    echo "no v1 hierarchy to probe"
+fi
+
 section "strace -c -f: nest run (syscalls of nest and everything it starts)"
 strace -c -f -o "$OUT/strace-c-nest.txt" "$NEST" --root "$ROOT" run --bundle "$BUNDLE" "$(nid)" >/dev/null
 head -n 25 "$OUT/strace-c-nest.txt"

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An OCI bundle: a directory with config.json and the rootfs it names.
+public struct Bundle: Sendable, Equatable {
+    /// Absolute path of the bundle directory.
+    public var path: String
+    public var spec: Spec
+    /// Absolute path of the root filesystem (`root.path`, resolved against the bundle).
+    public var rootfsPath: String
+
+    public init(path: String, spec: Spec, rootfsPath: String) {
+        self.path = path
+        self.spec = spec
+        self.rootfsPath = rootfsPath
+    }
+}
+
+public enum BundleLoader {
+    /// config.json files are a few kB (a full seccomp profile about 30 kB);
+    /// the cap only stops a mistaken path from reading a disk image.
+    public static let maxConfigSize = 16 << 20
+
+    /// Reads, decodes and validates `dir/config.json` and checks that the
+    /// rootfs exists. Throws `SpecErrors` with every problem found; nothing
+    /// is created or changed.
+    public static func load(_ dir: String) throws(SpecErrors) -> Bundle {
+        let bundlePath = FilePath.absolute(dir)
+        var info = stat()
+        guard stat(bundlePath, &info) == 0 else {
+            throw SpecErrors([SpecError(path: "", message: "bundle \(bundlePath): \(errnoText())")])
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw SpecErrors([SpecError(path: "", message: "bundle \(bundlePath): not a directory")])
+        }
+        let configPath = FilePath.join(bundlePath, "config.json")
+        let bytes: [UInt8]
+        do {
+            bytes = try readFile(configPath)
+        } catch {
+            throw SpecErrors([error])
+        }
+        let spec: Spec
+        do {
+            spec = try Spec.decode(bytes)
+        } catch {
+            throw SpecErrors([SpecError(path: error.path, message: error.path.isEmpty ? "\(configPath): \(error.message)" : error.message)])
+        }
+        var problems = spec.validate()
+        var rootfsPath = bundlePath
+        if let root = spec.root, !root.path.isEmpty {
+            rootfsPath = root.path.hasPrefix("/") ? FilePath.normalize(root.path) : FilePath.join(bundlePath, root.path)
+            var rootInfo = stat()
+            if stat(rootfsPath, &rootInfo) != 0 {
+                problems.append(SpecError(path: "root.path", message: "rootfs \(rootfsPath): \(errnoText())"))
+            } else if rootInfo.st_mode & S_IFMT != S_IFDIR {
+                problems.append(SpecError(path: "root.path", message: "rootfs \(rootfsPath): not a directory"))
+            }
+        }
+        guard problems.isEmpty else { throw SpecErrors(problems) }
+        return Bundle(path: bundlePath, spec: spec, rootfsPath: rootfsPath)
+    }
+
+    static func readFile(_ path: String) throws(SpecError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw SpecError(path: "", message: "\(path): not a regular file") }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SpecError(path: "", message: "\(path): \(errnoText())")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > maxConfigSize {
+                throw SpecError(path: "", message: "\(path): larger than \(maxConfigSize >> 20) MiB")
+            }
+        }
+        return bytes
+    }
+
+    private static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+/// Lexical path handling: no symlink is followed, the filesystem is not touched.
+enum FilePath {
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return normalize(path) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return normalize("/" + path) }
+        let cwd = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return join(cwd, path)
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        normalize(base + "/" + path)
+    }
+
+    /// Removes empty and `.` components and resolves `..` textually.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}

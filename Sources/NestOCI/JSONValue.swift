@@ -243,7 +243,7 @@ struct JSONParser {
                 }
                 out.append(contentsOf: Array(String(Character(UnicodeScalar(scalar)!)).utf8))
             default:
-                throw error("invalid escape '\\\(Self.printable(escape))'")
+                throw error("invalid escape '\\\(Self.printable(escape))'", at: pos - 2)
             }
             runStart = pos
         }

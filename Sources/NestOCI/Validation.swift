@@ -8,14 +8,17 @@ extension Spec {
         check.root(root)
         for (i, mount) in (mounts ?? []).enumerated() {
             check.absolute(mount.destination, "mounts[\(i)].destination")
+            if let source = mount.source { check.noNUL(source, "mounts[\(i)].source") }
             for (name, maps) in [("uidMappings", mount.uidMappings), ("gidMappings", mount.gidMappings)] {
                 check.mappings(maps, "mounts[\(i)].\(name)")
             }
         }
         if let process { check.process(process, linux: linux) }
         let namespaces = check.namespaces(linux?.namespaces)
-        for (field, value) in [("hostname", hostname), ("domainname", domainname)] where value != nil {
+        for (field, value) in [("hostname", hostname), ("domainname", domainname)] {
+            guard let value else { continue }
             check.needsNamespace("uts", field, namespaces)
+            check.noNUL(value, field)
         }
         if let hooks {
             for (kind, list) in hooks.all {

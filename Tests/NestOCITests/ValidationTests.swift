@@ -134,6 +134,10 @@ import Testing
               path: "linux.memoryPolicy.nodes", message: "is required for MPOL_BIND"),
         .init(description: "netDevices without network namespace", json: config(#""linux": {"netDevices": {"eth1": {}}}"#),
               path: "linux.netDevices", message: "requires a network namespace in linux.namespaces"),
+        .init(description: "NUL in mount source", json: config(#""mounts": [{"destination": "/a", "source": "/srv\u0000/etc"}]"#),
+              path: "mounts[0].source", message: "must not contain a NUL character"),
+        .init(description: "NUL in argument", json: config(#""process": {\#(process), "args": ["sh", "-c\u0000x"]}"#),
+              path: "process.args[1]", message: "must not contain a NUL character"),
         .init(description: "unified key", json: config(#""linux": {"resources": {"unified": {"../memory.max": "1"}}}"#),
               path: #"linux.resources.unified["../memory.max"]"#, message: "must be a cgroup file name"),
     ]

@@ -58,12 +58,13 @@ echo "$LIFE_ROUNDS alternating rounds (each round runs every runtime once, in ro
 echo
 echo "| runtime | median | p10 | p90 | min | max | failed | ratio to crun (median of paired rounds) |"
 echo "|---|---|---|---|---|---|---|---|"
-for rt in crun runc nest; do
+for rt in crun runc nest floor; do
     l="$(line "$R/life.txt" STEP $rt run)"; [ -n "$l" ] || continue
     set -- $l
     pair="$(line "$R/life.txt" PAIR $rt crun | col 4)"
     [ $rt = crun ] && pair=1.000
-    echo "| $rt run | $5 | $6 | $7 | $8 | $9 | ${10} | $(na "$pair") |"
+    name="$rt run"; [ $rt = floor ] && name="floor: unshare (pid, net, ipc, uts, mount) + chroot + exec"
+    echo "| $name | $5 | $6 | $7 | $8 | $9 | ${10} | $(na "$pair") |"
 done
 if [ -f "$R/hyperfine.json" ]; then
     hn="$(jq -r '.results[] | select(.command == "nest") | .median * 1000' "$R/hyperfine.json")"

@@ -269,6 +269,8 @@ spec_run() {
         runc) echo "run runc --root $STATE/runc run --bundle $B_TRUE {id}" ;;
         nest) echo "run $NEST --root $STATE/nest run --bundle $B_TRUE {id}" ;;
         nestctl) echo "run $NESTCTL --socket $SOCK run --rm $B_TRUE" ;;
+        # the floor: new namespaces, chroot, exec; no cgroup, no mounts, no state
+        floor) echo "run unshare --fork --pid --net --ipc --uts --mount chroot $B_TRUE/rootfs /bin/true" ;;
     esac
 }
 # create, start, (wait for stopped, untimed), delete
@@ -305,7 +307,7 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 awk '{exit !($1 > 1.0)}' /proc/loadavg && log "warning: load average ${LOAD_START%% *}: something else is running; figures will be noisy"
 # ---------------------------------------------------------------- 1. lifecycle
 log "lifecycle: run of /bin/true, $LIFE_ROUNDS alternating rounds"
-{ for rt in $(runtimes); do echo "@$rt"; spec_run $rt; done; } >"$WORK/life.spec"
+{ for rt in $(runtimes) floor; do echo "@$rt"; spec_run $rt; done; } >"$WORK/life.spec"
 ALT_PREFIX="${PFX}l" "$ALT" seq -w $WARM $LIFE_ROUNDS "$WORK/life.spec" >"$R/life.txt"
 
 if [ $HAVE_NEST = 1 ]; then

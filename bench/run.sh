@@ -108,6 +108,7 @@ mkdir -p "$STATE/nest" "$STATE/crun" "$STATE/runc" "$STATE/nestd" "$STATE/conmon
 ERRLOG="$WORK/errors.log"; : >"$ERRLOG"
 export ALT_ERRLOG="$ERRLOG"
 SOCK="$STATE/nestd.sock"
+export NEST_SOCKET="$SOCK"      # nestctl takes --socket too; this covers either spelling
 NESTD_PID=""
 MOUNTED_HUGETLB=0
 HOST_NOTE=""

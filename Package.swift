@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "NestOCI"),
         .target(name: "NestSubsystem", dependencies: ["NestOCI"]),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem"]),
-        .target(name: "NestAPI", dependencies: ["NestOCI", "NestSubsystem", "NestRuntime"]),
+        .target(name: "NestAPI"),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         .executableTarget(name: "nest", dependencies: [
             "NestRuntime",

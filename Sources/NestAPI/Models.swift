@@ -1,0 +1,125 @@
+import Foundation
+
+/// The JSON bodies of nestd's REST API, shared by the daemon and nestctl so
+/// both sides decode exactly what the other encodes.
+public enum API {
+    public static let version = "v1"
+}
+
+public struct CreateRequest: Codable, Sendable {
+    public var name: String?
+    public var bundle: String
+    public var labels: [String: String]?
+    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil) {
+        self.name = name; self.bundle = bundle; self.labels = labels
+    }
+}
+
+public struct CreateResponse: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public init(id: String, name: String) { self.id = id; self.name = name }
+}
+
+public struct FieldError: Codable, Sendable, Equatable {
+    public var field: String
+    public var message: String
+    public init(field: String, message: String) { self.field = field; self.message = message }
+}
+
+public struct ErrorBody: Codable, Sendable, Error {
+    public var error: String
+    public var field: String?
+    public var errors: [FieldError]?
+    public init(error: String, field: String? = nil, errors: [FieldError]? = nil) {
+        self.error = error; self.field = field; self.errors = errors
+    }
+}
+
+public struct ComponentSummary: Codable, Sendable, Equatable {
+    public var name: String
+    public var provides: [String]
+    public var resources: [String: String]?
+    public init(name: String, provides: [String], resources: [String: String]? = nil) {
+        self.name = name; self.provides = provides; self.resources = resources
+    }
+}
+
+/// One container as the API shows it. `state` uses the OCI state names.
+public struct ContainerInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var state: String
+    public var pid: Int32
+    public var exitCode: Int32?
+    public var oomKilled: Bool?
+    public var created: String
+    public var started: String?
+    public var finished: String?
+    public var bundle: String
+    public var command: [String]
+    public var labels: [String: String]
+    public var subsystem: [ComponentSummary]
+    public init(id: String, name: String, state: String, pid: Int32, exitCode: Int32?, oomKilled: Bool?,
+                created: String, started: String?, finished: String?, bundle: String, command: [String],
+                labels: [String: String], subsystem: [ComponentSummary]) {
+        self.id = id; self.name = name; self.state = state; self.pid = pid; self.exitCode = exitCode
+        self.oomKilled = oomKilled; self.created = created; self.started = started; self.finished = finished
+        self.bundle = bundle; self.command = command; self.labels = labels; self.subsystem = subsystem
+    }
+}
+
+public struct WaitResponse: Codable, Sendable {
+    public var exitCode: Int32
+    public var oomKilled: Bool
+    public init(exitCode: Int32, oomKilled: Bool) { self.exitCode = exitCode; self.oomKilled = oomKilled }
+}
+
+public struct VersionInfo: Codable, Sendable {
+    public var name: String
+    public var version: String
+    public var apiVersion: String
+    public init(name: String, version: String, apiVersion: String) {
+        self.name = name; self.version = version; self.apiVersion = apiVersion
+    }
+}
+
+public struct DaemonInfo: Codable, Sendable {
+    public var runtime: String
+    public var version: String
+    public var cgroupVersion: String
+    public var root: String
+    public var data: String
+    public var containers: Int
+    public var states: [String: Int]
+    public init(runtime: String, version: String, cgroupVersion: String, root: String, data: String,
+                containers: Int, states: [String: Int]) {
+        self.runtime = runtime; self.version = version; self.cgroupVersion = cgroupVersion
+        self.root = root; self.data = data; self.containers = containers; self.states = states
+    }
+}
+
+/// A line of GET /v1/events.
+public struct Event: Codable, Sendable, Equatable {
+    public var type: String          // created, started, exited, oom, deleted
+    public var id: String
+    public var name: String
+    public var time: String
+    public var exitCode: Int32?
+    public init(type: String, id: String, name: String, time: String, exitCode: Int32? = nil) {
+        self.type = type; self.id = id; self.name = name; self.time = time; self.exitCode = exitCode
+    }
+}
+
+public enum Timestamp {
+    /// RFC 3339 with fractional seconds, UTC; what every time field of the API uses.
+    public static func string(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+    public static func parse(_ s: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s))
+            ?? (try? Date.ISO8601FormatStyle().parse(s))
+    }
+}
+
+public let nestVersion = "0.1.0"

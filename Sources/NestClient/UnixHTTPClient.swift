@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// HTTP/1.1 over a unix socket with blocking POSIX calls. nestctl is a
+/// short-lived process whose start-up time is part of every `nestctl run`;
+/// an event-loop client would cost more to start than the request itself.
+public struct UnixHTTPClient: Sendable {
+    public let socketPath: String
+
+    public init(socketPath: String) { self.socketPath = socketPath }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public enum ClientError: Error, CustomStringConvertible {
+        case connect(path: String, errno: Int32)
+        case io(String)
+        case protocolError(String)
+        public var description: String {
+            switch self {
+            case .connect(let path, let e):
+                return "cannot reach nestd at \(path): \(String(cString: strerror(e))); start it with: sudo nestd (or systemctl start nestd.socket)"
+            case .io(let m): return "connection to nestd: \(m)"
+            case .protocolError(let m): return "bad response from nestd: \(m)"
+            }
+        }
+    }
+
+    /// Sends one request and reads the whole response.
+    public func request(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> Response {
+        var collected: [UInt8] = []
+        var head: (Int, [String: String]) = (0, [:])
+        try stream(method, path, body: body, onHead: { head = ($0, $1) }, onData: { collected += $0; return true })
+        return Response(status: head.0, headers: head.1, body: collected)
+    }
+
+    /// Sends one request and hands the body to `onData` as it arrives (chunked
+    /// responses of followed logs and events). `onData` returns false to stop.
+    public func stream(_ method: String, _ path: String, body: [UInt8]? = nil,
+                       onHead: (Int, [String: String]) -> Void,
+                       onData: ([UInt8]) -> Bool) throws {
+        let fd = try connect()
+        defer { close(fd) }
+        var req = "\(method) \(path) HTTP/1.1\r\nHost: nestd\r\nConnection: close\r\n"
+        if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        req += "\r\n"
+        try writeAll(fd, Array(req.utf8) + (body ?? []))
+        var reader = Reader(fd: fd)
+        let statusLine = try reader.line()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else { throw ClientError.protocolError(statusLine) }
+        var headers: [String: String] = [:]
+        while true {
+            let l = try reader.line()
+            if l.isEmpty { break }
+            if let c = l.firstIndex(of: ":") {
+                headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        onHead(status, headers)
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            while true {
+                let sizeLine = try reader.line()
+                guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16) else {
+                    throw ClientError.protocolError("chunk size \(sizeLine)")
+                }
+                if size == 0 { return }
+                let chunk = try reader.bytes(size)
+                _ = try reader.line()
+                if !onData(chunk) { return }
+            }
+        } else if let len = headers["content-length"].flatMap(Int.init) {
+            if len > 0 { _ = onData(try reader.bytes(len)) }
+        } else {
+            while let chunk = try reader.some() { if !onData(chunk) { return } }
+        }
+    }
+
+    private func connect() throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ClientError.connect(path: socketPath, errno: errno) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(fd); throw ClientError.connect(path: socketPath, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in pathBytes.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if rc != 0 { let e = errno; close(fd); throw ClientError.connect(path: socketPath, errno: e) }
+        return fd
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw ClientError.io(String(cString: strerror(errno))) }
+            off += n
+        }
+    }
+
+    private struct Reader {
+        let fd: Int32
+        var buf: [UInt8] = []
+        var pos = 0
+
+        mutating func fill() throws -> Bool {
+            if pos > 0 && pos == buf.count { buf.removeAll(keepingCapacity: true); pos = 0 }
+            var tmp = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = tmp.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 { if errno == EINTR { continue }; throw ClientError.io(String(cString: strerror(errno))) }
+                if n == 0 { return false }
+                buf += tmp[0..<n]
+                return true
+            }
+        }
+
+        mutating func line() throws -> String {
+            while true {
+                if let i = buf[pos...].firstIndex(of: UInt8(ascii: "\n")) {
+                    var end = i
+                    if end > pos && buf[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                    let s = String(decoding: buf[pos..<end], as: UTF8.self)
+                    pos = i + 1
+                    return s
+                }
+                guard try fill() else { throw ClientError.protocolError("connection closed") }
+            }
+        }
+
+        mutating func bytes(_ n: Int) throws -> [UInt8] {
+            while buf.count - pos < n {
+                guard try fill() else { throw ClientError.protocolError("connection closed") }
+            }
+            let out = Array(buf[pos..<pos + n]); pos += n
+            return out
+        }
+
+        mutating func some() throws -> [UInt8]? {
+            if pos == buf.count { guard try fill() else { return nil } }
+            let out = Array(buf[pos...]); pos = buf.count
+            return out
+        }
+    }
+}

@@ -1,0 +1,40 @@
+# Builds the static C programs of Nest (the Swift half is built by SwiftPM;
+# scripts/build.sh runs both). nest-monitor is built only when its sources
+# exist.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+BINDIR  ?= .build/debug
+PREFIX  ?= /usr/local
+LIBEXEC ?= $(PREFIX)/libexec/nest
+CFLAGS  ?= -Os -Wall -Wextra
+CFLAGS  += -D_GNU_SOURCE
+LDFLAGS ?= -s
+
+INIT_SRC    := $(wildcard Sources/nest-init/*.c)
+MONITOR_SRC := $(wildcard Sources/nest-monitor/*.c)
+MONITOR_HDR := $(wildcard Sources/nest-monitor/*.h)
+
+PROGRAMS := $(BINDIR)/nest-init
+ifneq ($(MONITOR_SRC),)
+PROGRAMS += $(BINDIR)/nest-monitor
+endif
+
+.PHONY: all clean install
+
+all: $(PROGRAMS)
+
+$(BINDIR)/nest-init: $(INIT_SRC)
+	@mkdir -p $(BINDIR)
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(INIT_SRC)
+
+$(BINDIR)/nest-monitor: $(MONITOR_SRC) $(MONITOR_HDR)
+	@mkdir -p $(BINDIR)
+	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(MONITOR_SRC) -lseccomp -lcap
+
+clean:
+	rm -f $(BINDIR)/nest-init $(BINDIR)/nest-monitor
+
+install: all
+	install -d $(DESTDIR)$(LIBEXEC)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(LIBEXEC)/

@@ -1,0 +1,111 @@
+// Writing limits: dispatch per hierarchy, and the v1 control files.
+
+import Glibc
+
+extension CgroupManager {
+    /// Writes `limits` into the dirs (same order as `hierarchies`).
+    func write(_ limits: CgroupLimits, hierarchies: [CgroupHierarchy], dirs: [String]) throws {
+        for (h, dir) in zip(hierarchies, dirs) {
+            if h.isV2 {
+                if case .unified = layout { try writeV2(limits, dir: dir) }
+                try writeUnified(limits.unified, dir: dir)
+                continue
+            }
+            for c in h.controllers {
+                switch c {
+                case "memory": try writeV1Memory(limits, dir: dir)
+                case "cpu": try writeV1CPU(limits, dir: dir)
+                case "cpuset":
+                    if let cpus = limits.cpus { try CgroupFS.write(dir + "/cpuset.cpus", cpus) }
+                    if let mems = limits.mems { try CgroupFS.write(dir + "/cpuset.mems", mems) }
+                case "pids":
+                    if let p = limits.pidsLimit { try CgroupFS.write(dir + "/pids.max", Self.pidsValue(p)) }
+                default: break
+                }
+            }
+        }
+    }
+
+    static func pidsValue(_ p: Int64) -> String { p <= 0 ? "max" : String(p) }
+
+    /// memory.limit_in_bytes before memory.memsw.limit_in_bytes; when the
+    /// kernel refuses the memory limit (it would exceed the current memsw
+    /// limit, i.e. both are being raised) memsw goes first.
+    func writeV1Memory(_ limits: CgroupLimits, dir: String) throws {
+        let limitFile = dir + "/memory.limit_in_bytes"
+        let swapFile = dir + "/memory.memsw.limit_in_bytes"
+        var swap = limits.memorySwap == 0 ? nil : limits.memorySwap  // OCI: 0 = unset
+        if swap == nil && limits.memoryLimit == -1 { swap = -1 }  // unlimited memory: unlimited swap too
+        if let s = swap, !CgroupFS.exists(swapFile) {
+            if s == -1 || s == limits.memoryLimit {
+                swap = nil
+            } else {
+                throw CgroupError(path: swapFile, message: "memory.memsw.limit_in_bytes: swap accounting not enabled")
+            }
+        }
+        if let limit = limits.memoryLimit {
+            do {
+                try CgroupFS.write(limitFile, String(limit))
+            } catch let e as CgroupError where e.errno == EINVAL && swap != nil {
+                try CgroupFS.write(swapFile, String(swap!))
+                swap = nil
+                try CgroupFS.write(limitFile, String(limit))
+            }
+        }
+        if let s = swap { try CgroupFS.write(swapFile, String(s)) }
+        if let r = limits.memoryReservation {
+            try CgroupFS.write(dir + "/memory.soft_limit_in_bytes", String(r))
+        }
+    }
+
+    /// cpu.shares, then cpu.cfs_period_us and cpu.cfs_quota_us (period first;
+    /// if the kernel refuses it against the current quota, quota first).
+    func writeV1CPU(_ limits: CgroupLimits, dir: String) throws {
+        if let shares = limits.cpuShares ?? limits.cpuWeight.map(Self.weightToShares) {
+            try CgroupFS.write(dir + "/cpu.shares", String(shares))
+        }
+        let quota = limits.cpuQuota.map { $0 <= 0 ? "-1" : String($0) }
+        let quotaFile = dir + "/cpu.cfs_quota_us"
+        if let period = limits.cpuPeriod {
+            let periodFile = dir + "/cpu.cfs_period_us"
+            do {
+                try CgroupFS.write(periodFile, String(period))
+            } catch let e as CgroupError where e.errno == EINVAL && quota != nil {
+                try CgroupFS.write(quotaFile, quota!)
+                try CgroupFS.write(periodFile, String(period))
+                return
+            }
+        }
+        if let quota { try CgroupFS.write(quotaFile, quota) }
+    }
+
+    /// v1 shares -> v2 weight: 1 + ((shares-2)*9999)/262142, shares clamped to 2...262144.
+    public static func sharesToWeight(_ shares: UInt64) -> UInt64 {
+        let s = min(max(shares, 2), 262_144)
+        return 1 + ((s - 2) * 9999) / 262_142
+    }
+
+    /// v2 weight -> v1 shares, the inverse of `sharesToWeight` (rounded down).
+    public static func weightToShares(_ weight: UInt64) -> UInt64 {
+        let w = min(max(weight, 1), 10_000)
+        return 2 + ((w - 1) * 262_142) / 9999
+    }
+
+    /// Raw v2 files, written last so they override the converted values.
+    func writeUnified(_ unified: [String: String], dir: String) throws {
+        for key in unified.keys.sorted() {
+            try writeV2File(dir + "/" + key, unified[key]!)
+        }
+    }
+
+    /// A v2 write; a missing file most likely means the controller is not enabled.
+    func writeV2File(_ path: String, _ value: String) throws {
+        do {
+            try CgroupFS.write(path, value)
+        } catch let e as CgroupError where e.errno == ENOENT {
+            let name = CgroupFS.lastPathComponent(path)
+            let controller = name.split(separator: ".").first.map(String.init) ?? name
+            throw CgroupFS.error(path, ENOENT, hint: " (is the \(controller) controller enabled?)")
+        }
+    }
+}

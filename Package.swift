@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime",
+            "NestAPI", "NestRuntime", "NestOCI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

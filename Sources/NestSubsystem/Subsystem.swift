@@ -1,0 +1,148 @@
+import NestOCI
+
+/// A subsystem: the sub-init config one container becomes. It names its
+/// components (start nodes), the services each provides, the quotas of the
+/// container's process and the routes between them. The launcher reads this
+/// and nothing else, so every field it needs is here.
+public struct Subsystem: Codable, Sendable, Equatable {
+    /// Format version of this config.
+    public static let formatVersion = 1
+
+    /// The container id.
+    public var name: String
+    /// The runtime-spec version of the config this was translated from; the
+    /// OCI state reports it.
+    public var ociVersion: String
+    /// Absolute path of the bundle, or empty for a hand-written subsystem.
+    public var bundle: String
+    public var annotations: [KeyValue]
+    /// Services the host gives the subsystem (see `Service`).
+    public var parentProvides: [String]
+    public var starts: [Start]
+
+    public init(name: String, ociVersion: String, bundle: String = "", annotations: [KeyValue] = [],
+                parentProvides: [String] = Service.hostServices, starts: [Start] = []) {
+        self.name = name
+        self.ociVersion = ociVersion
+        self.bundle = bundle
+        self.annotations = annotations
+        self.parentProvides = parentProvides
+        self.starts = starts
+    }
+
+    public func start(_ name: String) -> Start? { starts.first { $0.name == name } }
+
+    /// The first start node running `binary`.
+    public func start(binary: String) -> Start? { starts.first { $0.binary == binary } }
+}
+
+/// The session names used in routes.
+public enum Service {
+    /// The file-system session of the VFS server: the container's mount tree.
+    public static let fileSystem = "File_system"
+    /// The log session: stdout and stderr as timestamped records.
+    public static let log = "LOG"
+    /// Read-only modules: hostname, domainname, hosts, resolv.conf.
+    public static let rom = "ROM"
+    /// Processes (clone, exec) on the host.
+    public static let pd = "PD"
+    /// Memory, CPU and pids accounting: the container's cgroup.
+    public static let cgroup = "CGROUP"
+    /// Host directories and files: the rootfs and bind-mount sources.
+    public static let hostFS = "HOST_FS"
+    /// Existing namespaces joined by path.
+    public static let namespace = "NAMESPACE"
+    /// Host executables run as hooks.
+    public static let hook = "HOOK"
+    /// Host devices made or bound into the container.
+    public static let device = "DEVICE"
+
+    public static let hostServices = [pd, cgroup, hostFS, namespace, hook, device]
+}
+
+/// The component binaries a start node can run.
+public enum Binary {
+    public static let vfs = "vfs"
+    public static let log = "log"
+    public static let rom = "rom"
+    public static let initProcess = "nest-init"
+    public static let all = [vfs, log, rom, initProcess]
+}
+
+public struct KeyValue: Codable, Sendable, Equatable {
+    public var key: String
+    public var value: String
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A start node. Exactly one of the component configs is set, the one that
+/// belongs to `binary`.
+public struct Start: Codable, Sendable, Equatable {
+    public var name: String
+    public var binary: String
+    public var provides: [String]
+    public var vfs: VFSConfig?
+    public var log: LogConfig?
+    public var rom: ROMConfig?
+    public var container: ContainerConfig?
+    public var routes: [Route]
+
+    public init(name: String, binary: String, provides: [String] = [], vfs: VFSConfig? = nil,
+                log: LogConfig? = nil, rom: ROMConfig? = nil, container: ContainerConfig? = nil,
+                routes: [Route] = []) {
+        self.name = name
+        self.binary = binary
+        self.provides = provides
+        self.vfs = vfs
+        self.log = log
+        self.rom = rom
+        self.container = container
+        self.routes = routes
+    }
+}
+
+/// A route for one session: to the parent (the host) or to a sibling start node.
+public struct Route: Codable, Sendable, Equatable {
+    public var service: String
+    /// The providing start node; nil routes to the parent.
+    public var child: String?
+
+    public init(service: String, child: String? = nil) {
+        self.service = service
+        self.child = child
+    }
+}
+
+/// The log helper: the monitor copies the process's stdout and stderr into
+/// the log as records; with a terminal, the pty's output.
+public struct LogConfig: Codable, Sendable, Equatable {
+    /// Record format; `rfc3339nano` is `TIMESTAMP STREAM [P ]DATA` per line.
+    public var format: String
+    public init(format: String = "rfc3339nano") { self.format = format }
+}
+
+/// The ROM helper: small read-only files the runtime generates.
+public struct ROMConfig: Codable, Sendable, Equatable {
+    public var modules: [ROMModule]
+    public init(modules: [ROMModule] = []) { self.modules = modules }
+
+    public func module(_ name: String) -> String? { modules.first { $0.name == name }?.content }
+}
+
+public struct ROMModule: Codable, Sendable, Equatable {
+    /// `hostname`, `domainname`, `hosts`, `resolv.conf`.
+    public var name: String
+    public var content: String
+    /// Where the module appears in the container (a read-only bind); nil when
+    /// the kernel takes it directly (hostname, domainname).
+    public var path: String?
+
+    public init(name: String, content: String, path: String? = nil) {
+        self.name = name
+        self.content = content
+        self.path = path
+    }
+}

@@ -1,0 +1,151 @@
+/*
+ * The container init between clone and execveat(nest-init). Single
+ * threaded; every failure goes to the monitor as "E<message>".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nest.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static pid_t host_pid;
+
+static void wait_go(void)
+{
+	char buf[64];
+	if (chan_recv(g_chan, buf, sizeof buf) <= 0 || buf[0] != 'G')
+		_exit(1);
+	if (buf[1])
+		host_pid = (pid_t)atoi(buf + 1);
+}
+
+static void run_hooks(const char *kind)
+{
+	char err[4096];
+	if (hooks_run(kind, host_pid, "creating", err, sizeof err) < 0)
+		failx("%s", err);
+}
+
+static int has_hook(const char *kind)
+{
+	for (struct rec *r = NULL; (r = plan_next("hook", r));)
+		if (strcmp(r->f[0], kind) == 0)
+			return 1;
+	return 0;
+}
+
+static void stdio_setup(int nullfd, int out_w, int err_w)
+{
+	const char *mode = plan_str("stdio", "inherit");
+	if (plan_next("console-socket", NULL))
+		return;
+	if (strcmp(mode, "null") == 0) {
+		for (int i = 0; i < 3; i++)
+			if (dup2(nullfd, i) < 0)
+				fail("stdio null");
+	} else if (strcmp(mode, "log") == 0) {
+		if (dup2(nullfd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+			fail("stdio log");
+	}
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+void child_main(int out_w, int err_w)
+{
+	wait_go();
+	ns_child_setup();
+	if (has_hook("prestart") || has_hook("createRuntime")) {
+		chan_send(g_chan, "N");
+		wait_go();
+	}
+	if (!ns_is_new("mount"))
+		failx("namespace mount: a new mount namespace is required");
+	proc_early();
+	rootfs_prepare();
+	mounts_apply();
+	devices_apply();
+	symlinks_apply();
+	run_hooks("createContainer");
+
+	const char *init = plan_str("init", NULL);
+	int initfd = open(init, O_PATH | O_CLOEXEC);
+	if (initfd < 0)
+		fail("init %s", init);
+	const char *fifo = plan_str("exec-fifo", NULL);
+	int fifofd = -1;
+	if (fifo && (fifofd = open(fifo, O_PATH | O_CLOEXEC)) < 0)
+		fail("exec-fifo %s", fifo);
+	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nullfd < 0)
+		fail("stdio /dev/null");
+	console_connect();
+
+	rootfs_pivot();
+	console_setup();
+	stdio_setup(nullfd, out_w, err_w);
+	close(nullfd);
+	if (out_w >= 0) {
+		close(out_w);
+		close(err_w);
+	}
+	proc_sysctl();
+	rootfs_finish();
+	proc_prepare_cwd();
+	proc_rlimits();
+	proc_oom();
+	char **envp = proc_env(), **argv = proc_argv();
+
+	int nnp = strcmp(plan_str("no-new-privileges", "0"), "1") == 0;
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail("no-new-privileges");
+	proc_drop_bounding();
+	if (!nnp)
+		seccomp_apply(0); /* needs CAP_SYS_ADMIN: before the user switch */
+	proc_user();
+	proc_caps();
+	if (nnp)
+		seccomp_apply(1);
+
+	chan_send(g_chan, "R");
+	if (fifofd >= 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fifofd);
+		int fd;
+		do
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			fail("exec-fifo %s", fifo);
+		if (write_all(fd, "0", 1) < 0)
+			fail("exec-fifo %s: write", fifo);
+		close(fd);
+		close(fifofd);
+	}
+	run_hooks("startContainer");
+	reset_signals();
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != initfd)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	syscall(SYS_execveat, initfd, "", argv, envp, AT_EMPTY_PATH);
+	fail("init %s: exec", init);
+}

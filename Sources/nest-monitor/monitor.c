@@ -1,0 +1,228 @@
+/*
+ * nest-monitor PLANFILE
+ *
+ * Executes a launch plan (docs/launch-plan.md): clones the container init,
+ * reports `created PID` or `error MESSAGE` on the sync fd, waits for the
+ * init and writes the status file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nest.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void child_main(int out_w, int err_w);
+void rfc3339nano(char *out, size_t len);
+
+/* Writes S to PATH atomically: PATH.tmp, fsync, rename. */
+static int write_atomic(const char *path, const char *s)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, s, strlen(s)) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return rename(tmp, path);
+}
+
+static void join_cgroups(pid_t pid)
+{
+	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
+		char path[4200], val[32];
+		snprintf(path, sizeof path, "%s/cgroup.procs", r->f[0]);
+		int n = snprintf(val, sizeof val, "%d", (int)pid);
+		if (write_file(path, val, (size_t)n) < 0)
+			fail("cgroup-join %s", r->f[0]);
+	}
+}
+
+static int oom_killed(void)
+{
+	const char *path = plan_str("oom-file", NULL);
+	if (!path)
+		return 0;
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return 0;
+	char line[256];
+	long n = 0;
+	while (fgets(line, sizeof line, fp))
+		if (strncmp(line, "oom_kill ", 9) == 0)
+			n = strtol(line + 9, NULL, 10);
+	fclose(fp);
+	return n > 0;
+}
+
+static void write_status(int st)
+{
+	int code = 0, sig = 0;
+	if (WIFEXITED(st)) {
+		code = WEXITSTATUS(st);
+	} else if (WIFSIGNALED(st)) {
+		sig = WTERMSIG(st);
+		code = 128 + sig;
+	}
+	char ts[64], buf[256];
+	rfc3339nano(ts, sizeof ts);
+	snprintf(buf, sizeof buf,
+		 "{\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"finishedAt\":\"%s\"}\n",
+		 code, sig, oom_killed() ? "true" : "false", ts);
+	const char *path = plan_str("status-file", NULL);
+	if (write_atomic(path, buf) < 0) {
+		dprintf(2, "nest-monitor: status-file %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+/* Talks with the child until it is ready ("R"). */
+static void setup_dialog(int chan, pid_t pid)
+{
+	char msg[4200], go[32];
+	snprintf(go, sizeof go, "G%d", (int)pid);
+	if (chan_send(chan, go) < 0)
+		fail("container init");
+	for (;;) {
+		ssize_t n = chan_recv(chan, msg, sizeof msg);
+		if (n <= 0) {
+			int st = 0;
+			waitpid(pid, &st, 0);
+			g_child = 0;
+			failx("container init exited during setup (status %d)",
+			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+		if (msg[0] == 'E')
+			failx("%s", msg + 1);
+		if (msg[0] == 'R')
+			return;
+		if (msg[0] == 'N') {
+			char err[4096];
+			if (hooks_run("prestart", pid, "creating", err, sizeof err) < 0 ||
+			    hooks_run("createRuntime", pid, "creating", err, sizeof err) < 0)
+				failx("%s", err);
+			if (chan_send(chan, go) < 0)
+				fail("container init");
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char err[4096];
+	if (argc != 2) {
+		dprintf(2, "usage: nest-monitor PLANFILE\n");
+		return 2;
+	}
+	int rc = plan_load(argv[1], err, sizeof err);
+	const char *sfd = plan_str("sync-fd", NULL);
+	if (sfd) {
+		g_sync_fd = atoi(sfd);
+		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+			g_sync_fd = -1;
+	}
+	if (rc < 0)
+		failx("%s", err);
+	if (setsid() < 0 && errno != EPERM)
+		fail("setsid");
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		fail("child subreaper");
+	if (chdir("/") < 0)
+		fail("chdir /");
+	/* nothing but 0, 1, 2 reaches the container */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	const char *mode = plan_str("stdio", "inherit");
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	if (strcmp(mode, "log") == 0) {
+		if (!plan_next("stdio", NULL) || plan_next("stdio", NULL)->n != 2)
+			failx("stdio log: no path");
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+			fail("stdio log: pipe");
+		log_setup(out, errp);
+	} else if (strcmp(mode, "inherit") != 0 && strcmp(mode, "null") != 0) {
+		failx("stdio: unknown mode %s", mode);
+	}
+	ns_open_joins();
+	ns_monitor_prepare();
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		fail("socketpair");
+
+	pid_t pid = (pid_t)syscall(SYS_clone, ns_clone_flags() | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		fail("clone");
+	if (pid == 0) {
+		g_in_child = 1;
+		g_chan = sv[1];
+		close(sv[0]);
+		if (g_sync_fd >= 0)
+			close(g_sync_fd);
+		g_sync_fd = -1;
+		if (out[0] >= 0) {
+			close(out[0]);
+			close(errp[0]);
+		}
+		child_main(out[1], errp[1]);
+		_exit(1);
+	}
+	g_child = pid;
+	close(sv[1]);
+	if (out[1] >= 0) {
+		close(out[1]);
+		close(errp[1]);
+	}
+	join_cgroups(pid);
+	ns_write_maps(pid);
+	setup_dialog(sv[0], pid);
+
+	const char *pidfile = plan_str("pid-file", NULL);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%d", (int)pid);
+	if (pidfile && write_atomic(pidfile, buf) < 0)
+		fail("pid-file %s", pidfile);
+	snprintf(buf, sizeof buf, "created %d\n", (int)pid);
+	if (g_sync_fd >= 0) {
+		write_all(g_sync_fd, buf, strlen(buf));
+		close(g_sync_fd);
+		g_sync_fd = -1;
+	}
+	g_child = 0;
+
+	int st = 0;
+	log_loop(pid, &st);
+	/* a failure after `created` (exec-fifo, startContainer, exec) */
+	char msg[4200];
+	if (recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT) > 1 && msg[0] == 'E') {
+		msg[sizeof msg - 1] = 0;
+		dprintf(2, "nest-monitor: %s\n", msg + 1);
+	}
+	write_status(st);
+	return 0;
+}

@@ -1,0 +1,277 @@
+/*
+ * The rootfs: propagation, the rootfs bind, `mount` records (destinations
+ * resolved with openat2(RESOLVE_IN_ROOT), mounted through /proc/self/fd/N),
+ * the `cgroup` mount type, pivot_root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "nest.h"
+
+int g_rootfd = -1;
+
+static int resolve(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	if (path[0] == 0)
+		path = "/";
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* Opens PATH inside the root ROOTFD. CREATE: 0 no, 1 make missing
+ * directories, 2 like 1 but the last component is made as a file. */
+int open_in_root(int rootfd, const char *path, int flags, int create)
+{
+	int fd = resolve(rootfd, path, flags);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	char *buf = strdup(path);
+	if (!buf)
+		return -1;
+	size_t len = strlen(buf);
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && buf[i] != '/')
+			continue;
+		if (i < len && buf[i - 1] == '/')
+			continue;
+		char save = buf[i];
+		buf[i] = 0;
+		char *slash = strrchr(buf, '/');
+		int pfd = -1;
+		if (slash) {
+			*slash = 0;
+			pfd = resolve(rootfd, buf, O_PATH | O_DIRECTORY);
+			*slash = '/';
+		} else {
+			pfd = resolve(rootfd, "/", O_PATH | O_DIRECTORY);
+		}
+		if (pfd < 0) {
+			free(buf);
+			return -1;
+		}
+		const char *comp = slash ? slash + 1 : buf;
+		int r;
+		if (i == len && create == 2)
+			r = mknodat(pfd, comp, S_IFREG | 0644, 0);
+		else
+			r = mkdirat(pfd, comp, 0755);
+		int e = errno;
+		close(pfd);
+		buf[i] = save;
+		if (r < 0 && e != EEXIST) {
+			free(buf);
+			errno = e;
+			return -1;
+		}
+	}
+	free(buf);
+	return resolve(rootfd, path, flags);
+}
+
+static const char *fdpath(int fd)
+{
+	static char buf[2][64];
+	static int k;
+	k ^= 1;
+	snprintf(buf[k], sizeof buf[k], "/proc/self/fd/%d", fd);
+	return buf[k];
+}
+
+/* Mount flags that are locked in a user namespace and must be kept. */
+static unsigned long locked_flags(int fd)
+{
+	struct statvfs st;
+	unsigned long f = 0;
+	if (fstatvfs(fd, &st) < 0)
+		return 0;
+	if (st.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (st.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (st.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (st.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (st.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (st.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (st.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	return f;
+}
+
+/* Remounts the mount at DEST (inside the root) with FLAGS. */
+static void remount(const char *dest, unsigned long flags, const char *what)
+{
+	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
+	if (fd < 0)
+		fail("%s %s", what, dest);
+	unsigned long keep = locked_flags(fd) & ~MS_RDONLY;
+	if (mount(NULL, fdpath(fd), NULL, flags | keep | MS_REMOUNT | MS_BIND, NULL) < 0)
+		fail("%s %s: remount", what, dest);
+	close(fd);
+}
+
+static void propagate(const char *dest, unsigned long prop)
+{
+	if (!prop)
+		return;
+	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
+	if (fd < 0 || mount(NULL, fdpath(fd), NULL, prop, NULL) < 0)
+		fail("mount %s: propagation", dest);
+	close(fd);
+}
+
+static void mount_cgroup(const char *dest, unsigned long flags, const char *data)
+{
+	struct statfs sfs;
+	int fd = open_in_root(g_rootfd, dest, O_PATH, 1);
+	if (fd < 0)
+		fail("mount %s", dest);
+	unsigned long base = flags & ~(MS_BIND | MS_REC | MS_RDONLY);
+	if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		if (mount("cgroup2", fdpath(fd), "cgroup2", flags & ~(MS_BIND | MS_REC), data) < 0)
+			fail("mount %s", dest);
+		close(fd);
+		return;
+	}
+	if (mount("tmpfs", fdpath(fd), "tmpfs", base, "mode=755") < 0)
+		fail("mount %s", dest);
+	close(fd);
+	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
+		const char *dir = r->f[0], *pre = "/sys/fs/cgroup/";
+		if (strncmp(dir, pre, strlen(pre)) != 0)
+			continue;
+		char name[256], sub[4096];
+		snprintf(name, sizeof name, "%s", dir + strlen(pre));
+		char *s = strchr(name, '/');
+		if (s)
+			*s = 0;
+		snprintf(sub, sizeof sub, "%s/%s", dest, name);
+		int sfd = open_in_root(g_rootfd, sub, O_PATH, 1);
+		if (sfd < 0)
+			fail("mount %s", sub);
+		if (mount(dir, fdpath(sfd), NULL, MS_BIND | MS_REC, NULL) < 0)
+			fail("mount %s", sub);
+		close(sfd);
+		remount(sub, base | (flags & MS_RDONLY), "mount");
+	}
+	if (flags & MS_RDONLY) {
+		fd = open_in_root(g_rootfd, dest, O_PATH, 0);
+		if (fd < 0 || mount(NULL, fdpath(fd), NULL, base | MS_RDONLY | MS_REMOUNT, "mode=755") < 0)
+			fail("mount %s: remount", dest);
+		close(fd);
+	}
+}
+
+static void mount_one(struct rec *r)
+{
+	const char *dest = r->f[0], *type = r->f[1], *src = r->f[2], *data = r->f[5];
+	unsigned long flags = strtoul(r->f[3], NULL, 16);
+	unsigned long prop = strtoul(r->f[4], NULL, 16);
+	if (strcmp(type, "cgroup") == 0) {
+		mount_cgroup(dest, flags, data);
+		propagate(dest, prop);
+		return;
+	}
+	int create = 1;
+	struct stat st;
+	if (flags & MS_BIND) {
+		if (stat(src, &st) < 0)
+			fail("mount %s: source %s", dest, src);
+		if (!S_ISDIR(st.st_mode))
+			create = 2;
+	}
+	int fd = open_in_root(g_rootfd, dest, O_PATH, create);
+	if (fd < 0)
+		fail("mount %s", dest);
+	if (flags & MS_BIND) {
+		if (mount(src, fdpath(fd), NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
+			fail("mount %s", dest);
+		close(fd);
+		unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+		if (rest)
+			remount(dest, rest, "mount");
+	} else {
+		if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0)
+			fail("mount %s", dest);
+		close(fd);
+	}
+	propagate(dest, prop);
+}
+
+static unsigned long root_propagation(void)
+{
+	static const struct {
+		const char *name;
+		unsigned long flags;
+	} t[] = {
+		{ "private", MS_PRIVATE },	{ "rprivate", MS_PRIVATE | MS_REC },
+		{ "slave", MS_SLAVE },		{ "rslave", MS_SLAVE | MS_REC },
+		{ "shared", MS_SHARED },	{ "rshared", MS_SHARED | MS_REC },
+		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+	};
+	const char *p = plan_str("rootfs-propagation", "rprivate");
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(t[i].name, p) == 0)
+			return t[i].flags;
+	failx("rootfs-propagation: unknown %s", p);
+}
+
+void rootfs_prepare(void)
+{
+	const char *rootfs = plan_str("rootfs", NULL);
+	unsigned long prop = root_propagation();
+	unsigned long first = MS_REC | ((prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE);
+	if (mount(NULL, "/", NULL, first, NULL) < 0)
+		fail("rootfs-propagation /");
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail("rootfs %s", rootfs);
+	g_rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (g_rootfd < 0)
+		fail("rootfs %s", rootfs);
+}
+
+void mounts_apply(void)
+{
+	for (struct rec *r = NULL; (r = plan_next("mount", r));)
+		mount_one(r);
+}
+
+void rootfs_pivot(void)
+{
+	int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		fail("pivot_root: open /");
+	if (fchdir(g_rootfd) < 0)
+		fail("pivot_root: chdir rootfs");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail("pivot_root");
+	if (fchdir(oldroot) < 0)
+		fail("pivot_root: chdir old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		fail("pivot_root: old root slave");
+	if (umount2(".", MNT_DETACH) < 0)
+		fail("pivot_root: umount old root");
+	if (chdir("/") < 0)
+		fail("pivot_root: chdir /");
+	close(oldroot);
+	unsigned long prop = root_propagation();
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		fail("rootfs-propagation");
+}

@@ -1,0 +1,105 @@
+/*
+ * nest-monitor: shared declarations. See docs/launch-plan.md.
+ */
+#ifndef NEST_MONITOR_H
+#define NEST_MONITOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- plan.c: the launch plan ---- */
+struct rec {
+	char *kind;
+	int n;		/* number of fields after the kind */
+	char **f;	/* unescaped fields */
+	int line;
+};
+
+struct plan {
+	struct rec *r;
+	int n;
+};
+
+extern struct plan P;
+
+/* Reads and validates PATH into P. On error returns -1 with a message in err. */
+int plan_load(const char *path, char *err, size_t errlen);
+/* First record of KIND after PREV (NULL = from the start), or NULL. */
+struct rec *plan_next(const char *kind, struct rec *prev);
+/* Field 0 of the first record of KIND, or DEF. */
+const char *plan_str(const char *kind, const char *def);
+int plan_count(const char *kind);
+
+/* ---- util.c ---- */
+/* In the container init: send "E<message>: <strerror(errno)>" to the
+ * monitor and exit. In the monitor: report "error ..." and exit. */
+void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* Like fail but without errno. */
+void failx(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* Set by the monitor: how fail() reports. */
+extern int g_in_child;	/* 1 in the container init */
+extern int g_chan;	/* child: socket to the monitor */
+extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
+extern pid_t g_child;	/* monitor: the container init (0 = none) */
+
+int write_all(int fd, const void *buf, size_t len);
+/* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
+int write_file(const char *path, const char *s, size_t len);
+/* Reads a message from the socket, returns its length or -1/0. */
+ssize_t chan_recv(int fd, char *buf, size_t len);
+int chan_send(int fd, const char *msg);
+long parse_long(const char *s, int base, const char *what);
+void json_str(char *out, size_t outlen, const char *s);
+
+/* ---- ns.c ---- */
+int ns_type_flag(const char *type);
+void ns_open_joins(void);		/* monitor, before clone */
+void ns_monitor_prepare(void);	/* monitor: setns(pid) before clone */
+int ns_clone_flags(void);
+void ns_write_maps(pid_t pid);		/* monitor, after clone */
+void ns_child_setup(void);		/* child: joins, unshare, time */
+int ns_is_new(const char *type);
+int ns_in_userns(void);
+
+/* ---- mounts.c / rootfs.c ---- */
+int open_in_root(int rootfd, const char *path, int flags, int create);
+void rootfs_prepare(void);		/* propagation, rootfs bind, rootfd */
+void mounts_apply(void);
+void devices_apply(void);
+void symlinks_apply(void);
+void rootfs_pivot(void);
+void rootfs_finish(void);		/* masked, readonly, ro rootfs, propagation */
+extern int g_rootfd;
+
+/* ---- process.c ---- */
+void proc_early(void);		/* hostname, domainname */
+void proc_sysctl(void);
+void proc_rlimits(void);
+void proc_oom(void);
+void proc_prepare_cwd(void);
+void proc_drop_bounding(void);
+void proc_user(void);
+void proc_caps(void);
+char **proc_env(void);
+char **proc_argv(void);
+
+/* ---- seccomp.c ---- */
+void seccomp_apply(int nnp);
+
+/* ---- hooks.c ---- */
+/* Runs every hook of KIND; on failure returns -1 with a message in err. */
+int hooks_run(const char *kind, pid_t pid, const char *status, char *err, size_t errlen);
+
+/* ---- console.c ---- */
+void console_connect(void);	/* before pivot_root */
+void console_setup(void);	/* after pivot_root */
+
+/* ---- logcopy.c ---- */
+void log_setup(int out[2], int errp[2]);
+void log_loop(pid_t init, int *status);
+void rfc3339nano(char *out, size_t len);
+
+/* ---- child.c ---- */
+void child_main(int out_w, int err_w);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * Error reporting and small I/O helpers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nest.h"
+
+int g_in_child;
+int g_chan = -1;
+int g_sync_fd = -1;
+pid_t g_child;
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int write_file(const char *path, const char *s, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, s, len);
+	int e = errno;
+	close(fd);
+	if (w < 0 || (size_t)w != len) {
+		errno = w < 0 ? e : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int chan_send(int fd, const char *msg)
+{
+	ssize_t w;
+	do
+		w = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? -1 : 0;
+}
+
+ssize_t chan_recv(int fd, char *buf, size_t len)
+{
+	ssize_t r;
+	do
+		r = recv(fd, buf, len - 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		buf[r] = 0;
+	return r;
+}
+
+static void __attribute__((noreturn)) report(const char *msg)
+{
+	if (g_in_child) {
+		char buf[4200];
+		snprintf(buf, sizeof buf, "E%s", msg);
+		chan_send(g_chan, buf);
+		_exit(1);
+	}
+	if (g_child > 0) {
+		kill(g_child, SIGKILL);
+		while (waitpid(g_child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	char buf[4200];
+	int n = snprintf(buf, sizeof buf, "error %s\n", msg);
+	if (n > (int)sizeof buf - 1)
+		n = (int)sizeof buf - 1;
+	for (char *p = buf; p < buf + n - 1; p++)
+		if (*p == '\n')
+			*p = ' ';
+	if (g_sync_fd >= 0)
+		write_all(g_sync_fd, buf, (size_t)n);
+	else
+		write_all(2, buf, (size_t)n);
+	exit(1);
+}
+
+void fail(const char *fmt, ...)
+{
+	int e = errno;
+	char msg[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof msg)
+		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(e));
+	report(msg);
+}
+
+void failx(const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	report(msg);
+}
+
+long parse_long(const char *s, int base, const char *what)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, base);
+	if (errno || end == s || *end)
+		failx("%s: bad number %s", what, s);
+	return v;
+}
+
+/* JSON string literal of S (with quotes) into OUT. */
+void json_str(char *out, size_t outlen, const char *s)
+{
+	size_t o = 0;
+	if (outlen < 3)
+		return;
+	out[o++] = '"';
+	for (; *s && o + 8 < outlen; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20) {
+			o += (size_t)snprintf(out + o, outlen - o, "\\u%04x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o++] = '"';
+	out[o] = 0;
+}

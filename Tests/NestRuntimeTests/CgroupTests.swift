@@ -228,6 +228,34 @@ final class CgroupTests: XCTestCase {
         for dir in manager.paths(for: top).dirs { XCTAssertFalse(FileManager.default.fileExists(atPath: dir), dir) }
     }
 
+    func testRealV1UpdateRaisesAndLowersMemoryAndSwap() throws {
+        let (manager, v1) = try realV1()
+        guard FileManager.default.fileExists(atPath: v1["memory"]! + "/memory.memsw.limit_in_bytes") else {
+            throw XCTSkip("needs root: swap accounting (memory.memsw.limit_in_bytes)")
+        }
+        let name = "/nest-test-\(UUID().uuidString)"
+        let p = try manager.create(path: name, limits: CgroupLimits(memoryLimit: 32 << 20, memorySwap: 64 << 20))
+        defer { try? manager.destroy(p, killRemaining: true) }
+        let mem = p.memoryDir!
+        // Raising both: memory (128M) > current memsw (64M) needs memsw first.
+        try manager.update(p, limits: CgroupLimits(memoryLimit: 128 << 20, memorySwap: 256 << 20, pidsLimit: 5))
+        XCTAssertEqual(try read(mem + "/memory.limit_in_bytes"), "134217728")
+        XCTAssertEqual(try read(mem + "/memory.memsw.limit_in_bytes"), "268435456")
+        XCTAssertEqual(try read(p.pidsDir! + "/pids.max"), "5")
+        // Lowering both: memory first.
+        try manager.update(p, limits: CgroupLimits(memoryLimit: 16 << 20, memorySwap: 16 << 20, pidsLimit: -1))
+        XCTAssertEqual(try read(mem + "/memory.limit_in_bytes"), "16777216")
+        XCTAssertEqual(try read(mem + "/memory.memsw.limit_in_bytes"), "16777216")
+        XCTAssertEqual(try read(p.pidsDir! + "/pids.max"), "max")
+        // Unlimited memory: swap follows.
+        try manager.update(p, limits: CgroupLimits(memoryLimit: -1))
+        XCTAssertEqual(try read(mem + "/memory.limit_in_bytes"), try read(v1["memory"]! + "/memory.limit_in_bytes"))
+        XCTAssertEqual(try read(mem + "/memory.memsw.limit_in_bytes"), try read(v1["memory"]! + "/memory.memsw.limit_in_bytes"))
+        XCTAssertThrowsError(try manager.update(p, limits: CgroupLimits(cpuQuota: 10))) { e in  // < 1000 us
+            XCTAssertEqual((e as? CgroupError)?.message, "cpu.cfs_quota_us: Invalid argument")
+        }
+    }
+
     // MARK: helpers
 
     func tempDir() throws -> String {

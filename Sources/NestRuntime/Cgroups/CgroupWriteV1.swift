@@ -3,6 +3,21 @@
 import Glibc
 
 extension CgroupManager {
+    /// Changes the limits of an existing container cgroup (e.g. `nest update`):
+    /// only the non-nil fields are written. Raising memory and memory+swap
+    /// together works on v1 (memsw goes first when the kernel asks for it).
+    public func update(_ paths: CgroupPaths, limits: CgroupLimits) throws {
+        try validate(limits, path: paths.dirs.first ?? "")
+        var hs: [CgroupHierarchy] = [], dirs: [String] = []
+        for h in hierarchies {
+            let root = Self.join(h.root, "/")
+            guard let dir = paths.dirs.first(where: { $0.hasPrefix(root == "/" ? "/" : root + "/") }) else { continue }
+            hs.append(h)
+            dirs.append(dir)
+        }
+        try write(limits, hierarchies: hs, dirs: dirs)
+    }
+
     /// Writes `limits` into the dirs (same order as `hierarchies`).
     func write(_ limits: CgroupLimits, hierarchies: [CgroupHierarchy], dirs: [String]) throws {
         for (h, dir) in zip(hierarchies, dirs) {

@@ -33,7 +33,8 @@ json_args() {
 		if command -v jq >/dev/null 2>&1; then
 			e="$(printf '%s' "$a" | jq -Rs .)"
 		else
-			e="\"$(printf '%s' "$a" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' -e 's/\r/\\r/g' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g')\""
+			# the '.' keeps a trailing newline from being cut by $(...)
+			e="$(printf '%s.' "$a" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/	/\\t/g' -e 's/\r/\\r/g' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g')"; e="\"${e%.}\""
 		fi
 		printf '%s%s' "$sep" "$e"; sep=','
 	done

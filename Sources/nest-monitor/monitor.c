@@ -219,8 +219,9 @@ int main(int argc, char **argv)
 	log_loop(pid, &st);
 	/* a failure after `created` (exec-fifo, startContainer, exec) */
 	char msg[4200];
-	if (recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT) > 1 && msg[0] == 'E') {
-		msg[sizeof msg - 1] = 0;
+	ssize_t n = recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT);
+	if (n > 1 && msg[0] == 'E') {
+		msg[n] = 0;
 		dprintf(2, "nest-monitor: %s\n", msg + 1);
 	}
 	write_status(st);

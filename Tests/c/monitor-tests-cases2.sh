@@ -1,0 +1,136 @@
+# More cases of monitor-tests.sh (sourced by it).
+
+# --- exec-fifo: the init waits until the fifo is read ---
+fresh
+mkfifo -m 0622 "$S/exec.fifo"
+{ base fifo; t exec-fifo "$S/exec.fifo"; sh_args 'echo started'; } >"$S/plan"
+timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
+mpid=$!
+for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+grep -q '^created ' "$S/sync" && ok "fifo: created before start" || bad "fifo: sync: $(cat "$S/sync")"
+sleep 0.2
+[ ! -s "$S/log" ] && ok "fifo: not started yet" || bad "fifo: ran before start"
+cpid="$(sed -n 's/^created //p' "$S/sync")"
+[ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null && ok "fifo: init alive" || bad "fifo: init not alive"
+[ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo: read 0" || bad "fifo: no byte"
+wait "$mpid"
+expect_log "fifo: started after read" 'stdout started'
+expect_status "fifo: exit 0" 0
+
+# --- the monitor outlives its spawner and its session ---
+fresh
+mkfifo -m 0622 "$S/exec.fifo"
+{ base outlive; t exec-fifo "$S/exec.fifo"; sh_args 'echo outlived'; } >"$S/plan"
+(timeout 20 "$MON" "$S/plan" 3>"$S/sync" &) # the spawner exits at once
+for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+sleep 0.2
+timeout 5 cat "$S/exec.fifo" >/dev/null
+for _ in $(seq 100); do [ -e "$S/status" ] && break; sleep 0.05; done
+expect_status "outlive: status written by the orphaned monitor" 0
+expect_log "outlive: ran" 'stdout outlived'
+
+# --- hooks: state on stdin, createRuntime in the host, createContainer inside, timeout ---
+fresh
+cat >"$T/hook.sh" <<EOF
+#!/bin/sh
+cat > "$T/hook-\$1.json"
+EOF
+chmod +x "$T/hook.sh"
+{
+	base hooks
+	t hook prestart 0 "$T/hook.sh" 2 hook.sh prestart PATH=/bin:/usr/bin
+	t hook createRuntime 5 "$T/hook.sh" 2 hook.sh createRuntime PATH=/bin:/usr/bin
+	t hook createContainer 5 "$T/hook.sh" 2 hook.sh createContainer PATH=/bin:/usr/bin
+	t hook startContainer 5 /bin/sh 3 sh -c "cat > /tmp/start.json; echo start-hook-ran"
+	sh_args 'cat /tmp/start.json; echo'
+} >"$S/plan"
+run
+cpid="$(sed -n 's/^created //p' "$S/sync")"
+for k in prestart createRuntime createContainer; do
+	grep -q "\"id\":\"mon-hooks\".*\"pid\":$cpid" "$T/hook-$k.json" 2>/dev/null && ok "hooks: $k got the state" || bad "hooks: $k: $(cat "$T/hook-$k.json" 2>&1)"
+done
+expect_log "hooks: startContainer ran in the container" 'std(out|err) start-hook-ran'
+expect_log "hooks: startContainer got the state" '"status":"creating"'
+fresh
+{ base hooktimeout; t hook createRuntime 1 /bin/sleep 2 sleep 10; sh_args true; } >"$S/plan"
+run
+grep -q '^error hook createRuntime /bin/sleep: timed out' "$S/sync" && ok "hooks: timeout" || bad "hooks: timeout: $(cat "$S/sync")"
+
+# --- cgroups: join every v1 hierarchy, cgroup namespace, cgroup mount, oom-file ---
+fresh
+hier=""
+for h in memory pids; do
+	if [ -d "/sys/fs/cgroup/$h" ] && [ ! -e "/sys/fs/cgroup/$h/cgroup.subtree_control" ]; then
+		mkdir -p "/sys/fs/cgroup/$h/nest-mon-test-$$" && CG="$CG /sys/fs/cgroup/$h/nest-mon-test-$$" && hier="$hier $h"
+	fi
+done
+if [ -n "$hier" ]; then
+	{
+		base cgroup
+		t namespace cgroup -
+		for h in $hier; do t cgroup-join "/sys/fs/cgroup/$h/nest-mon-test-$$"; done
+		[ -d /sys/fs/cgroup/memory/nest-mon-test-$$ ] && t oom-file "/sys/fs/cgroup/memory/nest-mon-test-$$/memory.oom_control"
+		t mount /sys/fs/cgroup cgroup cgroup f 0 ""
+		sh_args 'cat /proc/self/cgroup; ls /sys/fs/cgroup | tr "\n" " "; echo; cat /sys/fs/cgroup/pids/cgroup.procs | wc -l'
+	} >"$S/plan"
+	run
+	expect_status "cgroup: exit 0" 0
+	for h in $hier; do
+		expect_log "cgroup: joined $h, namespace root" "stdout [0-9]+:$h:/$"
+	done
+	expect_log "cgroup: mount lists the hierarchies" "stdout .*pids"
+	grep -q '"oomKilled":false' "$S/status" && ok "cgroup: oomKilled false" || bad "cgroup: $(cat "$S/status")"
+else
+	echo "skip: cgroup (no v1 memory/pids hierarchies)"
+fi
+
+# --- time namespace offsets ---
+fresh
+if [ -e /proc/self/ns/time ]; then
+	{ base time; t namespace time -; t time-offset boottime 864000 0; t time-offset monotonic 864000 0; sh_args 'cut -d. -f1 /proc/uptime'; } >"$S/plan"
+	ln -sf busybox "$R/bin/cut"
+	run
+	up="$(sed -n 's/.* stdout \([0-9]*\)$/\1/p' "$S/log")"
+	[ -n "$up" ] && [ "$up" -ge 864000 ] && ok "time: boottime offset" || bad "time: $(cat "$S/log" "$S/sync")"
+fi
+
+# --- stdio inherit and null ---
+fresh
+{ base inherit; sh_args 'echo to-inherited-stdout'; } | sed 's|^stdio\tlog.*|stdio\tinherit|' >"$S/plan"
+out="$(timeout 20 "$MON" "$S/plan" 3>"$S/sync")"
+[ "$out" = to-inherited-stdout ] && ok "stdio: inherit" || bad "stdio: inherit: $out"
+fresh
+{ base null; sh_args 'echo to-null; ls -l /proc/self/fd/1'; } | sed 's|^stdio\tlog.*|stdio\tnull|' >"$S/plan"
+out="$(timeout 20 "$MON" "$S/plan" 3>"$S/sync")"
+[ -z "$out" ] && expect_status "stdio: null" 0 || bad "stdio: null: $out"
+
+# --- console: the pty master arrives on the console socket ---
+if command -v python3 >/dev/null; then
+	fresh
+	{ base console; t console-socket "$S/console.sock"; t console-size 33 101; sh_args 'tty; stty size'; } >"$S/plan"
+	ln -sf busybox "$R/bin/tty"; ln -sf busybox "$R/bin/stty"
+	python3 - "$S/console.sock" "$S/console.out" <<'EOF' &
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(256, socket.CMSG_SPACE(4))
+fd = array.array("i", anc[0][2][:4])[0]
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+open(sys.argv[2], "wb").write(out)
+EOF
+	ppid=$!
+	for _ in $(seq 100); do [ -S "$S/console.sock" ] && break; sleep 0.05; done
+	run
+	wait "$ppid"
+	grep -q '/dev/pts/0' "$S/console.out" 2>/dev/null && ok "console: tty is the pty" || bad "console: $(cat "$S/console.out" "$S/sync" 2>&1)"
+	grep -q '33 101' "$S/console.out" 2>/dev/null && ok "console: size" || bad "console: size"
+fi

@@ -7,6 +7,12 @@ public struct XMLSyntaxError: Error, Equatable, Sendable, CustomStringConvertibl
     public var column: Int
     public var message: String
     public var description: String { "line \(line), column \(column): \(message)" }
+
+    public init(line: Int, column: Int, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
 }
 
 public enum XMLReader {
@@ -115,9 +121,10 @@ private struct Parser {
             try skipMisc()
             if atEnd { throw fail("unterminated element <\(element.name)>") }
             if peek("</") {
+                let tagStart = pos
                 pos += 2
                 let closing = try name()
-                if closing != element.name { throw fail("</\(closing)> closes <\(element.name)>") }
+                if closing != element.name { throw fail("</\(closing)> closes <\(element.name)>", at: tagStart) }
                 skipSpace()
                 guard peek(">") else { throw fail("expected >") }
                 pos += 1

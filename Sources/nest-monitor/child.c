@@ -68,10 +68,20 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* Until the init is ready, it dies with the monitor. (Credential changes
+ * clear the setting: it is made again after them.) */
+static void die_with_monitor(int on)
+{
+	if (prctl(PR_SET_PDEATHSIG, on ? SIGKILL : 0, 0, 0, 0) < 0)
+		fail("parent death signal");
+}
+
 void child_main(int out_w, int err_w)
 {
+	die_with_monitor(1);
 	wait_go();
 	ns_child_setup();
+	die_with_monitor(1);
 	if (has_hook("prestart") || has_hook("createRuntime")) {
 		chan_send(g_chan, "N");
 		wait_go();
@@ -121,10 +131,13 @@ void child_main(int out_w, int err_w)
 		seccomp_apply(0); /* needs CAP_SYS_ADMIN: before the user switch */
 	proc_user();
 	proc_caps();
+	die_with_monitor(1);
 	if (nnp)
 		seccomp_apply(1);
 
-	chan_send(g_chan, "R");
+	if (chan_send(g_chan, "R") < 0)
+		_exit(1); /* the monitor is gone */
+	die_with_monitor(0);
 	if (fifofd >= 0) {
 		char path[64];
 		snprintf(path, sizeof path, "/proc/self/fd/%d", fifofd);

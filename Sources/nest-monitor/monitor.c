@@ -214,6 +214,16 @@ int main(int argc, char **argv)
 		g_sync_fd = -1;
 	}
 	g_child = 0;
+	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
+	 * unless they are the container's, let them go. */
+	if (strcmp(mode, "inherit") != 0) {
+		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nfd >= 0) {
+			dup2(nfd, 0);
+			dup2(nfd, 1);
+			close(nfd);
+		}
+	}
 
 	int st = 0;
 	log_loop(pid, &st);

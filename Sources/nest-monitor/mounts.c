@@ -127,6 +127,19 @@ static void remount(const char *dest, unsigned long flags, const char *what)
 	close(fd);
 }
 
+/* A recursive read-only bind: submounts too (mount_setattr, Linux 5.12). */
+static void readonly_recursive(const char *dest)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
+	if (fd < 0)
+		fail("mount %s", dest);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 &&
+	    errno != ENOSYS)
+		fail("mount %s: recursive read-only", dest);
+	close(fd);
+}
+
 static void propagate(const char *dest, unsigned long prop)
 {
 	if (!prop)
@@ -207,6 +220,8 @@ static void mount_one(struct rec *r)
 		unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 		if (rest)
 			remount(dest, rest, "mount");
+		if ((flags & MS_REC) && (flags & MS_RDONLY))
+			readonly_recursive(dest);
 	} else {
 		if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0)
 			fail("mount %s", dest);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,21 +28,32 @@ void proc_early(void)
 		fail("domainname %s", d);
 }
 
+/* KEY uses sysctl(8) notation: dots are slashes and slashes dots. The
+ * file is opened beneath /proc/sys. */
 void proc_sysctl(void)
 {
+	int dir = -1;
 	for (struct rec *r = NULL; (r = plan_next("sysctl", r));) {
 		char path[4096];
-		int n = snprintf(path, sizeof path, "/proc/sys/%s", r->f[0]);
-		for (int i = 10; i < n; i++)
-			if (path[i] == '.')
-				path[i] = '/';
-		if (strstr(r->f[0], "..") || strchr(r->f[0], '/') != strrchr(r->f[0], '/')) {
-			errno = EINVAL;
+		snprintf(path, sizeof path, "%s", r->f[0]);
+		for (char *p = path; *p; p++)
+			*p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
+		if (dir < 0 && (dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			fail("sysctl %s: /proc/sys", r->f[0]);
+		struct open_how how = {
+			.flags = O_WRONLY | O_TRUNC | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+		};
+		int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
+		if (fd < 0)
 			fail("sysctl %s", r->f[0]);
-		}
-		if (write_file(path, r->f[1], strlen(r->f[1])) < 0)
+		ssize_t w = write(fd, r->f[1], strlen(r->f[1]));
+		if (w < 0)
 			fail("sysctl %s", r->f[0]);
+		close(fd);
 	}
+	if (dir >= 0)
+		close(dir);
 }
 
 static const struct {

@@ -70,8 +70,8 @@ static void add_rule(scmp_filter_ctx ctx, uint32_t def, struct rec *r)
 			failx("seccomp-rule %s: bad condition %s", r->f[2], r->f[3 + i]);
 		c[i].arg = (unsigned)parse_long(idx, 10, "seccomp-rule index");
 		c[i].op = op_named(op);
-		c[i].datum_a = strtoull(v1, NULL, 0);
-		c[i].datum_b = v2 ? strtoull(v2, NULL, 0) : 0;
+		c[i].datum_a = strtoull(v1, NULL, 10);
+		c[i].datum_b = v2 ? strtoull(v2, NULL, 10) : 0;
 		for (int k = 0; k < i; k++)
 			if (c[k].arg == c[i].arg)
 				dup = 1;

@@ -8,6 +8,7 @@ fresh
 	t masked /proc/keys
 	t masked /sys/firmware
 	t readonly /proc/sys
+	t sysctl net.ipv4.ip_forward 1
 	t cap bounding CAP_CHOWN
 	t cap effective CAP_CHOWN
 	t cap permitted CAP_CHOWN
@@ -22,7 +23,8 @@ fresh
 		touch /tmp/f; chmod 755 /tmp/f && echo chmod755-ok; chmod 777 /tmp/f || echo chmod777-denied;
 		echo keys=$(wc -c < /proc/keys); echo fw=$(ls /sys/firmware | wc -l);
 		echo x > /proc/sys/kernel/domainname || echo sys-ro;
-		grep CapBnd /proc/self/status; echo -n partial'
+		grep CapBnd /proc/self/status; echo fwd=$(cat /proc/sys/net/ipv4/ip_forward);
+		echo -n partial'
 } >"$S/plan"
 run
 [ "$rc" = 0 ] && ok "basic: monitor exit 0" || bad "basic: monitor rc=$rc"
@@ -41,6 +43,7 @@ expect_log "basic: masked file" 'stdout keys=0$'
 expect_log "basic: masked dir" 'stdout fw=0$'
 expect_log "basic: readonly /proc/sys" 'stdout sys-ro'
 expect_log "basic: bounding set" 'CapBnd:.0000000000000001$'
+expect_log "basic: sysctl (before /proc/sys is read-only)" 'stdout fwd=1$'
 expect_log "basic: partial line record" ' stdout P partial$'
 
 # --- exit codes ---
@@ -87,12 +90,14 @@ fresh
 	base bindfile
 	t mount /etc/hostsfile none "$T/src/marker" 1000 0 ""
 	t mount /ro none "$T/src" 1001 0 ""
-	sh_args 'cat /etc/hostsfile; touch /ro/x 2>&1'
+	t mount /rro none "$T" 5001 0 ""
+	sh_args 'cat /etc/hostsfile; touch /ro/x 2>&1; touch /rro/rootfs/dev/x 2>&1 | grep -q Read-only && echo rro-ok'
 } >"$S/plan"
 run
 expect_log "bind: file source made as file" 'stdout inside'
 expect_log "bind: read-only bind" 'Read-only file system'
-rm -f "$R/etc/hostsfile"; rmdir "$R/ro"
+expect_log "bind: recursive read-only bind" 'stdout rro-ok'
+rm -f "$R/etc/hostsfile"; rmdir "$R/ro" "$R/rro"
 
 # --- user namespace ---
 fresh
@@ -101,13 +106,22 @@ fresh
 	t namespace user -
 	t uid-map 0 100000 65536
 	t gid-map 0 100000 65536
-	sh_args 'cat /proc/self/uid_map /proc/self/gid_map; id -u; echo x > /dev/null && echo devnull-ok; cat /proc/1/comm'
+	t rootfs-readonly 1
+	t masked /proc/keys
+	t readonly /proc/sys
+	t hostname userns-host
+	sh_args 'cat /proc/self/uid_map /proc/self/gid_map; id -u; echo x > /dev/null && echo devnull-ok;
+		touch /x 2>&1; echo keys=$(wc -c < /proc/keys); hostname'
 } >"$S/plan"
 run
 expect_status "userns: exit 0" 0
 expect_log "userns: uid map" 'stdout +0 +100000 +65536'
 expect_log "userns: uid 0 inside" 'stdout 0$'
 expect_log "userns: device bound from host" 'stdout devnull-ok'
+expect_log "userns: read-only rootfs" 'Read-only file system'
+expect_log "userns: masked" 'stdout keys=0$'
+expect_log "userns: hostname" 'stdout userns-host$'
+cpid="$(sed -n 's/^created //p' "$S/sync")"
 
 # --- user, groups, umask, ambient caps, no-new-privileges, rlimits ---
 fresh

@@ -21,7 +21,10 @@ expect_status "fifo: exit 0" 0
 fresh
 mkfifo -m 0622 "$S/exec.fifo"
 { base outlive; t exec-fifo "$S/exec.fifo"; sh_args 'echo outlived'; } >"$S/plan"
-(timeout 20 "$MON" "$S/plan" 3>"$S/sync" &) # the spawner exits at once
+# the spawner exits at once; the pipe's reader sees EOF once `created` is
+# written (the monitor lets go of the spawner's stdout)
+timeout 10 bash -c '("$0" "$1" 3>"$2" &) | cat' "$MON" "$S/plan" "$S/sync"
+[ $? = 0 ] && ok "outlive: spawner's stdout released" || bad "outlive: spawner's stdout held"
 for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
 sleep 0.2
 timeout 5 cat "$S/exec.fifo" >/dev/null

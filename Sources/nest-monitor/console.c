@@ -29,14 +29,31 @@ void console_connect(void)
 	if (!path)
 		return;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof addr.sun_path) {
-		errno = ENAMETOOLONG;
-		fail("console-socket %s", path);
+	int dirfd = -1;
+	if (strlen(path) < sizeof addr.sun_path) {
+		strcpy(addr.sun_path, path);
+	} else {
+		/* too long for sun_path: go through the directory's fd */
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			slash = NULL;
+		else
+			*slash = 0;
+		if (slash)
+			dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0 || (size_t)snprintf(addr.sun_path, sizeof addr.sun_path,
+				"/proc/self/fd/%d/%s", dirfd, slash + 1) >= sizeof addr.sun_path) {
+			errno = ENAMETOOLONG;
+			fail("console-socket %s", path);
+		}
 	}
-	strcpy(addr.sun_path, path);
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
 		fail("console-socket %s", path);
+	if (dirfd >= 0)
+		close(dirfd);
 }
 
 static void send_fd(int fd, const char *name)

@@ -47,7 +47,11 @@ static int run_one(struct rec *r, const char *state, char *err, size_t errlen)
 		return -1;
 	}
 	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		dup2(in[0], 0);
 		dup2(2, 1);
 		execve(path, argv, envp);

@@ -18,8 +18,18 @@
 
 #include "nest.h"
 
+static int has_ns(const char *type)
+{
+	for (struct rec *r = NULL; (r = plan_next("namespace", r));)
+		if (strcmp(r->f[0], type) == 0)
+			return 1;
+	return 0;
+}
+
 void proc_early(void)
 {
+	if ((plan_next("hostname", NULL) || plan_next("domainname", NULL)) && !has_ns("uts"))
+		failx("hostname: needs a uts namespace");
 	const char *h = plan_str("hostname", NULL);
 	if (h && sethostname(h, strlen(h)) < 0)
 		fail("hostname %s", h);

@@ -166,4 +166,13 @@ fresh
 run
 grep -q '^error plan line [0-9]*: unknown record frobnicate$' "$S/sync" && ok "plan: unknown record refused" || bad "plan: $(cat "$S/sync")"
 
+
+# --- hostname without a uts namespace is refused (never the host's) ---
+fresh
+{ base nouts | grep -v $'^namespace\tuts'; t hostname must-not-happen; sh_args true; } >"$S/plan"
+before="$(hostname)"
+run
+grep -q '^error hostname: needs a uts namespace$' "$S/sync" && [ "$(hostname)" = "$before" ] &&
+	ok "hostname: refused without uts namespace" || bad "hostname: $(cat "$S/sync")"
+
 . "$(dirname "$0")/monitor-tests-cases2.sh"

@@ -137,3 +137,48 @@ EOF
 	grep -q '/dev/pts/0' "$S/console.out" 2>/dev/null && ok "console: tty is the pty" || bad "console: $(cat "$S/console.out" "$S/sync" 2>&1)"
 	grep -q '33 101' "$S/console.out" 2>/dev/null && ok "console: size" || bad "console: size"
 fi
+
+# --- joining existing namespaces (pid, network, uts) ---
+fresh
+unshare --pid --fork --net --uts sh -c "hostname joined-uts; exec sleep 60" &
+holder_sh=$!
+hp=""
+for _ in $(seq 100); do
+	hp="$(cat /proc/$holder_sh/task/$holder_sh/children 2>/dev/null | tr -d ' ')"
+	[ -n "$hp" ] && [ "$(cat /proc/$hp/comm 2>/dev/null)" = sleep ] && break
+	sleep 0.05
+done
+if [ -n "$hp" ]; then
+	{
+		base join | grep -vE $'^namespace\t(pid|network|uts)\t'
+		t namespace pid "/proc/$hp/ns/pid"
+		t namespace network "/proc/$hp/ns/net"
+		t namespace uts "/proc/$hp/ns/uts"
+		sh_args 'cat /proc/1/comm; hostname; readlink /proc/self/ns/net'
+	} >"$S/plan"
+	run
+	expect_log "join: pid namespace (pid 1 is the holder)" 'stdout sleep$'
+	expect_log "join: uts namespace" 'stdout joined-uts$'
+	expect_log "join: network namespace" "stdout $(readlink /proc/$hp/ns/net | sed 's/[][]/./g')\$"
+else
+	bad "join: no namespace holder"
+fi
+kill "$hp" "$holder_sh" 2>/dev/null
+wait "$holder_sh" 2>/dev/null
+
+# --- oomKilled from the v1 memory cgroup ---
+fresh
+m="/sys/fs/cgroup/memory/nest-mon-oom-$$"
+if [ -d /sys/fs/cgroup/memory ] && [ ! -e /sys/fs/cgroup/memory/cgroup.subtree_control ] && mkdir "$m"; then
+	CG="$CG $m"
+	echo 16M >"$m/memory.limit_in_bytes"
+	[ -e "$m/memory.memsw.limit_in_bytes" ] && echo 16M >"$m/memory.memsw.limit_in_bytes"
+	{
+		base oom
+		t cgroup-join "$m"
+		t oom-file "$m/memory.oom_control"
+		sh_args 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived'
+	} >"$S/plan"
+	run 60
+	grep -q '"oomKilled":true' "$S/status" && ok "oom: oomKilled true" || bad "oom: $(cat "$S/status" "$S/sync" "$S/log" 2>&1)"
+fi

@@ -22,7 +22,8 @@ let package = Package(
     targets: [
         .target(name: "NestOCI"),
         .target(name: "NestSubsystem", dependencies: ["NestOCI"]),
-        .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem"]),
+        .target(name: "CNestShims"),
+        .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI"),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         .executableTarget(name: "nest", dependencies: [

@@ -1,0 +1,10 @@
+#ifndef NEST_SHIMS_H
+#define NEST_SHIMS_H
+#include <spawn.h>
+#include <sys/types.h>
+
+/* GNU extensions the Swift Glibc module does not export. */
+int nest_pipe2(int fds[2], int flags);
+int nest_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
+int nest_mkfifo(const char *path, unsigned int mode);
+#endif

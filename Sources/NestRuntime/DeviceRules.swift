@@ -1,0 +1,41 @@
+import Glibc
+import NestOCI
+import NestSubsystem
+
+/// The device cgroup: on v1 the rules are written to devices.deny and
+/// devices.allow in order. (cgroup v2 needs an eBPF program; not yet.)
+enum DeviceRules {
+    static func apply(_ rules: [Spec.Linux.Resources.DeviceRule], to paths: CgroupPaths) throws {
+        guard let dir = paths.dirs.first(where: { $0.contains("/devices/") || $0.hasSuffix("/devices") }) else { return }
+        for rule in rules {
+            let type = rule.type ?? "a"
+            let major = rule.major.map(String.init) ?? "*"
+            let minor = rule.minor.map(String.init) ?? "*"
+            let line = "\(type) \(major):\(minor) \(rule.access ?? "rwm")"
+            let file = dir + "/" + (rule.allow ? "devices.allow" : "devices.deny")
+            let fd = open(file, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw CgroupError(path: file, message: "\(file): \(Sys.errorText())", errno: errno) }
+            let n = line.withCString { write(fd, $0, strlen($0)) }
+            let e = errno
+            close(fd)
+            if n < 0 { throw CgroupError(path: file, message: "devices \(line): \(Sys.errorText(e))", errno: e) }
+        }
+    }
+}
+
+extension Quota {
+    var limits: CgroupLimits {
+        var l = CgroupLimits()
+        l.memoryLimit = memory?.limit
+        l.memoryReservation = memory?.reservation
+        l.memorySwap = memory?.swap
+        l.cpuShares = cpu?.shares
+        l.cpuQuota = cpu?.quota
+        l.cpuPeriod = cpu?.period
+        l.cpus = cpu?.cpus
+        l.mems = cpu?.mems
+        l.pidsLimit = pids?.limit
+        l.unified = Dictionary(unified.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        return l
+    }
+}

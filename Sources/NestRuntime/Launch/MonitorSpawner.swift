@@ -1,0 +1,89 @@
+import CNestShims
+import Glibc
+
+/// Starts nest-monitor with posix_spawn (never fork: the caller may be a
+/// multi-threaded Swift process) and reads its report from the sync pipe.
+enum MonitorSpawner {
+    struct Started {
+        var monitorPid: Int32
+        var initPid: Int32
+    }
+
+    /// The sync pipe's write end is fd 3 in the monitor; every other fd but
+    /// 0, 1, 2 is closed there.
+    static let syncFD: Int32 = 3
+
+    static func spawn(monitor: String, plan: String, stdio: StdioMode) throws(RuntimeError) -> Started {
+        var fds: [Int32] = [-1, -1]
+        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system("sync pipe: \(Sys.errorText())") }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        defer { close(readEnd) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if stdio == .null {
+            for fd: Int32 in 0...2 {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
+        } else if case .log = stdio {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        // dup2 onto fd 3 clears close-on-exec there; a pipe end that already
+        // is fd 3 must be moved first or it would be closed on exec.
+        var source = writeEnd
+        if source == syncFD {
+            source = fcntl(writeEnd, F_DUPFD_CLOEXEC, 10)
+            close(writeEnd)
+        }
+        posix_spawn_file_actions_adddup2(&actions, source, syncFD)
+        nest_spawn_closefrom(&actions, syncFD + 1)
+
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor"), strdup(plan), nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
+        close(source)
+        guard rc == 0 else { throw .system("spawn \(monitor): \(Sys.errorText(rc))") }
+
+        let report = readReport(readEnd)
+        if report.hasPrefix("created ") {
+            let fields = report.split(separator: " ")
+            if fields.count >= 2, let initPid = Int32(fields[1]) {
+                return Started(monitorPid: pid, initPid: initPid)
+            }
+        }
+        // The monitor has killed what it made and exits; collect it.
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        if report.hasPrefix("error ") { throw .system(String(report.dropFirst(6))) }
+        throw .system("nest-monitor exited without a report (status \(status))")
+    }
+
+    static func readReport(_ fd: Int32) -> String {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while out.count < 65536 {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+            if out.contains(UInt8(ascii: "\n")) { break }
+        }
+        let line = out.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? []
+        return String(decoding: line, as: UTF8.self)
+    }
+}

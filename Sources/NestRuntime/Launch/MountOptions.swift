@@ -1,0 +1,68 @@
+/// OCI mount options → mount(2) flags, propagation and fs data, as the
+/// launch plan's `mount` record carries them.
+public struct MountOptions: Equatable, Sendable {
+    public var flags: UInt64 = 0
+    /// Flags that clear a bit (`rw`, `suid`...) are applied by leaving it out.
+    public var propagation: UInt64 = 0
+    public var data: [String] = []
+    /// Needs a read-only remount after a bind.
+    public var readonly: Bool { flags & MountOptions.rdonly != 0 }
+
+    public static let rdonly: UInt64 = 0x1
+    public static let nosuid: UInt64 = 0x2
+    public static let nodev: UInt64 = 0x4
+    public static let noexec: UInt64 = 0x8
+    public static let synchronous: UInt64 = 0x10
+    public static let remount: UInt64 = 0x20
+    public static let mandlock: UInt64 = 0x40
+    public static let dirsync: UInt64 = 0x80
+    public static let noatime: UInt64 = 0x400
+    public static let nodiratime: UInt64 = 0x800
+    public static let bind: UInt64 = 0x1000
+    public static let rec: UInt64 = 0x4000
+    public static let silent: UInt64 = 0x8000
+    public static let unbindable: UInt64 = 0x20000
+    public static let `private`: UInt64 = 0x40000
+    public static let slave: UInt64 = 0x80000
+    public static let shared: UInt64 = 0x100000
+    public static let relatime: UInt64 = 0x200000
+    public static let strictatime: UInt64 = 0x1000000
+    public static let lazytime: UInt64 = 0x2000000
+
+    static let setting: [String: UInt64] = [
+        "ro": rdonly, "nosuid": nosuid, "nodev": nodev, "noexec": noexec, "sync": synchronous,
+        "remount": remount, "mand": mandlock, "dirsync": dirsync, "noatime": noatime,
+        "nodiratime": nodiratime, "bind": bind, "rbind": bind | rec, "silent": silent,
+        "relatime": relatime, "strictatime": strictatime, "lazytime": lazytime,
+    ]
+    static let clearing: [String: UInt64] = [
+        "rw": rdonly, "suid": nosuid, "dev": nodev, "exec": noexec, "async": synchronous,
+        "nomand": mandlock, "atime": noatime, "diratime": nodiratime, "norelatime": relatime,
+        "nostrictatime": strictatime, "nolazytime": lazytime, "loud": silent,
+    ]
+    static let propagations: [String: UInt64] = [
+        "private": `private`, "rprivate": `private` | rec, "shared": shared, "rshared": shared | rec,
+        "slave": slave, "rslave": slave | rec, "unbindable": unbindable, "runbindable": unbindable | rec,
+    ]
+    /// Options that mean something to runtimes but not to the kernel.
+    static let ignored: Set<String> = ["defaults", "idmap", "ridmap", "tmpcopyup", "rro", "nosymfollow"]
+
+    public init(_ options: [String]) {
+        for option in options {
+            if let bit = MountOptions.setting[option] {
+                flags |= bit
+            } else if let bit = MountOptions.clearing[option] {
+                flags &= ~bit
+            } else if let p = MountOptions.propagations[option] {
+                propagation = p
+            } else if MountOptions.ignored.contains(option) {
+                continue
+            } else {
+                data.append(option)
+            }
+        }
+    }
+
+    /// The propagation of a rootfs (`rootfsPropagation`), `rprivate` by default.
+    public static func propagation(named name: String) -> UInt64? { propagations[name] }
+}

@@ -1,0 +1,130 @@
+import NestOCI
+import NestSubsystem
+
+/// What the launch plan needs besides the subsystem: the places on this
+/// host. Kept apart so the plan of a subsystem is a pure function of both.
+public struct PlanContext: Sendable {
+    public var stateDir: String
+    public var execFifo: String?
+    public var syncFD: Int32
+    public var stdio: StdioMode
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var cgroupJoinDirs: [String]
+    public var oomFile: String?
+    public var cgroupIsV2: Bool
+    public var initPath: String
+}
+
+/// Writes the launch plan (docs/launch-plan.md) of a subsystem.
+public enum PlanWriter {
+    public static func plan(_ sub: Subsystem, _ ctx: PlanContext) throws(RuntimeError) -> String {
+        guard let vfs = sub.start(binary: Binary.vfs)?.vfs,
+              let initStart = sub.start(binary: Binary.initProcess), let c = initStart.container else {
+            throw .invalidArgument("the subsystem has no vfs or nest-init start node", field: "subsystem")
+        }
+        guard let process = c.process, let args = process.args, !args.isEmpty else {
+            throw .invalidArgument("the container has no process to run", field: "process.args")
+        }
+        let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
+        var out = ""
+        func rec(_ fields: String...) { rec(fields) }
+        func rec(_ fields: [String]) {
+            out += fields.map(escape).joined(separator: "\t") + "\n"
+        }
+        rec("version", "1")
+        rec("id", sub.name)
+        rec("state-dir", ctx.stateDir)
+        if let fifo = ctx.execFifo { rec("exec-fifo", fifo) }
+        rec("sync-fd", String(ctx.syncFD))
+        rec("status-file", ctx.stateDir + "/status")
+        if let pidFile = ctx.pidFile { rec("pid-file", pidFile) }
+        switch ctx.stdio {
+        case .inherit: rec("stdio", "inherit")
+        case .null: rec("stdio", "null")
+        case .log(let path): rec("stdio", "log", path)
+        }
+        if process.terminal == true {
+            guard let socket = ctx.consoleSocket else {
+                throw .invalidArgument("process.terminal needs --console-socket", field: "process.terminal")
+            }
+            rec("console-socket", socket)
+            if let size = process.consoleSize { rec("console-size", String(size.height), String(size.width)) }
+        }
+        rec("rootfs", vfs.root)
+        rec("rootfs-readonly", vfs.readonly ? "1" : "0")
+        rec("rootfs-propagation", vfs.propagation)
+        for ns in c.namespaces { rec("namespace", ns.type, ns.path ?? "-") }
+        for m in c.uidMappings { rec("uid-map", String(m.containerID), String(m.hostID), String(m.size)) }
+        for m in c.gidMappings { rec("gid-map", String(m.containerID), String(m.hostID), String(m.size)) }
+        for t in c.timeOffsets { rec("time-offset", t.clock, String(t.secs), String(t.nanosecs)) }
+        if let hostname = rom.module("hostname") { rec("hostname", hostname) }
+        if let domainname = rom.module("domainname") { rec("domainname", domainname) }
+        for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
+        if let oom = ctx.oomFile { rec("oom-file", oom) }
+        for m in vfs.mounts {
+            let o = MountOptions(m.options)
+            var flags = o.flags
+            var type = m.type
+            if m.isBind { flags |= MountOptions.bind; type = "bind" }
+            rec("mount", m.destination, type, m.source, hex(flags), hex(o.propagation), o.data.joined(separator: ","))
+        }
+        for module in rom.modules {
+            if let path = module.path {
+                rec("mount", path, "bind", ctx.stateDir + "/rom/" + module.name, hex(MountOptions.bind | MountOptions.rdonly), "0", "")
+            }
+        }
+        for d in vfs.devices {
+            rec("device", d.path, d.type, String(d.major), String(d.minor), String(d.mode, radix: 8), String(d.uid), String(d.gid))
+        }
+        for s in vfs.symlinks { rec("symlink", s.target, s.path) }
+        for p in vfs.masked { rec("masked", p) }
+        for p in vfs.readonlyPaths { rec("readonly", p) }
+        for s in c.sysctl { rec("sysctl", s.key, s.value) }
+        for r in process.rlimits ?? [] { rec("rlimit", r.type, String(r.soft), String(r.hard)) }
+        if let adj = process.oomScoreAdj { rec("oom-score-adj", String(adj)) }
+        rec("user", String(process.user.uid), String(process.user.gid), process.user.umask.map { String($0, radix: 8) } ?? "-")
+        rec(["groups"] + (process.user.additionalGids ?? []).map(String.init))
+        rec("cwd", process.cwd)
+        for e in process.env ?? [] { rec("env", e) }
+        for a in args { rec("arg", a) }
+        rec("no-new-privileges", process.noNewPrivileges == true ? "1" : "0")
+        for (set, caps) in process.capabilities?.all ?? [] {
+            for cap in caps { rec("cap", set, cap) }
+        }
+        if let s = c.seccomp {
+            rec("seccomp-default", s.defaultAction, s.defaultErrnoRet.map(String.init) ?? "-")
+            for a in s.architectures ?? [] { rec("seccomp-arch", a) }
+            for f in s.flags ?? [] { rec("seccomp-flag", f) }
+            for sc in s.syscalls ?? [] {
+                let conditions = (sc.args ?? []).map { "\($0.index):\($0.op):\($0.value):\($0.valueTwo ?? 0)" }
+                for name in sc.names {
+                    rec(["seccomp-rule", sc.action, sc.errnoRet.map(String.init) ?? "-", name] + conditions)
+                }
+            }
+        }
+        // poststart and poststop run from the Swift half (they need no namespace).
+        for h in c.hooks where !["poststart", "poststop"].contains(h.kind) {
+            let args = h.hook.args ?? [h.hook.path]
+            rec(["hook", h.kind, String(h.hook.timeout ?? 0), h.hook.path, String(args.count)] + args + (h.hook.env ?? []))
+        }
+        rec("init", ctx.initPath)
+        return out
+    }
+
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+
+    static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" }) else { return field }
+        var out = ""
+        for ch in field {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,150 @@
+import CNestShims
+import Glibc
+import NestOCI
+import NestSubsystem
+
+/// Realizes subsystems: the lifecycle of the runtime-spec (create, start,
+/// state, kill, delete) over nest-monitor processes. Safe to use from many
+/// threads; every container's state is on disk, none in memory.
+public final class Runtime: Sendable {
+    public let options: RuntimeOptions
+    let store: StateStore
+    let cgroups: CgroupManager?
+
+    public init(options: RuntimeOptions = RuntimeOptions()) {
+        self.options = options
+        store = StateStore(root: options.root)
+        cgroups = (try? CgroupManager.detect()).map { CgroupManager(layout: $0) }
+    }
+
+    public var cgroupVersionName: String {
+        switch cgroups?.layout {
+        case .unified?: "v2"
+        case .hybrid?: "hybrid"
+        case .legacy?: "v1"
+        case nil: "none"
+        }
+    }
+
+    static func validate(id: String) throws(RuntimeError) {
+        let ok = !id.isEmpty && id.count <= 1024 && id.first != "." && id.allSatisfy { ch in
+            ch.isASCII && (ch.isLetter || ch.isNumber || ch == "_" || ch == "-" || ch == ".")
+        }
+        if !ok { throw .invalidArgument("container id '\(id)' must be 1-1024 characters of A-Z a-z 0-9 _ - . not starting with a dot", field: "id") }
+    }
+
+    /// Loads, validates and translates the bundle; nothing is made on the host.
+    public func translate(id: String, options: CreateOptions) throws(RuntimeError) -> Subsystem {
+        try Self.validate(id: id)
+        let bundle: NestOCI.Bundle
+        do {
+            bundle = try BundleLoader.load(options.bundle)
+        } catch {
+            throw .invalidSpec(error.errors)
+        }
+        let sub = Translator.translate(bundle.spec, options: TranslateOptions(
+            id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf))
+        let problems = sub.check()
+        if !problems.isEmpty { throw .invalidSpec(problems) }
+        return sub
+    }
+
+    public func create(id: String, options: CreateOptions) throws(RuntimeError) -> ContainerStatus {
+        try create(subsystem: try translate(id: id, options: options), options: options)
+    }
+
+    /// Creates the container a subsystem describes: cgroup, state directory,
+    /// launch plan, monitor. On any failure everything made is removed.
+    public func create(subsystem sub: Subsystem, options opts: CreateOptions) throws(RuntimeError) -> ContainerStatus {
+        let id = sub.name
+        try Self.validate(id: id)
+        guard let container = sub.start(binary: Binary.initProcess)?.container else {
+            throw .invalidArgument("no nest-init start node", field: "subsystem")
+        }
+        try Preflight.check(container)
+        let libexec = try Libexec.dir(options.libexecDir)
+        try store.ensureRoot()
+        let dir = store.dir(id)
+        if mkdir(dir, 0o700) != 0 {
+            if errno == EEXIST { throw .exists(id) }
+            throw .system("\(dir): \(Sys.errorText())")
+        }
+        var made: CgroupPaths?
+        do {
+            try Sys.writeAtomic(store.subsystemFile(id), Array(sub.xml().utf8), mode: 0o644)
+            let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
+            if rom.modules.contains(where: { $0.path != nil }) {
+                mkdir(dir + "/rom", 0o755)
+                for m in rom.modules where m.path != nil {
+                    try Sys.writeAtomic(dir + "/rom/" + m.name, Array(m.content.utf8), mode: 0o644)
+                }
+            }
+            guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
+            do {
+                made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
+                try DeviceRules.apply(container.resources.devices, to: made!)
+            } catch let error as CgroupError {
+                throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
+            }
+            let fifo = store.fifo(id)
+            if nest_mkfifo(fifo, 0o600) != 0 { throw RuntimeError.system("\(fifo): \(Sys.errorText())") }
+            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
+                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: made!.joinDirs,
+                                  oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2", initPath: libexec + "/nest-init")
+            let plan = try PlanWriter.plan(sub, ctx)
+            try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
+            let started = try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: opts.stdio)
+            let record = StateRecord(
+                id: id, ociVersion: sub.ociVersion, bundle: sub.bundle,
+                annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                created: Sys.now(), pid: started.initPid, pidStartTime: Sys.startTime(started.initPid) ?? 0,
+                monitorPid: started.monitorPid, cgroups: made!,
+                poststart: container.hooks.filter { $0.kind == "poststart" }.map(\.hook),
+                poststop: container.hooks.filter { $0.kind == "poststop" }.map(\.hook))
+            do {
+                try store.save(record)
+            } catch {
+                Glibc.kill(started.initPid, SIGKILL)
+                var st: Int32 = 0
+                waitpid(started.monitorPid, &st, 0)
+                throw error
+            }
+            return status(record)
+        } catch {
+            if let made { try? cgroups?.destroy(made, killRemaining: true) }
+            Sys.removeTree(dir)
+            throw error as? RuntimeError ?? .system("\(error)")
+        }
+    }
+
+    public func state(id: String) throws(RuntimeError) -> ContainerStatus {
+        try Self.validate(id: id)
+        return status(try store.load(id))
+    }
+
+    public func list() -> [ContainerStatus] {
+        store.ids().compactMap { try? state(id: $0) }
+    }
+
+    public func subsystemXML(id: String) throws(RuntimeError) -> String {
+        try Self.validate(id: id)
+        guard let bytes = Sys.readFile(store.subsystemFile(id)) else { throw .notFound(id) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func status(_ r: StateRecord) -> ContainerStatus {
+        var s = ContainerStatus(ociVersion: r.ociVersion, id: r.id, status: "stopped", pid: 0, bundle: r.bundle,
+                                annotations: r.annotations, created: r.created, monitorPid: r.monitorPid)
+        if let exit = store.exit(r.id) {
+            s.exitCode = exit.exitCode
+            s.oomKilled = exit.oomKilled
+            s.finishedAt = exit.finishedAt
+            return s
+        }
+        if Sys.isAlive(r.pid) && Sys.startTime(r.pid) == r.pidStartTime {
+            s.pid = r.pid
+            s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+        }
+        return s
+    }
+}

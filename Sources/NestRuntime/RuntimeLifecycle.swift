@@ -1,0 +1,117 @@
+import Glibc
+import NestOCI
+
+extension Runtime {
+    /// Lets the container's process run: the init blocked on the exec FIFO
+    /// goes on to exec nest-init. Poststart hooks run after it.
+    public func start(id: String) throws(RuntimeError) {
+        try Self.validate(id: id)
+        let record = try store.load(id)
+        let current = status(record)
+        guard current.status == "created" else { throw .invalidState(id: id, state: current.status, wanted: "created") }
+        let fifo = store.fifo(id)
+        let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw .system("\(fifo): \(Sys.errorText())") }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, 100)
+            if r > 0 && read(fd, &byte, 1) == 1 { break }
+            if r < 0 && errno != EINTR { throw .system("\(fifo): \(Sys.errorText())") }
+            if !Sys.isAlive(record.pid) { throw .invalidState(id: id, state: "stopped", wanted: "created") }
+        }
+        unlink(fifo)
+        let state = status(record).ociState()
+        for hook in record.poststart {
+            // The runtime-spec: a failing poststart hook is a warning only.
+            do { try HookRunner.run(hook, kind: "poststart", state: state) } catch {
+                Runtime.warn("\(id): \(error)")
+            }
+        }
+    }
+
+    public func kill(id: String, signal: Int32, all: Bool = false) throws(RuntimeError) {
+        try Self.validate(id: id)
+        let record = try store.load(id)
+        let current = status(record)
+        guard current.status == "created" || current.status == "running" else {
+            throw .invalidState(id: id, state: current.status, wanted: "created or running")
+        }
+        if all, let cgroups {
+            for pid in cgroups.pids(record.cgroups) { Glibc.kill(pid, signal) }
+        } else if Glibc.kill(record.pid, signal) != 0 {
+            throw .system("kill \(record.pid): \(Sys.errorText())")
+        }
+    }
+
+    /// Waits until the container has stopped and the monitor has written its
+    /// status, and returns the state.
+    @discardableResult
+    public func waitForExit(id: String) throws(RuntimeError) -> ContainerStatus {
+        try Self.validate(id: id)
+        let record = try store.load(id)
+        var st: Int32 = 0
+        var r: Int32
+        repeat { r = waitpid(record.monitorPid, &st, 0) } while r < 0 && errno == EINTR
+        if r != record.monitorPid {
+            // Not our child: the monitor writes the status file, then exits.
+            while store.exit(id) == nil && Sys.isAlive(record.monitorPid) { usleep(10_000) }
+        }
+        return status(record)
+    }
+
+    /// Removes a stopped container: its cgroup, state directory and
+    /// monitor; with force, a running one is killed first. Poststop hooks
+    /// run last.
+    public func delete(id: String, force: Bool = false) throws(RuntimeError) {
+        try Self.validate(id: id)
+        let record: StateRecord
+        do {
+            record = try store.load(id)
+        } catch let error {
+            // A state directory without state: a create that died half-way.
+            if case .invalidState = error, force {
+                Sys.removeTree(store.dir(id))
+                return
+            }
+            throw error
+        }
+        var current = status(record)
+        if current.status != "stopped" {
+            guard force else { throw .invalidState(id: id, state: current.status, wanted: "stopped") }
+            Glibc.kill(record.pid, SIGKILL)
+            var waited = 0
+            while status(record).status != "stopped" && waited < 1000 {
+                usleep(10_000)
+                waited += 1
+            }
+        }
+        // The monitor writes the status once the init is gone; give it a moment.
+        var waited = 0
+        while store.exit(id) == nil && Sys.isAlive(record.monitorPid) && waited < 500 {
+            usleep(2_000)
+            waited += 1
+        }
+        var st: Int32 = 0
+        waitpid(record.monitorPid, &st, WNOHANG)
+        if let cgroups {
+            do { try cgroups.destroy(record.cgroups, killRemaining: true) } catch {
+                throw .system("delete \(id): \(error)")
+            }
+        }
+        current = status(record)
+        Sys.removeTree(store.dir(id))
+        let state = current.ociState()
+        for hook in record.poststop {
+            do { try HookRunner.run(hook, kind: "poststop", state: state) } catch {
+                Runtime.warn("\(id): \(error)")
+            }
+        }
+    }
+
+    static func warn(_ message: String) {
+        let line = "nest: warning: \(message)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}

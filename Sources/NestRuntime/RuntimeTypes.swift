@@ -1,0 +1,88 @@
+import NestOCI
+
+public struct RuntimeOptions: Sendable {
+    /// The state root: ROOT/ID holds each container's state.
+    public var root: String
+    /// Where nest-monitor and nest-init are; found when nil.
+    public var libexecDir: String?
+
+    public init(root: String = "/run/nest", libexecDir: String? = nil) {
+        self.root = root
+        self.libexecDir = libexecDir
+    }
+}
+
+/// Where the container's stdio goes.
+public enum StdioMode: Sendable, Equatable {
+    /// The caller's fds 0, 1, 2.
+    case inherit
+    case null
+    /// stdout and stderr as timestamped records in PATH (the log helper).
+    case log(path: String)
+}
+
+public struct CreateOptions: Sendable {
+    public var bundle: String
+    public var stdio: StdioMode = .inherit
+    public var pidFile: String?
+    public var consoleSocket: String?
+    /// Extra contents for /etc/hosts and /etc/resolv.conf (the ROM helper).
+    public var hosts: String?
+    public var resolvConf: String?
+
+    public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
+        self.bundle = bundle
+        self.stdio = stdio
+        self.pidFile = pidFile
+        self.consoleSocket = consoleSocket
+    }
+}
+
+/// The OCI state of a container, with what Nest knows besides.
+public struct ContainerStatus: Codable, Sendable, Equatable {
+    public var ociVersion: String
+    public var id: String
+    /// `creating`, `created`, `running`, `stopped`.
+    public var status: String
+    public var pid: Int32
+    public var bundle: String
+    public var annotations: [String: String]?
+    /// RFC 3339 time of creation.
+    public var created: String
+    public var exitCode: Int32?
+    public var oomKilled: Bool?
+    public var finishedAt: String?
+    public var monitorPid: Int32?
+
+    /// The OCI state document: the fields the runtime-spec names.
+    public func ociState() -> [UInt8] {
+        struct OCIState: Encodable {
+            var ociVersion, id, status: String
+            var pid: Int32
+            var bundle: String
+            var annotations: [String: String]?
+        }
+        return (try? JSONCoding.encode(OCIState(ociVersion: ociVersion, id: id, status: status, pid: pid, bundle: bundle,
+                                                annotations: annotations), pretty: false)) ?? []
+    }
+}
+
+public enum RuntimeError: Error, CustomStringConvertible, Sendable {
+    case notFound(String)
+    case exists(String)
+    case invalidState(id: String, state: String, wanted: String)
+    case invalidSpec([SpecError])
+    case invalidArgument(String, field: String?)
+    case system(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "container \(id) does not exist"
+        case .exists(let id): "container \(id) already exists"
+        case .invalidState(let id, let state, let wanted): "container \(id) is \(state), not \(wanted)"
+        case .invalidSpec(let errors): errors.map(\.description).joined(separator: "; ")
+        case .invalidArgument(let message, let field): field.map { "\($0): \(message)" } ?? message
+        case .system(let message): message
+        }
+    }
+}

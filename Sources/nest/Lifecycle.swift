@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import NestRuntime
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle; its process waits for `start`.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.short, .long], help: "The bundle directory (default: the current directory).")
+    var bundle: String = "."
+    @Option(help: "Write the container's init pid to FILE.")
+    var pidFile: String?
+    @Option(help: "Unix socket to send the pty master to when process.terminal is true.")
+    var consoleSocket: String?
+    @Option(help: "Accepted for compatibility; only 0 is supported.")
+    var preserveFds: Int = 0
+    @Flag(help: "Accepted for compatibility.")
+    var noPivot = false
+    @Flag(help: "Accepted for compatibility.")
+    var noNewKeyring = false
+    @Argument(help: "The container id.")
+    var id: String
+
+    func run() throws {
+        var options = CreateOptions(bundle: absolute(bundle))
+        options.pidFile = pidFile.map(absolute)
+        options.consoleSocket = consoleSocket.map(absolute)
+        _ = try global.runtime.create(id: id, options: options)
+    }
+}
+
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the process of a created container.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container id.")
+    var id: String
+
+    func run() throws { try global.runtime.start(id: id) }
+}
+
+struct State: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the OCI state of a container as JSON.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container id.")
+    var id: String
+
+    func run() throws {
+        let s = try global.runtime.state(id: id)
+        print(try stateJSON(s))
+    }
+}
+
+struct OCIStateOutput: Encodable {
+    var ociVersion, id, status: String
+    var pid: Int32
+    var bundle: String
+    var annotations: [String: String]?
+    var created: String
+    var exitCode: Int32?
+}
+
+func stateJSON(_ s: ContainerStatus) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let out = OCIStateOutput(ociVersion: s.ociVersion, id: s.id, status: s.status, pid: s.pid, bundle: s.bundle,
+                             annotations: s.annotations, created: s.created, exitCode: s.exitCode)
+    return String(decoding: try encoder.encode(out), as: UTF8.self)
+}
+
+struct Kill: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send a signal to the container's init (default TERM).")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.short, .long], help: "Send the signal to every process of the container.")
+    var all = false
+    @Argument(help: "The container id.")
+    var id: String
+    @Argument(help: "Signal name (TERM, SIGKILL) or number.")
+    var signal: String = "TERM"
+
+    func run() throws {
+        let number = try Signals.parse(signal)
+        try global.runtime.kill(id: id, signal: number, all: all)
+    }
+}
+
+struct Delete: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a stopped container (with --force, any).")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.short, .long], help: "Kill the container first if it is still running.")
+    var force = false
+    @Argument(help: "The container id.")
+    var id: String
+
+    func run() throws { try global.runtime.delete(id: id, force: force) }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.short, .long], help: "table or json.")
+    var format: String = "table"
+    @Flag(name: [.short, .long], help: "Print only the ids.")
+    var quiet = false
+
+    func run() throws {
+        let all = global.runtime.list()
+        if quiet {
+            all.forEach { print($0.id) }
+        } else if format == "json" {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(all), as: UTF8.self))
+        } else {
+            let rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED"]] + all.map {
+                [$0.id, String($0.pid), $0.status, $0.bundle, $0.created]
+            }
+            let widths = (0..<5).map { col in rows.map { $0[col].count }.max() ?? 0 }
+            for row in rows {
+                print(row.enumerated().map { i, cell in i == 4 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined())
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import NestRuntime
+
+/// `nest`: the OCI runtime command line, as runc and crun have it, so that
+/// engines (podman, containerd, CRI-O) can drive Nest.
+@main
+struct Nest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nest",
+        abstract: "Nest, an OCI container runtime.",
+        version: "nest 0.1.0\nspec: 1.3.0",
+        subcommands: [Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, List.self])
+
+    @OptionGroup var global: GlobalOptions
+
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch let error as RuntimeError {
+            ErrorLog.report(error.description, arguments: arguments)
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = fullMessage(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            ErrorLog.report(message, arguments: arguments)
+            Foundation.exit(1)
+        }
+    }
+}
+
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "State directory of the containers.")
+    var root: String = "/run/nest"
+
+    @Option(help: "Also write errors to FILE.")
+    var log: String?
+
+    @Option(help: "Format of --log: text or json.")
+    var logFormat: String = "text"
+
+    @Flag(help: "Accepted for compatibility; cgroup paths in the slice:prefix:name form are always understood.")
+    var systemdCgroup = false
+
+    @Flag(help: "Accepted for compatibility.")
+    var debug = false
+
+    var runtime: Runtime { Runtime(options: RuntimeOptions(root: root)) }
+}
+
+/// Errors are one line on stderr and, with --log, one record in the log
+/// file; engines read the last line of the log to explain a failure.
+enum ErrorLog {
+    static func report(_ message: String, arguments: [String]) {
+        let line = message.split(separator: "\n").joined(separator: "; ")
+        FileHandle.standardError.write(Data(("nest: " + line + "\n").utf8))
+        guard let path = value(of: "--log", in: arguments) else { return }
+        let json = value(of: "--log-format", in: arguments) == "json"
+        let time = ISO8601DateFormatter().string(from: Date())
+        let record: String
+        if json {
+            let body = (try? JSONSerialization.data(withJSONObject: ["level": "error", "msg": line, "time": time],
+                                                     options: [.sortedKeys])) ?? Data()
+            record = String(decoding: body, as: UTF8.self) + "\n"
+        } else {
+            record = "time=\"\(time)\" level=error msg=\"\(line.replacingOccurrences(of: "\"", with: "\\\""))\"\n"
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        _ = record.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+
+    static func value(of option: String, in arguments: [String]) -> String? {
+        for (i, arg) in arguments.enumerated() {
+            if arg == option, i + 1 < arguments.count { return arguments[i + 1] }
+            if arg.hasPrefix(option + "=") { return String(arg.dropFirst(option.count + 1)) }
+        }
+        return nil
+    }
+}
+
+
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}

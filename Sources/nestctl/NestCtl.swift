@@ -6,7 +6,8 @@ struct NestCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nestctl",
         abstract: "Run and manage Nest containers.",
-        subcommands: [Translate.self])
+        subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Ps.self, Inspect.self,
+                      Logs.self, Wait.self, SubsystemCommand.self, Events.self, Version.self, Info.self, Translate.self])
 
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command
     /// lines, exits 2 for them and 1 for every other failure.
@@ -14,6 +15,8 @@ struct NestCtl: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

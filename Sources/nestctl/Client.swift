@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import NestAPI
+import NestClient
+
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The daemon's socket (default: $NEST_SOCKET, else /run/nest/nestd.sock).")
+    var socket: String?
+
+    var client: APIClient {
+        APIClient(http: UnixHTTPClient(socketPath: socket ?? ProcessInfo.processInfo.environment["NEST_SOCKET"] ?? "/run/nest/nestd.sock"))
+    }
+}
+
+/// The REST API as typed calls; an error answer becomes the daemon's message
+/// on stderr and exit status 1.
+struct APIClient {
+    let http: UnixHTTPClient
+
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> UnixHTTPClient.Response {
+        let response: UnixHTTPClient.Response
+        do {
+            response = try http.request(method, "/v1" + path, body: body)
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        if response.status >= 400 {
+            if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+                printError(e.field.map { "\(e.error) (field \($0))" } ?? e.error)
+            } else {
+                printError("HTTP \(response.status): \(response.text)")
+            }
+            throw ExitCode.failure
+        }
+        return response
+    }
+
+    func get<T: Decodable>(_ path: String, as: T.Type = T.self) throws -> T {
+        try decode(try call("GET", path))
+    }
+
+    func post<T: Decodable>(_ path: String, _ body: (some Encodable)? = Optional<Int>.none, as: T.Type = T.self) throws -> T {
+        let bytes = try body.map { Array(try JSONEncoder().encode($0)) }
+        return try decode(try call("POST", path, body: bytes))
+    }
+
+    func decode<T: Decodable>(_ response: UnixHTTPClient.Response) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(response.body))
+        } catch {
+            printError("unexpected answer from nestd: \(response.text.prefix(200))")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Follows the container's log records until it exits, writing stdout
+    /// and stderr records to the matching stream.
+    func attach(_ id: String) throws {
+        var pending: [UInt8] = []
+        do {
+            try http.stream("GET", "/v1/containers/\(id)/logs?follow=true&format=records", onHead: { _, _ in }, onData: { chunk in
+                pending += chunk
+                while let nl = pending.firstIndex(of: 0x0a) {
+                    writeRecord(pending[..<nl])
+                    pending.removeSubrange(...nl)
+                }
+                return true
+            })
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `TIME STREAM [P ]DATA` → DATA on stdout or stderr (with its newline
+/// unless the record is a partial line).
+func writeRecord(_ record: ArraySlice<UInt8>) {
+    let parts = record.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count >= 2 else { return }
+    let fd: Int32 = parts[1].elementsEqual("stderr".utf8) ? 2 : 1
+    var data = parts.count > 2 ? Array(parts[2]) : []
+    var partial = false
+    if data.starts(with: [0x50, 0x20]) || data == [0x50] {
+        partial = true
+        data.removeFirst(min(2, data.count))
+    }
+    if !partial { data.append(0x0a) }
+    data.withUnsafeBytes { raw in
+        var off = 0
+        while off < raw.count {
+            let n = write(fd, raw.baseAddress! + off, raw.count - off)
+            if n <= 0 { return }
+            off += n
+        }
+    }
+}
+
+func absolutePath(_ path: String) -> String {
+    let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    return url.standardizedFileURL.path
+}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import NestAPI
+
+struct Ps: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List running containers (-a: all).")
+    @OptionGroup var options: ClientOptions
+    @Flag(name: [.short, .long], help: "Show all containers, not only running ones.")
+    var all = false
+    @Option(help: "table or json.")
+    var format: OutputFormat = .table
+    @Option(name: .customLong("filter"), help: "state=S or label=K=V (repeatable).")
+    var filters: [String] = []
+
+    func run() throws {
+        var query: [String] = []
+        for f in filters {
+            guard let eq = f.firstIndex(of: "=") else { throw ValidationError("--filter must be state=S or label=K=V") }
+            let key = f[..<eq], value = f[f.index(after: eq)...]
+            guard key == "state" || key == "label" else { throw ValidationError("unknown filter \(key) (state, label)") }
+            query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? String(value))")
+        }
+        if !all && !filters.contains(where: { $0.hasPrefix("state=") }) { query.append("state=running") }
+        let list: [ContainerInfo] = try options.client.get("/containers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+        if format == .json {
+            print(try jsonText(list))
+            return
+        }
+        let rows = [["ID", "NAME", "STATE", "PID", "CREATED", "COMMAND"]] + list.map {
+            [$0.id, $0.name, $0.state + ($0.exitCode.map { " (\($0))" } ?? ""), String($0.pid), $0.created,
+             $0.command.joined(separator: " ")]
+        }
+        printTable(rows)
+    }
+}
+
+func printTable(_ rows: [[String]]) {
+    guard let columns = rows.first?.count else { return }
+    let widths = (0..<columns).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    for row in rows {
+        let line = row.enumerated().map { i, cell in
+            i == columns - 1 ? cell : cell.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0)
+        }.joined()
+        print(line)
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show containers as JSON.")
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Container ids or names.")
+    var containers: [String]
+
+    func run() throws {
+        let infos = try containers.map { try options.client.get("/containers/\($0)", as: ContainerInfo.self) }
+        print(try jsonText(infos))
+    }
+}
+
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a container's output.")
+    @OptionGroup var options: ClientOptions
+    @Flag(name: [.short, .long], help: "Keep printing until the container exits.")
+    var follow = false
+    @Option(help: "Only the last N lines.")
+    var tail: Int?
+    @Option(help: "Only records since this time (RFC 3339 or seconds since the epoch).")
+    var since: String?
+    @Flag(name: [.short, .long], help: "Prefix each line with its time.")
+    var timestamps = false
+    @Argument(help: "Container id or name.")
+    var container: String
+
+    func run() throws {
+        var query = ["follow=\(follow)", "timestamps=\(timestamps)"]
+        if let tail { query.append("tail=\(tail)") }
+        if let since { query.append("since=\(since.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? since)") }
+        let path = "/v1/containers/\(container)/logs?" + query.joined(separator: "&")
+        var failed: Int?
+        var body: [UInt8] = []
+        do {
+            try options.client.http.stream("GET", path, onHead: { status, _ in if status >= 400 { failed = status } }, onData: { chunk in
+                if failed != nil { body += chunk; return true }
+                chunk.withUnsafeBytes { _ = write(1, $0.baseAddress, $0.count) }
+                return true
+            })
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        if failed != nil {
+            let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(body))
+            printError(e?.error ?? String(decoding: body, as: UTF8.self))
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct SubsystemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "subsystem", abstract: "Print a container's subsystem config (XML).")
+    @OptionGroup var options: ClientOptions
+    @Argument(help: "Container id or name.")
+    var container: String
+
+    func run() throws {
+        let response = try options.client.call("GET", "/containers/\(container)/subsystem")
+        print(response.text, terminator: "")
+    }
+}
+
+struct Events: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the daemon's events as they happen.")
+    @OptionGroup var options: ClientOptions
+    @Option(help: "table or json.")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        var pending: [UInt8] = []
+        do {
+            try options.client.http.stream("GET", "/v1/events", onHead: { _, _ in }, onData: { chunk in
+                pending += chunk
+                while let nl = pending.firstIndex(of: 0x0a) {
+                    let line = Array(pending[..<nl])
+                    pending.removeSubrange(...nl)
+                    if format == .json {
+                        print(String(decoding: line, as: UTF8.self))
+                    } else if let e = try? JSONDecoder().decode(Event.self, from: Data(line)) {
+                        print("\(e.time) \(e.type) \(e.id) \(e.name)" + (e.exitCode.map { " exitCode=\($0)" } ?? ""))
+                    }
+                    fflush(nil)
+                }
+                return true
+            })
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the versions of nestctl and nestd.")
+    @OptionGroup var options: ClientOptions
+    @Option(help: "table or json.")
+    var format: OutputFormat = .table
+
+    func run() throws {
+        let v: VersionInfo = try options.client.get("/version")
+        if format == .json {
+            print(try jsonText(v))
+        } else {
+            print("nestctl \(nestVersion)\nnestd   \(v.version) (API \(v.apiVersion))")
+        }
+    }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's runtime, cgroup version and counts.")
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        let info: DaemonInfo = try options.client.get("/info")
+        print(try jsonText(info))
+    }
+}

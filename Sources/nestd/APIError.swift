@@ -1,0 +1,33 @@
+import NestAPI
+import NestRuntime
+
+/// An error with the HTTP status the API answers it with.
+struct APIError: Error {
+    var status: Int
+    var body: ErrorBody
+
+    init(_ status: Int, _ message: String, field: String? = nil, errors: [FieldError]? = nil) {
+        self.status = status
+        body = ErrorBody(error: message, field: field, errors: errors)
+    }
+
+    static func notFound(_ id: String) -> APIError { APIError(404, "no such container: \(id)") }
+
+    init(_ e: Error) {
+        guard let r = e as? RuntimeError else {
+            self.init(500, "\(e)")
+            return
+        }
+        switch r {
+        case .notFound(let id): self = .notFound(id)
+        case .exists(let id): self.init(409, "container \(id) already exists")
+        case .invalidState: self.init(409, r.description)
+        case .invalidSpec(let errs):
+            let fields = errs.map { FieldError(field: $0.path, message: $0.message) }
+            self.init(400, errs.map { "\($0.path): \($0.message)" }.joined(separator: "; "),
+                      field: errs.first?.path, errors: fields)
+        case .invalidArgument(let m, let field): self.init(400, m, field: field)
+        case .system(let m): self.init(500, m)
+        }
+    }
+}

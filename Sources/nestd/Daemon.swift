@@ -1,0 +1,251 @@
+import Foundation
+import Logging
+import NestAPI
+import NestOCI
+import NestRuntime
+import Synchronization
+
+/// Owns the host's containers: the daemon's records joined with the runtime's
+/// state. Every method blocks and is called off the event loops.
+final class Daemon: Sendable {
+    let runtime: Runtime
+    let records: RecordStore
+    let events = EventHub()
+    let root: String
+    let data: String
+    let logger: Logger
+    private let known = Mutex<[String: ContainerRecord]>([:])
+    private let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
+    private let watcherBox = Mutex<ExitWatcher?>(nil)
+
+    init(root: String, data: String, logger: Logger) {
+        self.root = root
+        self.data = data
+        self.logger = logger
+        runtime = Runtime(options: RuntimeOptions(root: root))
+        records = RecordStore(dir: data + "/containers")
+    }
+
+    private var watcher: ExitWatcher { watcherBox.withLock { $0! } }
+
+    /// Loads the records, finishes or removes what a killed daemon left
+    /// half-done, and watches every container that has not exited.
+    func recover() {
+        try? FileManager.default.createDirectory(atPath: records.dir, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let w = ExitWatcher(root: root, isStopped: { [runtime] id in
+            (try? runtime.state(id: id).status) == "stopped" || (try? runtime.state(id: id)) == nil
+        }, onExit: { [weak self] id in self?.exited(id) })
+        watcherBox.withLock { $0 = w }
+        for var r in records.loadAll() {
+            let st = try? runtime.state(id: r.id)
+            switch (r.phase, st) {
+            case (.creating, _), (.deleting, _):
+                // the daemon died inside create or delete: undo or finish it
+                if st != nil { try? runtime.delete(id: r.id, force: true) }
+                records.remove(r.id)
+                logger.info("removed half-made container", metadata: ["id": "\(r.id)", "phase": "\(r.phase.rawValue)"])
+            case (.created, nil):
+                records.remove(r.id)
+                logger.warning("container vanished from the runtime", metadata: ["id": "\(r.id)"])
+            case (.created, let s?):
+                if s.status == "running", r.started == nil { r.started = Date(); try? records.save(r) }
+                known.withLock { $0[r.id] = r }
+            }
+        }
+        w.start()
+        for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
+        logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
+    }
+
+    // MARK: lookups
+
+    func record(_ idOrName: String) throws(APIError) -> ContainerRecord {
+        let r = known.withLock { k in k[idOrName] ?? k.values.first { $0.name == idOrName } }
+        guard let r else { throw .notFound(idOrName) }
+        return r
+    }
+
+    func info(_ idOrName: String) throws(APIError) -> ContainerInfo {
+        let r = try record(idOrName)
+        return info(r, (try? runtime.state(id: r.id)))
+    }
+
+    private func info(_ r: ContainerRecord, _ s: ContainerStatus?) -> ContainerInfo {
+        ContainerInfo(id: r.id, name: r.name, state: s?.status ?? "stopped", pid: s?.pid ?? 0,
+                      exitCode: s?.exitCode, oomKilled: s?.oomKilled,
+                      created: Timestamp.string(r.created), started: r.started.map(Timestamp.string),
+                      finished: s?.finishedAt, bundle: r.bundle, command: r.command,
+                      labels: r.labels, subsystem: summary(r.id))
+    }
+
+    func list(state: String?, label: String?) -> [ContainerInfo] {
+        let all = known.withLock { Array($0.values) }.sorted { $0.created < $1.created }
+        var out: [ContainerInfo] = []
+        out.reserveCapacity(all.count)
+        for r in all {
+            if let label {
+                let kv = label.split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2 ? r.labels[kv[0]] != kv[1] : r.labels[kv[0]] == nil { continue }
+            }
+            let i = ContainerInfo(id: r.id, name: r.name, state: stateName(r.id), pid: 0, exitCode: nil,
+                                  oomKilled: nil, created: Timestamp.string(r.created),
+                                  started: r.started.map(Timestamp.string), finished: nil, bundle: r.bundle,
+                                  command: r.command, labels: r.labels, subsystem: [])
+            if let state, i.state != state { continue }
+            out.append(i)
+        }
+        // fill the rest only for what is returned
+        return out.map { i in info(known.withLock { $0[i.id] }!, try? runtime.state(id: i.id)) }
+    }
+
+    private func stateName(_ id: String) -> String { (try? runtime.state(id: id).status) ?? "stopped" }
+
+    /// The components of the subsystem and what they provide, from its config.
+    func summary(_ id: String) -> [ComponentSummary] {
+        guard let xml = try? runtime.subsystemXML(id: id) else { return [] }
+        return SubsystemSummary.components(xml)
+    }
+
+    // MARK: lifecycle
+
+    func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
+        guard req.bundle.hasPrefix("/") else { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
+        let name = req.name ?? ""
+        if !name.isEmpty, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", options: .regularExpression) == nil {
+            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
+        }
+        // the whole spec is checked before anything is made
+        let bundle: NestOCI.Bundle
+        do { bundle = try BundleLoader.load(req.bundle) } catch {
+            throw APIError(RuntimeError.invalidSpec(error.errors))
+        }
+        var id = ""
+        let reserved = known.withLock { k -> ContainerRecord? in
+            if !name.isEmpty, k.values.contains(where: { $0.name == name }) { return nil }
+            repeat { id = Self.randomID() } while k[id] != nil
+            let r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
+                                    labels: req.labels ?? [:], command: bundle.spec.process?.args ?? [],
+                                    created: Date(), started: nil, phase: .creating)
+            k[id] = r
+            return r
+        }
+        guard var r = reserved else { throw APIError(409, "name \(name) is already in use", field: "name") }
+        do {
+            try records.save(r)
+            var opts = CreateOptions(bundle: req.bundle)
+            opts.stdio = .log(path: records.logPath(id))
+            _ = try runtime.create(id: id, options: opts)
+            r.phase = .created
+            try records.save(r)
+        } catch {
+            try? runtime.delete(id: id, force: true)
+            records.remove(id)
+            _ = known.withLock { $0.removeValue(forKey: id) }
+            throw APIError(error)
+        }
+        known.withLock { $0[id] = r }
+        events.emit("created", id: id, name: r.name)
+        watcher.watch(id)
+        return CreateResponse(id: id, name: r.name)
+    }
+
+    func start(_ idOrName: String) throws(APIError) {
+        var r = try record(idOrName)
+        do { try runtime.start(id: r.id) } catch { throw APIError(error) }
+        r.started = Date()
+        known.withLock { $0[r.id] = r }
+        try? records.save(r)
+        events.emit("started", id: r.id, name: r.name)
+    }
+
+    func kill(_ idOrName: String, signal: String) throws(APIError) {
+        let r = try record(idOrName)
+        let sig: Int32
+        do { sig = try Signals.parse(signal) } catch { throw APIError(400, "unknown signal \(signal)", field: "signal") }
+        do { try runtime.kill(id: r.id, signal: sig) } catch { throw APIError(error) }
+    }
+
+    /// TERM, then KILL when the container has not exited after `timeout` seconds.
+    func stop(_ idOrName: String, timeout: Double) throws(APIError) -> ContainerInfo {
+        let r = try record(idOrName)
+        guard stateName(r.id) == "running" || stateName(r.id) == "created" else { return try info(r.id) }
+        try? runtime.kill(id: r.id, signal: SIGTERM)
+        if waitExit(r.id, timeout: timeout) == nil {
+            try? runtime.kill(id: r.id, signal: SIGKILL)
+            _ = waitExit(r.id, timeout: 10)
+        }
+        return try info(r.id)
+    }
+
+    func delete(_ idOrName: String, force: Bool) throws(APIError) {
+        var r = try record(idOrName)
+        let st = stateName(r.id)
+        if !force, st != "stopped", st != "created" {
+            throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
+        }
+        r.phase = .deleting
+        try? records.save(r)
+        watcher.unwatch(r.id)
+        do { try runtime.delete(id: r.id, force: true) } catch {
+            if case RuntimeError.notFound = error {} else {
+                r.phase = .created
+                try? records.save(r)
+                watcher.watch(r.id)
+                throw APIError(error)
+            }
+        }
+        records.remove(r.id)
+        _ = known.withLock { $0.removeValue(forKey: r.id) }
+        let pending = waiters.withLock { $0.removeValue(forKey: r.id) } ?? []
+        for w in pending { w(nil) }
+        events.emit("deleted", id: r.id, name: r.name)
+    }
+
+    // MARK: exits
+
+    /// Calls `done` once the container has exited (nil when it was deleted first).
+    func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
+        if let s = try? runtime.state(id: id), s.status == "stopped" { done(s); return }
+        waiters.withLock { $0[id, default: []].append(done) }
+        // it may have exited between the check and the registration
+        if let s = try? runtime.state(id: id), s.status == "stopped" {
+            let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
+            for w in ws { w(s) }
+        }
+    }
+
+    func waitExit(_ id: String, timeout: Double) -> ContainerStatus? {
+        let box = Mutex<ContainerStatus?>(nil)
+        let sem = DispatchSemaphore(value: 0)
+        onExit(id) { s in box.withLock { $0 = s }; sem.signal() }
+        if sem.wait(timeout: .now() + timeout) == .timedOut { return nil }
+        return box.withLock { $0 }
+    }
+
+    private func exited(_ id: String) {
+        guard let r = known.withLock({ $0[id] }) else { return }
+        let s = try? runtime.state(id: id)
+        if let monitor = s?.monitorPid { Self.reap(monitor) }
+        events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
+        if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
+        let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
+        for w in ws { w(s) }
+    }
+
+    /// The monitor is the daemon's child (unless an earlier daemon started
+    /// it); it exits right after writing the status file.
+    static func reap(_ pid: Int32) {
+        var status: Int32 = 0
+        for _ in 0..<50 {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno == ECHILD) { return }
+            usleep(2000)
+        }
+    }
+
+    static func randomID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+}

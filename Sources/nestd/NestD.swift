@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+@main
+struct NestD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nestd",
+        abstract: "The Nest daemon: owns the host's containers and serves the REST API on a unix socket.")
+
+    @Option(help: "Unix socket to serve the API on (ignored under socket activation).")
+    var socket = "/run/nest/nestd.sock"
+    @Option(help: "Runtime state directory.")
+    var root = "/run/nest"
+    @Option(help: "Data directory: container records and logs.")
+    var data = "/var/lib/nest"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level: unknown level \(logLevel)")
+        }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var h = KeyValueLogHandler(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "nestd")
+        signal(SIGPIPE, SIG_IGN)
+        try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        let daemon = Daemon(root: root, data: data, logger: logger)
+        daemon.recover()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let activated = SystemD.activatedSocket()
+        let channel = try Server.bind(group: group, socketPath: socket, activatedFD: activated,
+                                      router: Router(daemon: daemon), access: AccessPolicy(), logger: logger)
+        logger.info("listening", metadata: ["socket": "\(activated.map { "fd \($0)" } ?? socket)",
+                                            "root": "\(root)", "data": "\(data)"])
+        SystemD.notify("READY=1")
+
+        // SIGTERM and SIGINT close the listener; containers keep running under
+        // their monitors and a new nestd finds them again.
+        let queue = DispatchQueue(label: "signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler {
+                logger.info("shutting down; containers keep running", metadata: ["signal": "\(sig)"])
+                SystemD.notify("STOPPING=1")
+                channel.close(promise: nil)
+            }
+            s.resume()
+            sources.append(s)
+        }
+        try channel.closeFuture.wait()
+        if activated == nil { unlink(socket) }
+        try? group.syncShutdownGracefully()
+        _ = sources
+    }
+}
+
+/// `time level label: message key=value ...` lines on stderr, which journald keeps.
+struct KeyValueLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?,
+             source: String, file: String, function: String, line: UInt) {
+        var all = metadata
+        if let extra { all.merge(extra) { $1 } }
+        let kv = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let line = "level=\(level) msg=\"\(message)\"" + (kv.isEmpty ? "" : " " + kv) + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

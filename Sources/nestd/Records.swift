@@ -1,0 +1,72 @@
+import Foundation
+import NestAPI
+
+/// What the daemon knows of a container beyond the runtime's state: its
+/// name, labels and times. One file per container, replaced atomically, so a
+/// daemon killed at any point leaves either the old record or the new one.
+struct ContainerRecord: Codable, Sendable {
+    enum Phase: String, Codable, Sendable { case creating, created, deleting }
+    var id: String
+    var name: String
+    var bundle: String
+    var labels: [String: String]
+    var command: [String]
+    var created: Date
+    var started: Date?
+    var phase: Phase
+}
+
+struct RecordStore: Sendable {
+    let dir: String   // DATA/containers
+
+    func containerDir(_ id: String) -> String { dir + "/" + id }
+    func logPath(_ id: String) -> String { containerDir(id) + "/log" }
+
+    func save(_ r: ContainerRecord) throws {
+        let d = containerDir(r.id)
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        enc.dateEncodingStrategy = .iso8601
+        try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)))
+    }
+
+    func loadAll() -> [ContainerRecord] {
+        let dec = JSONDecoder()
+        dec.dateDecodingStrategy = .iso8601
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.compactMap { name in
+            guard let data = FileManager.default.contents(atPath: dir + "/" + name + "/record.json") else { return nil }
+            return try? dec.decode(ContainerRecord.self, from: data)
+        }
+    }
+
+    func remove(_ id: String) {
+        try? FileManager.default.removeItem(atPath: containerDir(id))
+    }
+}
+
+enum AtomicFile {
+    /// write to a temporary name, fsync, rename over the target, fsync the directory
+    static func write(_ path: String, _ bytes: [UInt8]) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXFailure("open \(tmp)") }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { let f = POSIXFailure("write \(tmp)"); close(fd); throw f }
+            off += n
+        }
+        if fsync(fd) != 0 { let f = POSIXFailure("fsync \(tmp)"); close(fd); throw f }
+        close(fd)
+        guard rename(tmp, path) == 0 else { throw POSIXFailure("rename \(tmp)") }
+        let dfd = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}
+
+struct POSIXFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ what: String) { description = "\(what): \(String(cString: strerror(errno)))" }
+}

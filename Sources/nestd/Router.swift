@@ -1,0 +1,113 @@
+import Foundation
+import NIOHTTP1
+import NestAPI
+
+/// Maps /v1 requests to the daemon. Runs on a worker thread, never on an
+/// event loop: runtime calls block.
+struct Router: Sendable {
+    let daemon: Daemon?
+
+    static let forbidden = Router(daemon: nil)
+
+    func handle(_ req: Request, _ w: ResponseWriter) {
+        guard let daemon else {
+            w.json(403, ErrorBody(error: "permission denied: uid \(req.peer.uid) is neither root nor in group nest"))
+            return
+        }
+        do throws(APIError) {
+            try route(daemon, req, w)
+        } catch {
+            w.json(error.status, error.body)
+        }
+    }
+
+    private func route(_ d: Daemon, _ req: Request, _ w: ResponseWriter) throws(APIError) {
+        let p = req.path
+        guard p.first == "v1" else { throw APIError(404, "no such path; the API is under /v1") }
+        let m = req.method
+        switch (p.count, p.count > 1 ? p[1] : "") {
+        case (2, "version"):
+            try only(m, .GET)
+            w.json(200, VersionInfo(name: "nestd", version: nestVersion, apiVersion: API.version))
+        case (2, "info"):
+            try only(m, .GET)
+            w.json(200, d.daemonInfo())
+        case (2, "events"):
+            try only(m, .GET)
+            streamEvents(d, w)
+        case (2, "containers"):
+            if m == .GET {
+                w.json(200, d.list(state: req.query["state"], label: req.query["label"]))
+            } else if m == .POST {
+                let body: CreateRequest
+                do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
+                    throw APIError(400, "request body: \(Self.describe(error))", field: Self.field(error))
+                }
+                w.json(201, try d.create(body))
+            } else { throw APIError(405, "method \(m) not allowed on /v1/containers") }
+        case (3, "containers"):
+            if m == .GET { w.json(200, try d.info(p[2])) }
+            else if m == .DELETE {
+                try d.delete(p[2], force: req.query["force"] == "true" || req.query["force"] == "1")
+                w.send(204, [])
+            } else { throw APIError(405, "method \(m) not allowed on /v1/containers/{id}") }
+        case (4, "containers"):
+            try action(d, p[2], p[3], req, w)
+        default:
+            throw APIError(404, "no such path: /" + p.joined(separator: "/"))
+        }
+    }
+
+    private func action(_ d: Daemon, _ id: String, _ action: String, _ req: Request, _ w: ResponseWriter) throws(APIError) {
+        let m = req.method
+        switch action {
+        case "start":
+            try only(m, .POST); try d.start(id); w.json(200, try d.info(id))
+        case "stop":
+            try only(m, .POST)
+            let t = req.query["timeout"].map { Double($0) } ?? 10
+            guard let timeout = t, timeout >= 0 else { throw APIError(400, "timeout must be a number of seconds", field: "timeout") }
+            w.json(200, try d.stop(id, timeout: timeout))
+        case "kill":
+            try only(m, .POST); try d.kill(id, signal: req.query["signal"] ?? "KILL"); w.json(200, try d.info(id))
+        case "wait":
+            try only(m, .POST)
+            let r = try d.record(id)
+            d.onExit(r.id) { s in
+                if let s { w.json(200, WaitResponse(exitCode: s.exitCode ?? -1, oomKilled: s.oomKilled ?? false)) }
+                else { w.json(404, ErrorBody(error: "container \(r.id) was deleted")) }
+            }
+        case "logs":
+            try only(m, .GET)
+            try streamLogs(d, id, req, w)
+        case "subsystem":
+            try only(m, .GET)
+            let r = try d.record(id)
+            do { w.send(200, contentType: "application/xml", Array(try d.runtime.subsystemXML(id: r.id).utf8)) }
+            catch { throw APIError(error) }
+        default:
+            throw APIError(404, "no such action: \(action)")
+        }
+    }
+
+    private func only(_ m: HTTPMethod, _ want: HTTPMethod) throws(APIError) {
+        if m != want { throw APIError(405, "method \(m) not allowed; use \(want)") }
+    }
+
+    static func describe(_ e: Error) -> String {
+        switch e as? DecodingError {
+        case .keyNotFound(let k, _)?: return "missing field \(k.stringValue)"
+        case .typeMismatch(_, let c)?: return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .dataCorrupted?: return "not valid JSON"
+        default: return "\(e)"
+        }
+    }
+
+    static func field(_ e: Error) -> String? {
+        switch e as? DecodingError {
+        case .keyNotFound(let k, _)?: return k.stringValue
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?: return c.codingPath.map(\.stringValue).joined(separator: ".")
+        default: return nil
+        }
+    }
+}

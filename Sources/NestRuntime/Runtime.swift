@@ -87,7 +87,12 @@ public final class Runtime: Sendable {
                 throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
             }
             let fifo = store.fifo(id)
-            if nest_mkfifo(fifo, 0o600) != 0 { throw RuntimeError.system("\(fifo): \(Sys.errorText())") }
+            // Writable by anyone (as runc's): the init opens it after
+            // switching to the process's user, which may not be root or may
+            // be a mapped uid; the 0700 state directory keeps others out.
+            if nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
+                throw RuntimeError.system("\(fifo): \(Sys.errorText())")
+            }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: made!.joinDirs,
                                   oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2", initPath: libexec + "/nest-init")

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,20 @@ void child_main(int out_w, int err_w)
 	die_with_monitor(1);
 	wait_go();
 	ns_child_setup();
+	if (ns_pid_needs_fork()) {
+		if (unshare(CLONE_NEWPID) < 0)
+			fail("namespace pid");
+		pid_t p = fork();
+		if (p < 0)
+			fail("namespace pid: fork");
+		if (p > 0) {
+			char m[32];
+			snprintf(m, sizeof m, "P%d", (int)p);
+			chan_send(g_chan, m);
+			_exit(0);
+		}
+		wait_go(); /* reparented to the monitor */
+	}
 	die_with_monitor(1);
 	if (has_hook("prestart") || has_hook("createRuntime")) {
 		chan_send(g_chan, "N");

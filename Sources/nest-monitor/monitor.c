@@ -95,9 +95,10 @@ static void write_status(int st)
 }
 
 /* Talks with the child until it is ready ("R"). */
-static void setup_dialog(int chan, pid_t pid)
+static void setup_dialog(int chan, pid_t *pidp)
 {
 	char msg[4200], go[32];
+	pid_t pid = *pidp;
 	snprintf(go, sizeof go, "G%d", (int)pid);
 	if (chan_send(chan, go) < 0)
 		fail("container init");
@@ -114,6 +115,19 @@ static void setup_dialog(int chan, pid_t pid)
 			failx("%s", msg + 1);
 		if (msg[0] == 'R')
 			return;
+		if (msg[0] == 'P') {
+			/* the init is a fork of the cloned child (ns_pid_needs_fork) */
+			pid_t init = (pid_t)atoi(msg + 1);
+			int st;
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			if (init <= 0)
+				failx("container init: bad pid");
+			*pidp = pid = g_child = init;
+			snprintf(go, sizeof go, "G%d", (int)pid);
+			if (chan_send(chan, go) < 0)
+				fail("container init");
+		}
 		if (msg[0] == 'N') {
 			char err[4096];
 			if (hooks_run("prestart", pid, "creating", err, sizeof err) < 0 ||
@@ -200,7 +214,7 @@ int main(int argc, char **argv)
 	}
 	join_cgroups(pid);
 	ns_write_maps(pid);
-	setup_dialog(sv[0], pid);
+	setup_dialog(sv[0], &pid);
 
 	const char *pidfile = plan_str("pid-file", NULL);
 	char buf[64];

@@ -60,6 +60,7 @@ void ns_write_maps(pid_t pid);		/* monitor, after clone */
 void ns_child_setup(void);		/* child: joins, unshare, time */
 int ns_is_new(const char *type);
 int ns_in_userns(void);
+int ns_pid_needs_fork(void);
 
 /* ---- mounts.c / rootfs.c ---- */
 int open_in_root(int rootfd, const char *path, int flags, int create);

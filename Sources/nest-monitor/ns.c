@@ -89,9 +89,16 @@ int ns_clone_flags(void)
 	int flags = 0;
 	if (ns_is_new("user"))
 		flags |= CLONE_NEWUSER;
-	if (ns_is_new("pid"))
+	if (ns_is_new("pid") && !ns_pid_needs_fork())
 		flags |= CLONE_NEWPID;
 	return flags;
+}
+
+/* A new pid ns with a joined user ns must be owned by the joined one: it is
+ * made after setns(user), and the init is a fork of the cloned child. */
+int ns_pid_needs_fork(void)
+{
+	return ns_is_new("pid") && ns_in_userns() && !ns_is_new("user");
 }
 
 static void write_map(pid_t pid, const char *kind, const char *file)

@@ -182,3 +182,43 @@ if [ -d /sys/fs/cgroup/memory ] && [ ! -e /sys/fs/cgroup/memory/cgroup.subtree_c
 	run 60
 	grep -q '"oomKilled":true' "$S/status" && ok "oom: oomKilled true" || bad "oom: $(cat "$S/status" "$S/sync" "$S/log" 2>&1)"
 fi
+
+# --- joining an existing user namespace (the new ones are owned by it) ---
+fresh
+unshare --user sleep 60 &
+uholder=$!
+for _ in $(seq 100); do
+	[ "$(cat /proc/$uholder/comm 2>/dev/null)" = sleep ] && break
+	sleep 0.05
+done
+echo "0 200000 65536" >/proc/$uholder/uid_map
+echo "0 200000 65536" >/proc/$uholder/gid_map
+{
+	base joinuser
+	t namespace user "/proc/$uholder/ns/user"
+	sh_args 'cat /proc/self/uid_map; echo x > /dev/null && echo devnull-ok; echo comm=$(cat /proc/1/comm)'
+} >"$S/plan"
+run
+expect_status "join user: exit 0" 0
+expect_log "join user: new pid ns owned by it, init is pid 1" 'stdout comm=nest-init$'
+cpid="$(sed -n 's/^created //p' "$S/sync")"
+grep -q '"pid":'"$cpid" /dev/null; [ -n "$cpid" ] && [ "$(cat "$S/pid")" = "$cpid" ] && ok "join user: created pid is the init" || bad "join user: pid"
+expect_log "join user: map of the joined namespace" 'stdout +0 +200000 +65536'
+expect_log "join user: devices bound" 'stdout devnull-ok'
+kill "$uholder" 2>/dev/null
+wait "$uholder" 2>/dev/null
+
+# --- seccomp without no-new-privileges for a non-root user (loaded before the switch) ---
+fresh
+{
+	base nnp0
+	t user 1000 1000 -
+	t seccomp-default SCMP_ACT_ALLOW -
+	t seccomp-rule SCMP_ACT_ERRNO - mkdir
+	t seccomp-rule SCMP_ACT_ERRNO - mkdirat
+	sh_args 'grep -E "NoNewPrivs|Seccomp:" /proc/self/status; mkdir /tmp/z || echo denied'
+} >"$S/plan"
+run
+expect_log "nnp0: no_new_privs not set" 'NoNewPrivs:.0'
+expect_log "nnp0: filter loaded" 'Seccomp:.2'
+expect_log "nnp0: mkdir denied" 'stdout denied'

@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+import XCTest
+@testable import NestRuntime
+
+/// Memory and pids limits, as the process runs into them.
+final class ResourceTests: RootTestCase {
+    func testMemoryLimitKillsAnAllocationAboveIt() throws {
+        // dd allocates (and fills) a 100 MiB buffer.
+        let bundle = try makeBundle(["dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"]) { c in
+            c.linux { l in
+                l.object("resources") { r in
+                    r["memory"] = ["limit": 32 << 20, "swap": 32 << 20] as [String: Any]
+                }
+            }
+        }
+        let r = try runContainer(bundle)
+        XCTAssertEqual(r.exitCode, 137, "stdout: \(r.stdout) stderr: \(r.stderr)")
+        XCTAssertEqual(r.status.oomKilled, true)
+    }
+
+    func testWithinMemoryLimitIsNotOOM() throws {
+        let bundle = try makeBundle(["dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=1"]) { c in
+            c.linux { l in l.object("resources") { r in r["memory"] = ["limit": 32 << 20] } }
+        }
+        let r = try runContainer(bundle)
+        XCTAssertEqual(r.exitCode, 0, "stderr: \(r.stderr)")
+        XCTAssertEqual(r.status.oomKilled, false)
+    }
+
+    func testPidsLimitStopsAForkBomb() throws {
+        let bundle = try makeBundle(["sh", "-c", "for i in $(seq 1 30); do sleep 2 & done; wait; echo waited"]) { c in
+            c.linux { l in l.object("resources") { r in r["pids"] = ["limit": 10] } }
+        }
+        let id = uniqueID("pids")
+        let log = tmp + "/\(id).log"
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .log(path: log)))
+        let record = try runtime.store.load(id)
+        let pidsDir = try XCTUnwrap(record.cgroups.pidsDir, "no pids cgroup")
+        XCTAssertEqual(readTrimmed(pidsDir + "/pids.max"), "10")
+        try runtime.start(id: id)
+        var peak = 0
+        while try runtime.state(id: id).status == "running" {
+            if let n = Int(readTrimmed(pidsDir + "/pids.current") ?? "") { peak = max(peak, n) }
+            usleep(5_000)
+        }
+        let final = try runtime.waitForExit(id: id)
+        try runtime.delete(id: id)
+        let (out, err) = parseLog(log)
+        XCTAssertLessThanOrEqual(peak, 10)
+        XCTAssertGreaterThan(peak, 1)
+        XCTAssertTrue(err.contains { $0.contains("can't fork") }, "stderr: \(err)")
+        XCTAssertEqual(final.oomKilled, false)
+        _ = out
+    }
+
+    func testCgroupIsMadeWithTheContainerAndRemovedWithIt() throws {
+        let bundle = try makeBundle(["true"])
+        let id = uniqueID("cg")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
+        let record = try runtime.store.load(id)
+        XCTAssertFalse(record.cgroups.dirs.isEmpty)
+        for dir in record.cgroups.dirs {
+            XCTAssertTrue(dir.hasSuffix("/nest/" + id), dir)
+            XCTAssertEqual(access(dir, F_OK), 0, "\(dir) missing")
+        }
+        let procs = readTrimmed(record.cgroups.joinDirs[0] + "/cgroup.procs") ?? ""
+        XCTAssertTrue(procs.split(separator: "\n").contains(Substring(String(record.pid))), "init not in \(record.cgroups.joinDirs[0])")
+        try runtime.start(id: id)
+        try runtime.waitForExit(id: id)
+        try runtime.delete(id: id)
+        for dir in record.cgroups.dirs { XCTAssertNotEqual(access(dir, F_OK), 0, "\(dir) left behind") }
+    }
+}
+
+func readTrimmed(_ path: String) -> String? {
+    (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+}

@@ -26,6 +26,7 @@ struct stream {
 
 static struct stream streams[2] = { { .name = "stdout", .fd = -1 }, { .name = "stderr", .fd = -1 } };
 static int logfd = -1;
+char g_finished[64]; /* when the init was reaped */
 
 void log_setup(int out[2], int errp[2])
 {
@@ -103,6 +104,7 @@ void log_loop(pid_t init, int *status)
 	if (sfd < 0)
 		fail("signalfd");
 	int done = 0;
+	struct timespec end = { 0, 0 }, now;
 	for (;;) {
 		int st;
 		pid_t w;
@@ -110,6 +112,9 @@ void log_loop(pid_t init, int *status)
 			if (w == init) {
 				*status = st;
 				done = 1;
+				rfc3339nano(g_finished, sizeof g_finished);
+				clock_gettime(CLOCK_MONOTONIC, &end);
+				end.tv_sec += 2;
 			}
 		int open_streams = (streams[0].fd >= 0) + (streams[1].fd >= 0);
 		if (done && !open_streams)
@@ -122,8 +127,14 @@ void log_loop(pid_t init, int *status)
 		int r = poll(p, 3, done ? 500 : -1);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r == 0 && done)
-			break; /* something outlived the init and holds the pipes */
+		if (done) {
+			/* something outlived the init and holds the pipes:
+			 * 500 ms of silence or 2 s in all */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (r == 0 || now.tv_sec > end.tv_sec ||
+			    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+				break;
+		}
 		if (p[0].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) > 0)

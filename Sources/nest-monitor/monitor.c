@@ -82,8 +82,12 @@ static void write_status(int st)
 		sig = WTERMSIG(st);
 		code = 128 + sig;
 	}
+	extern char g_finished[64];
 	char ts[64], buf[256];
-	rfc3339nano(ts, sizeof ts);
+	if (g_finished[0])
+		snprintf(ts, sizeof ts, "%s", g_finished);
+	else
+		rfc3339nano(ts, sizeof ts);
 	snprintf(buf, sizeof buf,
 		 "{\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"finishedAt\":\"%s\"}\n",
 		 code, sig, oom_killed() ? "true" : "false", ts);

@@ -150,6 +150,20 @@ static void propagate(const char *dest, unsigned long prop)
 	close(fd);
 }
 
+/* Co-mounted controllers ("cpu,cpuacct"): a link for each name. */
+static void comount_links(const char *dest, const char *name)
+{
+	int dfd = open_in_root(g_rootfd, dest, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		fail("mount %s", dest);
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", name);
+	for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		if (symlinkat(name, dfd, c) < 0 && errno != EEXIST)
+			fail("mount %s: link %s", dest, c);
+	close(dfd);
+}
+
 static void mount_cgroup(const char *dest, unsigned long flags, const char *data)
 {
 	struct statfs sfs;
@@ -183,6 +197,8 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 			fail("mount %s", sub);
 		close(sfd);
 		remount(sub, base | (flags & MS_RDONLY), "mount");
+		if (strchr(name, ','))
+			comount_links(dest, name);
 	}
 	if (flags & MS_RDONLY) {
 		fd = open_in_root(g_rootfd, dest, O_PATH, 0);

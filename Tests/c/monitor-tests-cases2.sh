@@ -62,9 +62,14 @@ grep -q '^error hook createRuntime /bin/sleep: timed out' "$S/sync" && ok "hooks
 # --- cgroups: join every v1 hierarchy, cgroup namespace, cgroup mount, oom-file ---
 fresh
 hier=""
-for h in memory pids; do
-	if [ -d "/sys/fs/cgroup/$h" ] && [ ! -e "/sys/fs/cgroup/$h/cgroup.subtree_control" ]; then
-		mkdir -p "/sys/fs/cgroup/$h/nest-mon-test-$$" && CG="$CG /sys/fs/cgroup/$h/nest-mon-test-$$" && hier="$hier $h"
+for h in memory pids cpu cpuacct cpuset devices freezer blkio unified; do
+	d="/sys/fs/cgroup/$h/nest-mon-test-$$"
+	if [ -d "/sys/fs/cgroup/$h" ] && { [ "$h" = unified ] || [ ! -e "/sys/fs/cgroup/$h/cgroup.subtree_control" ]; }; then
+		mkdir -p "$d" && CG="$CG $d" && hier="$hier $h"
+		if [ "$h" = cpuset ]; then
+			cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$d/cpuset.cpus"
+			cat /sys/fs/cgroup/cpuset/cpuset.mems >"$d/cpuset.mems"
+		fi
 	fi
 done
 if [ -n "$hier" ]; then
@@ -79,8 +84,10 @@ if [ -n "$hier" ]; then
 	run
 	expect_status "cgroup: exit 0" 0
 	for h in $hier; do
+		[ "$h" = unified ] && continue
 		expect_log "cgroup: joined $h, namespace root" "stdout [0-9]+:$h:/$"
 	done
+	case " $hier " in *" unified "*) expect_log "cgroup: joined the unified hierarchy" "stdout 0::/$" ;; esac
 	expect_log "cgroup: mount lists the hierarchies" "stdout .*pids"
 	grep -q '"oomKilled":false' "$S/status" && ok "cgroup: oomKilled false" || bad "cgroup: $(cat "$S/status")"
 else
@@ -202,7 +209,7 @@ run
 expect_status "join user: exit 0" 0
 expect_log "join user: new pid ns owned by it, init is pid 1" 'stdout comm=nest-init$'
 cpid="$(sed -n 's/^created //p' "$S/sync")"
-grep -q '"pid":'"$cpid" /dev/null; [ -n "$cpid" ] && [ "$(cat "$S/pid")" = "$cpid" ] && ok "join user: created pid is the init" || bad "join user: pid"
+[ -n "$cpid" ] && [ "$(cat "$S/pid")" = "$cpid" ] && ok "join user: created pid is the init" || bad "join user: pid"
 expect_log "join user: map of the joined namespace" 'stdout +0 +200000 +65536'
 expect_log "join user: devices bound" 'stdout devnull-ok'
 kill "$uholder" 2>/dev/null

@@ -65,7 +65,9 @@ public final class Runtime: Sendable {
         let libexec = try Libexec.dir(options.libexecDir)
         try store.ensureRoot()
         let dir = store.dir(id)
-        if mkdir(dir, 0o700) != 0 {
+        // 0711 (as runc's): the container init opens the exec FIFO by
+        // path, maybe as a mapped uid of a user namespace.
+        if mkdir(dir, 0o711) != 0 {
             if errno == EEXIST { throw .exists(id) }
             throw .system("\(dir): \(Sys.errorText())")
         }
@@ -89,7 +91,7 @@ public final class Runtime: Sendable {
             let fifo = store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
-            // be a mapped uid; the 0700 state directory keeps others out.
+            // be a mapped uid; others cannot list the state directory.
             if nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
@@ -140,15 +142,25 @@ public final class Runtime: Sendable {
     func status(_ r: StateRecord) -> ContainerStatus {
         var s = ContainerStatus(ociVersion: r.ociVersion, id: r.id, status: "stopped", pid: 0, bundle: r.bundle,
                                 annotations: r.annotations, created: r.created, monitorPid: r.monitorPid)
+        if store.exit(r.id) == nil {
+            if Sys.isAlive(r.pid) && Sys.startTime(r.pid) == r.pidStartTime {
+                s.pid = r.pid
+                s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+                return s
+            }
+            // The init is gone; the monitor writes the status file next
+            // (once the log is drained). Give it a moment, so that
+            // "stopped" comes with its exit code.
+            var waited = 0
+            while store.exit(r.id) == nil && Sys.isAlive(r.monitorPid) && waited < 200 {
+                usleep(5_000)
+                waited += 1
+            }
+        }
         if let exit = store.exit(r.id) {
             s.exitCode = exit.exitCode
             s.oomKilled = exit.oomKilled
             s.finishedAt = exit.finishedAt
-            return s
-        }
-        if Sys.isAlive(r.pid) && Sys.startTime(r.pid) == r.pidStartTime {
-            s.pid = r.pid
-            s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
         }
         return s
     }

@@ -115,9 +115,21 @@ void child_main(int out_w, int err_w)
 	if (initfd < 0)
 		fail("init %s", init);
 	const char *fifo = plan_str("exec-fifo", NULL);
-	int fifofd = -1;
-	if (fifo && (fifofd = open(fifo, O_PATH | O_CLOEXEC)) < 0)
-		fail("exec-fifo %s", fifo);
+	int fifofd = -1, fifodir = -1;
+	const char *fifobase = NULL;
+	if (fifo) {
+		if ((fifofd = open(fifo, O_PATH | O_CLOEXEC)) < 0)
+			fail("exec-fifo %s", fifo);
+		/* for a container without /proc: its directory */
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", fifo);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir] = 0;
+		fifobase = strrchr(fifo, '/') ? strrchr(fifo, '/') + 1 : fifo;
+		if ((fifodir = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			fail("exec-fifo %s", fifo);
+	}
 	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nullfd < 0)
 		fail("stdio /dev/null");
@@ -160,12 +172,17 @@ void child_main(int out_w, int err_w)
 		do
 			fd = open(path, O_WRONLY | O_CLOEXEC);
 		while (fd < 0 && errno == EINTR);
+		if (fd < 0 && errno == ENOENT) /* no /proc in the container */
+			do
+				fd = openat(fifodir, fifobase, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+			while (fd < 0 && errno == EINTR);
 		if (fd < 0)
 			fail("exec-fifo %s", fifo);
 		if (write_all(fd, "0", 1) < 0)
 			fail("exec-fifo %s: write", fifo);
 		close(fd);
 		close(fifofd);
+		close(fifodir);
 	}
 	run_hooks("startContainer");
 	reset_signals();

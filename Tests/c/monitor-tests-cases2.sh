@@ -229,3 +229,14 @@ run
 expect_log "nnp0: no_new_privs not set" 'NoNewPrivs:.0'
 expect_log "nnp0: filter loaded" 'Seccomp:.2'
 expect_log "nnp0: mkdir denied" 'stdout denied'
+
+# --- exec-fifo in a container without /proc ---
+fresh
+mkfifo -m 0622 "$S/exec.fifo"
+{ base noproc | grep -v $'^mount\t/proc\t' | grep -v $'^symlink\t/proc'; t exec-fifo "$S/exec.fifo"; sh_args 'echo no-proc-started'; } >"$S/plan"
+timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
+mpid=$!
+for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+[ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo without /proc: read 0" || bad "fifo without /proc: no byte"
+wait "$mpid"
+expect_log "fifo without /proc: started" 'stdout no-proc-started'

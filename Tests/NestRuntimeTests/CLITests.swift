@@ -1,0 +1,137 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// The `nest` command as an engine or a person runs it.
+final class CLITests: RootTestCase {
+    var nestBinary = ""
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        // Beside the test runner (the same build), else in the libexec dir.
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["NEST_BIN"] { candidates.append(env) }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/nest")
+        }
+        candidates.append(TestEnv.libexec + "/nest")
+        guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw XCTSkip("no nest binary in \(candidates)")
+        }
+        nestBinary = found
+    }
+
+    override func tearDown() {
+        // Containers the command left: delete them with the command.
+        if !tmp.isEmpty, let ids = try? FileManager.default.contentsOfDirectory(atPath: stateRoot) {
+            for id in ids { _ = try? nest(["delete", "--force", id]) }
+        }
+        super.tearDown()
+    }
+
+    /// Runs `nest --root STATE ARGS...`; stdout and stderr go to files, so
+    /// that a container which inherits them does not hold a pipe open.
+    func nest(_ args: [String], global: [String] = []) throws -> HostResult {
+        let out = tmp + "/nest.out", err = tmp + "/nest.err"
+        let quoted = ([nestBinary, "--root", stateRoot] + global + args).map { "'" + $0 + "'" }.joined(separator: " ")
+        let r = try runHost(["/bin/sh", "-c", "\(quoted) </dev/null >'\(out)' 2>'\(err)'"],
+                            env: ["NEST_LIBEXEC": TestEnv.libexec])
+        return HostResult(code: r.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    func stateJSON(_ id: String) throws -> [String: Any] {
+        let r = try nest(["state", id])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let data = Data(r.stdout.utf8)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], "not JSON: \(r.stdout)")
+    }
+
+    func testRunPrintsHelloAndExitsZero() throws {
+        let bundle = try makeBundle(["sh", "-c", "echo hello"])
+        let r = try nest(["run", "--bundle", bundle, "hello1"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "hello\n")
+        XCTAssertEqual(r.stderr, "")
+        // run deletes the container afterwards.
+        XCTAssertEqual(try nest(["state", "hello1"]).code, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/hello1"))
+    }
+
+    func testRunPassesTheExitCodeThrough() throws {
+        let bundle = try makeBundle(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        let r = try nest(["run", "-b", bundle, "exit3"])
+        XCTAssertEqual(r.code, 3)
+        XCTAssertEqual(r.stdout, "out\n")
+        XCTAssertEqual(r.stderr, "err\n")
+    }
+
+    func testCreateStateStartKillDelete() throws {
+        let bundle = try makeBundle(["sleep", "100"])
+        let id = "cli1"
+        let pidFile = tmp + "/cli1.pid"
+        let created = try nest(["create", "--bundle", bundle, "--pid-file", pidFile, id])
+        XCTAssertEqual(created.code, 0, created.stderr)
+        XCTAssertEqual(created.stdout, "")
+        var state = try stateJSON(id)
+        XCTAssertEqual(state["status"] as? String, "created")
+        XCTAssertEqual(state["id"] as? String, id)
+        XCTAssertEqual(state["bundle"] as? String, bundle)
+        let pid = try XCTUnwrap(state["pid"] as? Int)
+        XCTAssertGreaterThan(pid, 0)
+        XCTAssertEqual(readTrimmed(pidFile), String(pid))
+        XCTAssertEqual(try nest(["start", id]).code, 0)
+        state = try stateJSON(id)
+        XCTAssertEqual(state["status"] as? String, "running")
+        let listed = try nest(["list", "--quiet"])
+        XCTAssertEqual(listed.stdout, id + "\n")
+        let killed = try nest(["kill", id, "KILL"])
+        XCTAssertEqual(killed.code, 0, killed.stderr)
+        var tries = 0
+        repeat {
+            state = try stateJSON(id)
+            tries += 1
+            if state["status"] as? String != "stopped" { usleep(20_000) }
+        } while state["status"] as? String != "stopped" && tries < 250
+        XCTAssertEqual(state["status"] as? String, "stopped")
+        XCTAssertEqual(state["exitCode"] as? Int, 137)
+        let deleted = try nest(["delete", id])
+        XCTAssertEqual(deleted.code, 0, deleted.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id))
+        XCTAssertEqual(try nest(["list", "--quiet"]).stdout, "")
+    }
+
+    func testUnknownContainerIsExitOneWithOneLine() throws {
+        for args in [["state", "nope"], ["kill", "nope", "KILL"], ["delete", "nope"], ["start", "nope"]] {
+            let r = try nest(args)
+            XCTAssertEqual(r.code, 1, "\(args)")
+            XCTAssertEqual(r.stdout, "", "\(args)")
+            let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+            XCTAssertEqual(lines.count, 2, "\(args): one line, newline-terminated: \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("nope"), "\(args): \(r.stderr)")
+        }
+    }
+
+    func testLogFileInJSONFormat() throws {
+        let log = tmp + "/nest-log.json"
+        let r = try nest(["state", "missing-one"], global: ["--log", log, "--log-format", "json"])
+        XCTAssertEqual(r.code, 1)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, text)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(record["level"] as? String, "error")
+        XCTAssertTrue((record["msg"] as? String)?.contains("missing-one") == true, text)
+        XCTAssertNotNil(record["time"] as? String)
+    }
+
+    func testBadSignalIsRefused() throws {
+        let bundle = try makeBundle(["sleep", "100"])
+        XCTAssertEqual(try nest(["create", "-b", bundle, "sig1"]).code, 0)
+        let r = try nest(["kill", "sig1", "NOPE"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.stderr.contains("NOPE"), r.stderr)
+        XCTAssertEqual(try stateJSON("sig1")["status"] as? String, "created")
+        XCTAssertEqual(try nest(["delete", "--force", "sig1"]).code, 0)
+    }
+}

@@ -93,6 +93,30 @@ final class LifecycleTests: RootTestCase {
         assertNothingMade(id)
     }
 
+    func testSetupFailureInTheMonitorIsReportedAndLeavesNothing() throws {
+        // A mount the kernel refuses: the monitor reports it, kills what it
+        // made and exits; create cleans up its side.
+        let bundle = try makeBundle(["true"]) { c in
+            c["mounts"] = (c["mounts"] as? [[String: Any]] ?? []) + [["destination": "/tmp", "type": "nosuchfs", "source": "none"]]
+        }
+        let warm = uniqueID("warm")
+        _ = try? runtime.create(id: warm, options: CreateOptions(bundle: bundle, stdio: .null))
+        let fdsBefore = openFDs(), mountsBefore = mountCount()
+        let id = uniqueID("fail")
+        do {
+            _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .log(path: tmp + "/fail.log")))
+            XCTFail("a mount of an unknown filesystem type was accepted")
+        } catch let error {
+            guard case .system(let message) = error else { return XCTFail("not system: \(error)") }
+            XCTAssertTrue(message.contains("/tmp") && message.contains("No such device"), message)
+        }
+        assertNothingMade(id)
+        XCTAssertEqual(openFDs(), fdsBefore, "fds leaked")
+        XCTAssertEqual(mountCount(), mountsBefore, "mounts leaked")
+        XCTAssertEqual(childPids(), [], "children left (the monitor was not collected)")
+        XCTAssertEqual(runtime.list().map(\.id), [])
+    }
+
     func testDeleteOfARunningContainerNeedsForce() throws {
         let bundle = try makeBundle(["sleep", "100"])
         let id = uniqueID("running")

@@ -125,6 +125,32 @@ final class CLITests: RootTestCase {
         XCTAssertNotNil(record["time"] as? String)
     }
 
+    func testRunForwardsTermToTheContainer() throws {
+        let bundle = try makeBundle(["sleep", "100"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: nestBinary)
+        p.arguments = ["--root", stateRoot, "run", "-b", bundle, "fwd1"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["NEST_LIBEXEC": TestEnv.libexec]) { _, b in b }
+        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        var tries = 0
+        func status() -> String? {
+            guard let r = try? nest(["state", "fwd1"]), r.code == 0,
+                  let o = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else { return nil }
+            return o["status"] as? String
+        }
+        while status() != "running" && tries < 200 { usleep(20_000); tries += 1 }
+        XCTAssertEqual(status(), "running")
+        usleep(200_000)  // nest installs its handlers after start
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .exit)
+        XCTAssertEqual(p.terminationStatus, 143)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/fwd1"))
+    }
+
     func testBadSignalIsRefused() throws {
         let bundle = try makeBundle(["sleep", "100"])
         XCTAssertEqual(try nest(["create", "-b", bundle, "sig1"]).code, 0)

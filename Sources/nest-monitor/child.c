@@ -134,6 +134,7 @@ void child_main(int out_w, int err_w)
 	if (nullfd < 0)
 		fail("stdio /dev/null");
 	console_connect();
+	proc_oom(); /* through the host's /proc: the container may have none */
 
 	rootfs_pivot();
 	console_setup();
@@ -144,10 +145,9 @@ void child_main(int out_w, int err_w)
 		close(err_w);
 	}
 	proc_sysctl();
-	rootfs_finish();
 	proc_prepare_cwd();
+	rootfs_finish();
 	proc_rlimits();
-	proc_oom();
 	char **envp = proc_env(), **argv = proc_argv();
 
 	int nnp = strcmp(plan_str("no-new-privileges", "0"), "1") == 0;

@@ -93,6 +93,19 @@ static int add_line(char *line, int lineno, char *err, size_t errlen)
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		if (strcmp(kinds[k].kind, f[0]) == 0)
 			break;
+	static const char *repeated[] = {
+		"namespace", "uid-map", "gid-map", "time-offset", "cgroup-join",
+		"mount", "device", "symlink", "masked", "readonly", "sysctl",
+		"rlimit", "env", "arg", "cap", "seccomp-arch", "seccomp-flag",
+		"seccomp-rule", "hook", "init-arg",
+	};
+	int rep = 0;
+	for (size_t i = 0; i < sizeof repeated / sizeof repeated[0]; i++)
+		rep |= strcmp(repeated[i], f[0]) == 0;
+	if (!rep && plan_next(f[0], NULL)) {
+		snprintf(err, errlen, "plan line %d: %s given twice", lineno, f[0]);
+		return -1;
+	}
 	if (k == sizeof kinds / sizeof kinds[0]) {
 		snprintf(err, errlen, "plan line %d: unknown record %s", lineno, f[0]);
 		return -1;

@@ -58,11 +58,14 @@ expect_status "exit: killed process maps to 137" 137
 
 # --- readonly rootfs ---
 fresh
-{ base ro; t rootfs-readonly 1; sh_args 'touch /x 2>&1; touch /dev/y && echo dev-rw'; } >"$S/plan"
+{ base ro | grep -v $'^cwd\t'; t rootfs-readonly 1; t cwd /work/dir; t oom-score-adj 500; sh_args 'touch /x 2>&1; touch /dev/y && echo dev-rw; pwd; cat /proc/self/oom_score_adj'; } >"$S/plan"
 run
 expect_log "rootfs-readonly: / is read-only" 'Read-only file system'
 expect_log "rootfs-readonly: /dev tmpfs writable" 'stdout dev-rw'
 [ ! -e "$R/x" ] && ok "rootfs-readonly: nothing written" || bad "rootfs-readonly: /x exists"
+expect_log "rootfs-readonly: missing cwd made first" 'stdout /work/dir$'
+expect_log "oom-score-adj" 'stdout 500$'
+rm -rf "$R/work"
 
 # --- symlinks in the rootfs do not lead out of it ---
 fresh
@@ -148,6 +151,14 @@ fresh
 { base rlimit; t rlimit RLIMIT_NOFILE 99999999 99999999; sh_args 'true'; } >"$S/plan"
 run
 grep -q '^error rlimit RLIMIT_NOFILE: Operation not permitted$' "$S/sync" && ok "rlimit: error names the limit" || bad "rlimit: sync: $(cat "$S/sync")"
+fresh
+{ base oomadj; t oom-score-adj -1000; sh_args 'true'; } >"$S/plan"
+cur="$(cat /proc/self/oom_score_adj)"
+run
+if [ "$cur" -gt -1000 ]; then
+	grep -q '^error oom-score-adj -1000: ' "$S/sync" && ok "oom-score-adj: lowering without CAP_SYS_RESOURCE is an error" || {
+		grep -q 'CapEff:.*' /proc/self/status; expect_status "oom-score-adj: lowered (CAP_SYS_RESOURCE held)" 0; }
+fi
 
 # --- error path: a missing mount source ---
 fresh
@@ -165,7 +176,16 @@ fresh
 { base unknown; t frobnicate 1; sh_args true; } >"$S/plan"
 run
 grep -q '^error plan line [0-9]*: unknown record frobnicate$' "$S/sync" && ok "plan: unknown record refused" || bad "plan: $(cat "$S/sync")"
-
+fresh
+{ base twice; t cwd /tmp; sh_args true; } >"$S/plan"
+run
+grep -q '^error plan line [0-9]*: cwd given twice$' "$S/sync" && ok "plan: single record given twice refused" || bad "plan: $(cat "$S/sync")"
+fresh
+{ base escapes; t arg sh; t arg -c; t arg 'printf "%s|" "$1"; echo'; t arg x; t arg $'a\tb\\c\nd'; } >"$S/plan"
+run
+# the log shows the argument back: a TAB b BACKSLASH c, then "d|" on its own line
+[ "$(grep -c '' "$S/log")" = 2 ] && expect_log "plan: escapes (TAB, backslash, newline)" $'stdout a\tb\\\\c$' || bad "plan: escapes: $(cat "$S/log")"
+expect_log "plan: escapes (second line)" 'stdout d\|$'
 
 # --- hostname without a uts namespace is refused (never the host's) ---
 fresh

@@ -150,6 +150,10 @@ int main(int argc, char **argv)
 		dprintf(2, "usage: nest-monitor PLANFILE\n");
 		return 2;
 	}
+	/* fds 0-2 must exist, or pipes and sockets would take their place */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return 1;
 	int rc = plan_load(argv[1], err, sizeof err);
 	const char *sfd = plan_str("sync-fd", NULL);
 	if (sfd) {

@@ -43,6 +43,8 @@ int open_in_root(int rootfd, const char *path, int flags, int create)
 	if (!buf)
 		return -1;
 	size_t len = strlen(buf);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = 0;
 	for (size_t i = 1; i <= len; i++) {
 		if (i < len && buf[i] != '/')
 			continue;

@@ -76,7 +76,7 @@ ln -s ../../../../../../etc "$R/rel-link"
 {
 	base symlink
 	t mount /abs-link/sub none "$T/src" 1000 0 ""
-	t mount /rel-link/sub2 none "$T/src" 5000 0 ""
+	t mount /rel-link/sub2/ none "$T/src" 5000 0 ""
 	sh_args 'cat /etc/sub/marker /etc/sub2/marker'
 } >"$S/plan"
 run

@@ -240,3 +240,10 @@ for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
 [ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo without /proc: read 0" || bad "fifo without /proc: no byte"
 wait "$mpid"
 expect_log "fifo without /proc: started" 'stdout no-proc-started'
+
+# --- the spawner gave no stdin/stdout/stderr ---
+fresh
+{ base closed; sh_args 'echo still-logged; ls /proc/self/fd | tr "\n" " "'; } >"$S/plan"
+timeout 20 "$MON" "$S/plan" 3>"$S/sync" 0<&- 1>&- 2>&-
+expect_log "closed stdio: the log still works" 'stdout still-logged'
+expect_log "closed stdio: container has 0-2 (and ls's 3)" 'stdout 0 1 2 3 $'

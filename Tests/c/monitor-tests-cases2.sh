@@ -246,4 +246,4 @@ fresh
 { base closed; sh_args 'echo still-logged; ls /proc/self/fd | tr "\n" " "'; } >"$S/plan"
 timeout 20 "$MON" "$S/plan" 3>"$S/sync" 0<&- 1>&- 2>&-
 expect_log "closed stdio: the log still works" 'stdout still-logged'
-expect_log "closed stdio: container has 0-2 (and ls's 3)" 'stdout 0 1 2 3 $'
+expect_log "closed stdio: container has 0-2 (and ls's 3)" 'stdout P 0 1 2 3 $'

@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 	}
 	g_child = pid;
 	close(sv[1]);
+	ns_close_joins();
 	if (out[1] >= 0) {
 		close(out[1]);
 		close(errp[1]);

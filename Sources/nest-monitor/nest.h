@@ -54,6 +54,7 @@ void json_str(char *out, size_t outlen, const char *s);
 /* ---- ns.c ---- */
 int ns_type_flag(const char *type);
 void ns_open_joins(void);		/* monitor, before clone */
+void ns_close_joins(void);		/* monitor, after clone */
 void ns_monitor_prepare(void);	/* monitor: setns(pid) before clone */
 int ns_clone_flags(void);
 void ns_write_maps(pid_t pid);		/* monitor, after clone */

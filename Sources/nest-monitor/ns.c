@@ -74,6 +74,16 @@ void ns_open_joins(void)
 	}
 }
 
+/* The monitor lets go of the joined namespaces once the child has them. */
+void ns_close_joins(void)
+{
+	for (int i = 0; i < NTYPES; i++)
+		if (join_fd[i] >= 0) {
+			close(join_fd[i]);
+			join_fd[i] = -1;
+		}
+}
+
 /* setns(pid) only affects children: done by the monitor before clone. */
 void ns_monitor_prepare(void)
 {

@@ -19,9 +19,6 @@
 
 #include "nest.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 void child_main(int out_w, int err_w);
 void rfc3339nano(char *out, size_t len);
@@ -171,10 +168,14 @@ int main(int argc, char **argv)
 		fail("child subreaper");
 	if (chdir("/") < 0)
 		fail("chdir /");
-	/* nothing but 0, 1, 2 reaches the container */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	/* Nothing but 0, 1, 2 reaches the container, and the monitor keeps
+	 * nothing of its spawner's but them and the sync fd. */
+	if (g_sync_fd > 3)
+		syscall(SYS_close_range, 3U, (unsigned)g_sync_fd - 1, 0U);
+	if (syscall(SYS_close_range, (unsigned)(g_sync_fd < 3 ? 3 : g_sync_fd + 1), ~0U, 0U) < 0)
 		for (int fd = 3; fd < 1024; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			if (fd != g_sync_fd)
+				close(fd);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

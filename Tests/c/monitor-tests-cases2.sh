@@ -4,10 +4,15 @@
 fresh
 mkfifo -m 0622 "$S/exec.fifo"
 { base fifo; t exec-fifo "$S/exec.fifo"; sh_args 'echo started'; } >"$S/plan"
-timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
+timeout 20 sh -c 'exec "$0" "$1" 3>"$2" 7>"$3"' "$MON" "$S/plan" "$S/sync" "$S/extra-fd" &
 mpid=$!
 for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
 grep -q '^created ' "$S/sync" && ok "fifo: created before start" || bad "fifo: sync: $(cat "$S/sync")"
+held=""
+for f in /proc/[0-9]*/fd/*; do
+	[ "$(readlink "$f" 2>/dev/null)" = "$S/extra-fd" ] && held="$held $f"
+done
+[ -z "$held" ] && ok "fifo: the spawner's other fds are closed" || bad "fifo: extra fd held by$held"
 sleep 0.2
 [ ! -s "$S/log" ] && ok "fifo: not started yet" || bad "fifo: ran before start"
 cpid="$(sed -n 's/^created //p' "$S/sync")"

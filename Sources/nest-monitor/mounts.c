@@ -220,6 +220,8 @@ static void mount_one(struct rec *r)
 		propagate(dest, prop);
 		return;
 	}
+	if (strcmp(type, "bind") == 0 || strcmp(type, "rbind") == 0)
+		flags |= MS_BIND | (type[0] == 'r' ? MS_REC : 0);
 	int create = 1;
 	struct stat st;
 	if (flags & MS_BIND) {

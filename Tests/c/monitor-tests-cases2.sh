@@ -252,3 +252,22 @@ fresh
 timeout 20 "$MON" "$S/plan" 3>"$S/sync" 0<&- 1>&- 2>&-
 expect_log "closed stdio: the log still works" 'stdout still-logged'
 expect_log "closed stdio: container has 0-2 (and ls's 3)" 'stdout P 0 1 2 3 $'
+
+# --- rootfs propagation ---
+host_shared=0
+grep -E "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / .*shared:" /proc/self/mountinfo >/dev/null && host_shared=1
+for prop in rshared rslave private runbindable; do
+	fresh
+	{ base "prop-$prop"; t rootfs-propagation "$prop"; sh_args 'grep -E "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / " /proc/self/mountinfo'; } >"$S/plan"
+	run
+	expect_status "rootfs-propagation $prop: ran" 0
+	line="$(grep ' stdout ' "$S/log")"
+	case "$prop" in
+	rshared) case "$line" in *shared:*) ok "rootfs-propagation rshared" ;; *) bad "rootfs-propagation rshared: $line" ;; esac ;;
+	rslave) if [ "$host_shared" = 1 ]; then
+			case "$line" in *master:*) ok "rootfs-propagation rslave" ;; *) bad "rootfs-propagation rslave: $line" ;; esac
+		fi ;;
+	private) case "$line" in *shared:* | *master:*) bad "rootfs-propagation private: $line" ;; *) ok "rootfs-propagation private" ;; esac ;;
+	runbindable) case "$line" in *unbindable*) ok "rootfs-propagation runbindable" ;; *) bad "rootfs-propagation runbindable: $line" ;; esac ;;
+	esac
+done

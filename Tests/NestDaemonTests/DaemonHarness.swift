@@ -17,12 +17,54 @@ enum TestEnv {
     static var nest: String { bin + "/nest" }
 }
 
-/// A nestd process of a test.
+/// A nestd process of a test, spawned with posix_spawn: Foundation's
+/// Process takes a child that closes its inherited descriptors (as
+/// systemd-socket-activate does before exec) for exited and blocks in waitpid.
 final class DaemonProcess {
-    let process: Process
+    let pid: pid_t
     let stderrPath: String
-    init(process: Process, stderrPath: String) { self.process = process; self.stderrPath = stderrPath }
-    var pid: Int32 { process.processIdentifier }
+    private(set) var status: Int32?     // the raw wait status once reaped
+
+    init(argv: [String], env: [String: String], stderrPath: String) throws {
+        self.stderrPath = stderrPath
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stderrPath, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cargv = argv.map { strdup($0) } + [nil]
+        let cenv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cargv.forEach { free($0) }; cenv.forEach { free($0) } }
+        var p: pid_t = 0
+        let rc = posix_spawn(&p, argv[0], &actions, nil, cargv, cenv)
+        guard rc == 0 else { throw Failure("spawn \(argv[0]): \(String(cString: strerror(rc)))") }
+        pid = p
+    }
+
+    var isRunning: Bool {
+        if status != nil { return false }
+        var st: Int32 = 0
+        if waitpid(pid, &st, WNOHANG) == pid { status = st; return false }
+        return true
+    }
+
+    /// Blocks until the process has exited; its wait status.
+    @discardableResult
+    func wait() -> Int32 {
+        if let status { return status }
+        var st: Int32 = 0
+        while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+        status = st
+        return st
+    }
+
+    /// The exit code, or nil when a signal ended the process.
+    var exitCode: Int32? {
+        let st = wait()
+        return st & 0x7f == 0 ? (st >> 8) & 0xff : nil
+    }
+
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }
 
@@ -54,7 +96,7 @@ class DaemonTestCase: XCTestCase {
     }
 
     override func tearDown() {
-        if daemon?.process.isRunning == true, let list = try? get("/v1/containers", as: [ContainerInfo].self) {
+        if daemon?.isRunning == true, let list = try? get("/v1/containers", as: [ContainerInfo].self) {
             for c in list { _ = try? client.request("DELETE", "/v1/containers/\(c.id)?force=true") }
         }
         stopDaemon()
@@ -75,17 +117,9 @@ class DaemonTestCase: XCTestCase {
     func startDaemon(env: [String: String] = [:], command: [String]? = nil, waitReady: Bool = true) throws -> DaemonProcess {
         daemonRuns += 1
         let errPath = tmp + "/nestd-\(daemonRuns).stderr"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let p = Process()
         let argv = command ?? [TestEnv.nestd, "--socket", socketPath, "--root", root, "--data", data]
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle(forWritingAtPath: errPath)
-        p.standardError = FileHandle(forWritingAtPath: errPath)
-        try p.run()
-        let d = DaemonProcess(process: p, stderrPath: errPath)
+        let d = try DaemonProcess(argv: argv, env: ProcessInfo.processInfo.environment.merging(env) { $1 }, stderrPath: errPath)
+        let p = d
         daemon = d
         if waitReady {
             let ok = eventually(15) { (try? self.client.request("GET", "/v1/version"))?.status == 200 || !p.isRunning }
@@ -101,12 +135,11 @@ class DaemonTestCase: XCTestCase {
     func stopDaemon() -> Int32? {
         guard let d = daemon else { return nil }
         daemon = nil
-        if d.process.isRunning {
+        if d.isRunning {
             kill(d.pid, SIGTERM)
-            if !eventually(10, { !d.process.isRunning }) { kill(d.pid, SIGKILL) }
+            if !eventually(10, { !d.isRunning }) { kill(d.pid, SIGKILL) }
         }
-        d.process.waitUntilExit()
-        return d.process.terminationStatus
+        return d.exitCode ?? -1
     }
 
     /// kill -9: the daemon dies without cleaning up anything.
@@ -114,7 +147,7 @@ class DaemonTestCase: XCTestCase {
         guard let d = daemon else { return }
         daemon = nil
         kill(d.pid, SIGKILL)
-        d.process.waitUntilExit()
+        d.wait()
     }
 
     // MARK: API calls

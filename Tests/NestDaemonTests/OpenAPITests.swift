@@ -1,0 +1,119 @@
+import Foundation
+import NestClient
+import XCTest
+
+/// docs/api/openapi.yaml against a running nestd: every path and method in
+/// it is served, with every documented parameter, and every JSON body the
+/// daemon answers matches the documented schema of its status.
+final class OpenAPITests: DaemonTestCase {
+    static let methods = ["get", "post", "put", "delete", "patch", "head", "options"]
+    /// A valid value for each documented query parameter.
+    static let samples = ["state": "running", "label": "app", "force": "true", "timeout": "1", "signal": "KILL",
+                          "follow": "false", "tail": "1", "since": "0", "timestamps": "true", "format": "records"]
+
+    var doc = YAML.scalar("")
+    var called: Set<String> = []
+
+    func testEveryDocumentedOperationIsServedAsDocumented() throws {
+        doc = try YAML.parse(String(contentsOfFile: TestEnv.repo + "/docs/api/openapi.yaml", encoding: .utf8))
+        XCTAssertEqual(doc["openapi"]?.string, "3.0.3")
+        let paths = try XCTUnwrap(doc["paths"])
+        var documented: Set<String> = []
+        for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
+        XCTAssertEqual(documented.count, 13, documented.sorted().joined(separator: "\n"))
+
+        let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
+        let events = Process()
+        events.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        events.arguments = ["-isN", "--max-time", "20", "--unix-socket", socketPath, "http://localhost/v1/events"]
+        let evOut = Pipe()
+        events.standardOutput = evOut
+        try events.run()
+        usleep(300_000)
+
+        try call("GET", "/v1/version", expect: 200)
+        try call("GET", "/v1/info", expect: 200)
+        let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"}}"#, expect: 201)
+        let id = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(created.body))["id"])
+        try call("GET", "/v1/containers/{id}/subsystem", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/start", id: id, expect: 200)
+        try call("GET", "/v1/containers", expect: 200)
+        try call("GET", "/v1/containers/{id}", id: id, expect: 200)
+        XCTAssertTrue(eventually(5) { (try? self.client.request("GET", "/v1/containers/\(id)/logs"))?.text == "hello\n" })
+        try call("GET", "/v1/containers/{id}/logs", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/kill", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/wait", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/stop", id: id, expect: 200)
+        try call("GET", "/v1/containers/{id}", id: id, expect: 200)
+        try call("DELETE", "/v1/containers/{id}", id: id, expect: 204)
+
+        // documented error answers
+        try call("GET", "/v1/containers/{id}", id: "nosuch", expect: 404, params: false)
+        try call("POST", "/v1/containers/{id}/start", id: "nosuch", expect: 404, params: false)
+        try call("POST", "/v1/containers", body: #"{"bundle":"relative/path"}"#, expect: 400)
+        try call("POST", "/v1/containers", body: #"{"bundle":7}"#, expect: 400)
+        try call("POST", "/v1/version", template: "/v1/version", expect: 405)
+        try call("GET", "/v1/containers/{id}/wait", id: "x", template: "/v1/containers/{id}/wait", expect: 405)
+
+        usleep(300_000)
+        events.terminate()
+        let stream = String(decoding: evOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        events.waitUntilExit()
+        let parts = stream.components(separatedBy: "\r\n\r\n")
+        XCTAssertTrue(parts[0].hasPrefix("HTTP/1.1 200"), parts[0])
+        XCTAssertTrue(parts[0].lowercased().contains("content-type: application/x-ndjson"), parts[0])
+        let schema = try XCTUnwrap(doc["paths"]?["/v1/events"]?["get"]?["responses"]?["200"]?["content"]?["application/x-ndjson"]?["schema"])
+        let lines = parts.dropFirst().joined().split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 4, stream)
+        for l in lines {
+            XCTAssertEqual(schemaProblems(try JSONValue.parse(Array(l.utf8)), schema, doc: doc), [], String(l))
+        }
+        if parts[0].hasPrefix("HTTP/1.1 200") { called.insert("GET /v1/events") }
+        XCTAssertEqual(called, documented, "every documented operation was called")
+    }
+
+    /// Calls METHOD TEMPLATE with every documented query parameter (unless
+    /// PARAMS is false) and checks the answer against the document.
+    @discardableResult
+    func call(_ method: String, _ path: String, id: String = "", template: String? = nil, body: String? = nil,
+              expect: Int, params: Bool = true) throws -> UnixHTTPClient.Response {
+        let tpl = template ?? path
+        let pathItem = try XCTUnwrap(doc["paths"]?[tpl], "\(tpl) is documented")
+        let op = pathItem[method.lowercased()]
+        var query: [String] = []
+        if params, let op {
+            for p in (pathItem["parameters"]?.items ?? []) + (op["parameters"]?.items ?? []) {
+                let param = p.resolved(in: doc)
+                guard param["in"]?.string == "query", let name = param["name"]?.string else { continue }
+                let value = try XCTUnwrap(Self.samples[name], "a sample value for parameter \(name)")
+                query.append("\(name)=\(value)")
+            }
+        }
+        let url = path.replacingOccurrences(of: "{id}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let r = try client.request(method, url, body: body.map { Array($0.utf8) })
+        XCTAssertEqual(r.status, expect, "\(method) \(url): \(r.text)")
+        if op != nil, r.status == expect, expect < 400 { called.insert(method + " " + tpl) }
+
+        // a method the path does not have: its answer is documented with the methods it has
+        let responses = op?["responses"] ?? pathItem.keys.compactMap { pathItem[$0]?["responses"] }.first { $0["\(r.status)"] != nil }
+        guard let documented = responses?["\(r.status)"]?.resolved(in: doc) else {
+            XCTFail("\(method) \(tpl): status \(r.status) is not documented")
+            return r
+        }
+        guard let content = documented["content"] else {
+            XCTAssertEqual(r.body.count, 0, "\(method) \(url): no content documented for \(r.status)")
+            return r
+        }
+        let mediaType = try XCTUnwrap(content.keys.first)
+        XCTAssertTrue(r.headers["content-type"]?.hasPrefix(mediaType) == true,
+                      "\(method) \(url): content-type \(r.headers["content-type"] ?? "none"), documented \(mediaType)")
+        let schema = try XCTUnwrap(content[mediaType]?["schema"])
+        if mediaType == "application/json" {
+            XCTAssertEqual(schemaProblems(try JSONValue.parse(r.body), schema, doc: doc), [], "\(method) \(url): \(r.text)")
+        } else {
+            XCTAssertEqual(schema.resolved(in: doc)["type"]?.string, "string")
+            if mediaType == "application/xml" { XCTAssertTrue(r.text.hasPrefix("<?xml"), r.text) }
+        }
+        return r
+    }
+}

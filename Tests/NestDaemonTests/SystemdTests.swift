@@ -1,0 +1,102 @@
+import Foundation
+import Glibc
+import NestAPI
+import XCTest
+
+/// nestd under systemd: socket activation, readiness notification, the
+/// unit files and the installer.
+final class SystemdTests: DaemonTestCase {
+    override var startsDaemon: Bool { false }
+
+    func testSocketActivationServesVersion() throws {
+        let activate = "/usr/bin/systemd-socket-activate"
+        guard access(activate, X_OK) == 0 else { throw XCTSkip("needs systemd-socket-activate") }
+        let unused = tmp + "/unused.sock"
+        let d = try startDaemon(command: [activate, "-l", socketPath, TestEnv.nestd, "--socket", unused,
+                                          "--root", root, "--data", data])
+        let v = try get("/v1/version", as: VersionInfo.self)
+        XCTAssertEqual(v.name, "nestd")
+        XCTAssertEqual(v.apiVersion, "v1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unused), "--socket is ignored under socket activation")
+        XCTAssertTrue(d.stderr.contains("socket=\"fd 3\"") || d.stderr.contains("socket=fd 3"), d.stderr)
+        XCTAssertEqual(curl("GET", "/v1/info").0, 200)
+    }
+
+    func testNotifiesReadyAndStopping() throws {
+        let path = tmp + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(rc, 0, String(cString: strerror(errno)))
+
+        try startDaemon(env: ["NOTIFY_SOCKET": path], waitReady: false)
+        XCTAssertEqual(receive(fd, timeout: 15), "READY=1")
+        // ready means serving
+        XCTAssertEqual(try get("/v1/version", as: VersionInfo.self).name, "nestd")
+        XCTAssertEqual(stopDaemon(), 0)
+        XCTAssertEqual(receive(fd, timeout: 5), "STOPPING=1")
+    }
+
+    func receive(_ fd: Int32, timeout: Int32) -> String? {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, timeout * 1000) == 1 else { return nil }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return n < 0 ? nil : String(decoding: buf[..<n], as: UTF8.self)
+    }
+
+    func testUnitFilesVerify() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        guard access(analyze, X_OK) == 0 else { throw XCTSkip("needs systemd-analyze") }
+        let service = try String(contentsOfFile: TestEnv.repo + "/config/nestd.service", encoding: .utf8)
+        let socketUnit = try String(contentsOfFile: TestEnv.repo + "/config/nestd.socket", encoding: .utf8)
+        for line in ["Type=notify", "KillMode=process", "ExecStart=/usr/local/bin/nestd"] {
+            XCTAssertTrue(service.split(separator: "\n").contains { $0 == line }, "nestd.service has \(line)")
+        }
+        for line in ["ListenStream=/run/nest/nestd.sock", "SocketMode=0660", "SocketGroup=nest"] {
+            XCTAssertTrue(socketUnit.split(separator: "\n").contains { $0 == line }, "nestd.socket has \(line)")
+        }
+        // verify a copy whose ExecStart names the built nestd
+        let dir = tmp + "/units"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try service.replacingOccurrences(of: "ExecStart=/usr/local/bin/nestd", with: "ExecStart=" + TestEnv.nestd)
+            .write(toFile: dir + "/nestd.service", atomically: true, encoding: .utf8)
+        try socketUnit.write(toFile: dir + "/nestd.socket", atomically: true, encoding: .utf8)
+        let r = runCommand([analyze, "verify", dir + "/nestd.service", dir + "/nestd.socket"])
+        XCTAssertEqual(r.code, 0, r.stdout + r.stderr)
+        XCTAssertEqual(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "", "no warnings")
+    }
+
+    func testInstallIntoDestdir() throws {
+        for (prefix, bin) in [("/opt/nest", "opt/nest"), (nil, "usr/local")] {
+            let dest = tmp + "/dest-" + bin.replacingOccurrences(of: "/", with: "-")
+            let r = runCommand([TestEnv.repo + "/scripts/install.sh", "--from", TestEnv.bin] + (prefix.map { ["--prefix", $0] } ?? []),
+                               env: ["DESTDIR": dest])
+            XCTAssertEqual(r.code, 0, r.stdout + r.stderr)
+            for f in ["\(bin)/bin/nestd", "\(bin)/bin/nestctl", "\(bin)/bin/nest",
+                      "\(bin)/libexec/nest/nest-monitor", "\(bin)/libexec/nest/nest-init"] {
+                XCTAssertEqual(mode(dest + "/" + f), 0o755, f)
+            }
+            for f in ["etc/systemd/system/nestd.service", "etc/systemd/system/nestd.socket"] {
+                XCTAssertEqual(mode(dest + "/" + f), 0o644, f)
+            }
+            let unit = try String(contentsOfFile: dest + "/etc/systemd/system/nestd.service", encoding: .utf8)
+            XCTAssertTrue(unit.contains("\nExecStart=/\(bin)/bin/nestd\n"), unit)
+            if prefix != nil { XCTAssertTrue(unit.contains("\nEnvironment=NEST_LIBEXEC=/\(bin)/libexec/nest\n"), unit) }
+            let installed = runCommand([dest + "/\(bin)/bin/nestctl", "--help"])
+            XCTAssertEqual(installed.code, 0, installed.stderr)
+        }
+        XCTAssertEqual(runCommand([TestEnv.repo + "/scripts/install.sh", "--bogus"]).code, 2)
+    }
+
+    func mode(_ path: String) -> mode_t? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_mode & 0o7777 : nil
+    }
+}

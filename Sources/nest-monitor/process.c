@@ -220,10 +220,18 @@ void proc_caps(void)
 	cap_free(caps);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		fail("cap ambient: clear");
-	for (struct rec *r = NULL; (r = plan_next("cap", r));)
-		if (strcmp(r->f[0], "ambient") == 0 &&
-		    cap_set_ambient(cap_named(r->f[1]), CAP_SET) < 0)
+	/* The kernel raises an ambient capability only when it is permitted and
+	 * inheritable; configs (the default of `runc spec` among them) list
+	 * ambient ones without inheritable, and runtimes skip those. */
+	for (struct rec *r = NULL; (r = plan_next("cap", r));) {
+		if (strcmp(r->f[0], "ambient") != 0)
+			continue;
+		cap_value_t v = cap_named(r->f[1]);
+		if (!cap_in("permitted", v) || !cap_in("inheritable", v))
+			continue;
+		if (cap_set_ambient(v, CAP_SET) < 0)
 			fail("cap ambient %s", r->f[1]);
+	}
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		fail("cap: keepcaps");
 }

@@ -27,13 +27,24 @@ struct RecordStore: Sendable {
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        enc.dateEncodingStrategy = .iso8601
+        // seconds since the epoch, exactly: a restarted daemon shows the same
+        // times (to the millisecond) and keeps the creation order
+        enc.dateEncodingStrategy = .secondsSince1970
         try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)))
     }
 
     func loadAll() -> [ContainerRecord] {
         let dec = JSONDecoder()
-        dec.dateDecodingStrategy = .iso8601
+        // records of earlier versions hold RFC 3339 strings
+        dec.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            if let seconds = try? c.decode(Double.self) { return Date(timeIntervalSince1970: seconds) }
+            let s = try c.decode(String.self)
+            guard let date = Timestamp.parse(s) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an RFC 3339 time: \(s)")
+            }
+            return date
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         return names.compactMap { name in
             guard let data = FileManager.default.contents(atPath: dir + "/" + name + "/record.json") else { return nil }

@@ -96,6 +96,8 @@ final class CurlEndpointTests: DaemonTestCase {
         XCTAssertEqual(status, 204, body)
         XCTAssertEqual(curl("DELETE", "/v1/containers/\(id)").0, 204)
 
+        usleep(300_000)
+        events.terminate()
         let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
         events.waitUntilExit()
         let seen = lines.compactMap { json(String($0)) as? [String: Any] }

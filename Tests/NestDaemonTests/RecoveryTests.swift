@@ -19,6 +19,7 @@ final class RecoveryTests: DaemonTestCase {
         let pids = try ids.map { try info($0).pid }
         XCTAssertTrue(pids.allSatisfy { $0 > 0 })
 
+        let listedBefore = try get("/v1/containers", as: [ContainerInfo].self)
         killDaemon()
         let logFile = data + "/containers/\(tick)/log"
         let before = (try? String(contentsOfFile: logFile, encoding: .utf8))?.split(separator: "\n").count ?? 0
@@ -30,6 +31,9 @@ final class RecoveryTests: DaemonTestCase {
         try startDaemon()
         let list = try get("/v1/containers", as: [ContainerInfo].self)
         XCTAssertEqual(Set(list.map(\.id)), Set(ids), "all 5 listed after the restart")
+        XCTAssertEqual(list.map(\.id), listedBefore.map(\.id), "in the same order")
+        XCTAssertEqual(list.map(\.created), listedBefore.map(\.created), "with the same creation times")
+        XCTAssertEqual(list.prefix(4).map(\.started), listedBefore.prefix(4).map(\.started), "and start times")
         for (i, id) in ids.prefix(4).enumerated() {
             let c = try info(id)
             XCTAssertEqual(c.state, "running", c.name)

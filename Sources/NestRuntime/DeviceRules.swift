@@ -6,7 +6,7 @@ import NestSubsystem
 /// devices.allow in order. (cgroup v2 needs an eBPF program; not yet.)
 enum DeviceRules {
     static func apply(_ rules: [Spec.Linux.Resources.DeviceRule], to paths: CgroupPaths) throws {
-        guard let dir = paths.dirs.first(where: { $0.contains("/devices/") || $0.hasSuffix("/devices") }) else { return }
+        guard let dir = paths.dirs.first(where: { $0.split(separator: "/").contains("devices") }) else { return }
         for rule in rules {
             let type = rule.type ?? "a"
             let major = rule.major.map(String.init) ?? "*"

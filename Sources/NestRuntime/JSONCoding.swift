@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 enum JSONCoding {
     static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> [UInt8] {

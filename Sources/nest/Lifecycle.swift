@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestRuntime
 
 struct Create: ParsableCommand {
@@ -115,7 +120,7 @@ struct List: ParsableCommand {
             }
             let widths = (0..<5).map { col in rows.map { $0[col].count }.max() ?? 0 }
             for row in rows {
-                print(row.enumerated().map { i, cell in i == 4 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined())
+                print(row.enumerated().map { i, cell in i == 4 ? cell : cell + String(repeating: " ", count: widths[i] + 2 - cell.count) }.joined())
             }
         }
     }

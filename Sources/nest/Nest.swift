@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestRuntime
 
 /// `nest`: the OCI runtime command line, as runc and crun have it, so that
@@ -20,23 +25,23 @@ struct Nest: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch let error as RuntimeError {
             ErrorLog.report(error.description, arguments: arguments)
-            Foundation.exit(1)
+            Glibc.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
             let message = fullMessage(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-                Foundation.exit(2)
+                writeStderr(message + "\n")
+                Glibc.exit(2)
             }
             ErrorLog.report(message, arguments: arguments)
-            Foundation.exit(1)
+            Glibc.exit(1)
         }
     }
 }
@@ -65,17 +70,16 @@ struct GlobalOptions: ParsableArguments {
 enum ErrorLog {
     static func report(_ message: String, arguments: [String]) {
         let line = message.split(separator: "\n").joined(separator: "; ")
-        FileHandle.standardError.write(Data(("nest: " + line + "\n").utf8))
+        writeStderr("nest: " + line + "\n")
         guard let path = value(of: "--log", in: arguments) else { return }
         let json = value(of: "--log-format", in: arguments) == "json"
-        let time = ISO8601DateFormatter().string(from: Date())
+        let time = Date.ISO8601FormatStyle().format(Date())
         let record: String
         if json {
-            let body = (try? JSONSerialization.data(withJSONObject: ["level": "error", "msg": line, "time": time],
-                                                     options: [.sortedKeys])) ?? Data()
+            let body = (try? JSONEncoder().encode(["level": "error", "msg": line, "time": time])) ?? Data()
             record = String(decoding: body, as: UTF8.self) + "\n"
         } else {
-            record = "time=\"\(time)\" level=error msg=\"\(line.replacingOccurrences(of: "\"", with: "\\\""))\"\n"
+            record = "time=\"\(time)\" level=error msg=\"\(line.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\"\n"
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
@@ -92,6 +96,10 @@ enum ErrorLog {
     }
 }
 
+
+func writeStderr(_ text: String) {
+    _ = text.withCString { write(2, $0, strlen($0)) }
+}
 
 func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path

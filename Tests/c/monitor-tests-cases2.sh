@@ -6,7 +6,7 @@ mkfifo -m 0622 "$S/exec.fifo"
 { base fifo; t exec-fifo "$S/exec.fifo"; sh_args 'echo started'; } >"$S/plan"
 timeout 20 sh -c 'exec "$0" "$1" 3>"$2" 7>"$3"' "$MON" "$S/plan" "$S/sync" "$S/extra-fd" &
 mpid=$!
-for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
 grep -q '^created ' "$S/sync" && ok "fifo: created before start" || bad "fifo: sync: $(cat "$S/sync")"
 held=""
 for f in /proc/[0-9]*/fd/*; do
@@ -30,7 +30,7 @@ mkfifo -m 0622 "$S/exec.fifo"
 # written (the monitor lets go of the spawner's stdout)
 timeout 10 bash -c '("$0" "$1" 3>"$2" &) | cat' "$MON" "$S/plan" "$S/sync"
 [ $? = 0 ] && ok "outlive: spawner's stdout released" || bad "outlive: spawner's stdout held"
-for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
 sleep 0.2
 timeout 5 cat "$S/exec.fifo" >/dev/null
 for _ in $(seq 100); do [ -e "$S/status" ] && break; sleep 0.05; done
@@ -241,7 +241,7 @@ mkfifo -m 0622 "$S/exec.fifo"
 { base noproc | grep -v $'^mount\t/proc\t' | grep -v $'^symlink\t/proc'; t exec-fifo "$S/exec.fifo"; sh_args 'echo no-proc-started'; } >"$S/plan"
 timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
 mpid=$!
-for _ in $(seq 100); do grep -q created "$S/sync" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
 [ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo without /proc: read 0" || bad "fifo without /proc: no byte"
 wait "$mpid"
 expect_log "fifo without /proc: started" 'stdout no-proc-started'

@@ -175,7 +175,7 @@ if [ -n "$hp" ]; then
 else
 	bad "join: no namespace holder"
 fi
-kill "$hp" "$holder_sh" 2>/dev/null
+kill -9 "$hp" "$holder_sh" 2>/dev/null # pid 1 of its namespace: SIGKILL only
 wait "$holder_sh" 2>/dev/null
 
 # --- oomKilled from the v1 memory cgroup ---

@@ -141,7 +141,8 @@ static void join(int i, int *done)
 	if (join_fd[i] < 0 || done[i])
 		return;
 	if (setns(join_fd[i], types[i].flag) < 0) {
-		if (errno == EPERM && !done[type_index("user")])
+		int u = type_index("user");
+		if (errno == EPERM && join_fd[u] >= 0 && !done[u])
 			return; /* retried after joining the user ns */
 		fail("namespace %s", types[i].type);
 	}

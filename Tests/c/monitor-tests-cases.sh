@@ -171,6 +171,15 @@ grep -q '^error mount /data: source /nonexistent-nest-src: No such file or direc
 sleep 0.2
 if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: process left"; else ok "error: no process left"; fi
 
+# --- error in the monitor after clone: a missing cgroup ---
+fresh
+{ base cgerror; t cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup; sh_args 'sleep 100'; } >"$S/plan"
+run
+grep -q '^error cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup: No such file or directory$' "$S/sync" &&
+	ok "error: cgroup-join reported" || bad "error: cgroup-join: $(cat "$S/sync")"
+sleep 0.2
+if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: cgroup-join left a process"; else ok "error: cgroup-join left no process"; fi
+
 # --- unknown record ---
 fresh
 { base unknown; t frobnicate 1; sh_args true; } >"$S/plan"

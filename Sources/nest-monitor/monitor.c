@@ -129,6 +129,11 @@ static void setup_dialog(int chan, pid_t *pidp)
 			if (chan_send(chan, go) < 0)
 				fail("container init");
 		}
+		if (msg[0] == 'U') {
+			ns_write_maps(pid, 1);
+			if (chan_send(chan, go) < 0)
+				fail("container init");
+		}
 		if (msg[0] == 'N') {
 			char err[4096];
 			if (hooks_run("prestart", pid, "creating", err, sizeof err) < 0 ||
@@ -223,7 +228,7 @@ int main(int argc, char **argv)
 		close(errp[1]);
 	}
 	join_cgroups(pid);
-	ns_write_maps(pid);
+	ns_write_maps(pid, 0);
 	setup_dialog(sv[0], &pid);
 
 	const char *pidfile = plan_str("pid-file", NULL);

@@ -57,7 +57,8 @@ void ns_open_joins(void);		/* monitor, before clone */
 void ns_close_joins(void);		/* monitor, after clone */
 void ns_monitor_prepare(void);	/* monitor: setns(pid) before clone */
 int ns_clone_flags(void);
-void ns_write_maps(pid_t pid);		/* monitor, after clone */
+void ns_write_maps(pid_t pid, int late);	/* monitor, after clone / on "U" */
+int ns_late_userns(void);
 void ns_child_setup(void);		/* child: joins, unshare, time */
 int ns_is_new(const char *type);
 int ns_in_userns(void);

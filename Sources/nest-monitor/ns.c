@@ -94,10 +94,23 @@ void ns_monitor_prepare(void)
 
 /* New user and pid namespaces are made by clone; the rest by unshare in
  * the child, after the joins, so they are owned by the right user ns. */
+/* A new user ns with other namespaces joined: the joins are made first
+ * (with the host's privileges), then unshare(CLONE_NEWUSER), and the
+ * monitor writes the maps when the child asks ("U"). */
+int ns_late_userns(void)
+{
+	if (!ns_is_new("user"))
+		return 0;
+	for (struct rec *r = NULL; (r = plan_next("namespace", r));)
+		if (strcmp(r->f[1], "-") != 0 && strcmp(r->f[0], "pid") != 0)
+			return 1;
+	return 0;
+}
+
 int ns_clone_flags(void)
 {
 	int flags = 0;
-	if (ns_is_new("user"))
+	if (ns_is_new("user") && !ns_late_userns())
 		flags |= CLONE_NEWUSER;
 	if (ns_is_new("pid") && !ns_pid_needs_fork())
 		flags |= CLONE_NEWPID;
@@ -108,7 +121,7 @@ int ns_clone_flags(void)
  * made after setns(user), and the init is a fork of the cloned child. */
 int ns_pid_needs_fork(void)
 {
-	return ns_is_new("pid") && ns_in_userns() && !ns_is_new("user");
+	return ns_is_new("pid") && ns_in_userns() && (!ns_is_new("user") || ns_late_userns());
 }
 
 static void write_map(pid_t pid, const char *kind, const char *file)
@@ -128,9 +141,9 @@ static void write_map(pid_t pid, const char *kind, const char *file)
 		fail("%s", kind);
 }
 
-void ns_write_maps(pid_t pid)
+void ns_write_maps(pid_t pid, int late)
 {
-	if (!ns_is_new("user"))
+	if (!ns_is_new("user") || ns_late_userns() != late)
 		return;
 	write_map(pid, "uid-map", "uid_map");
 	write_map(pid, "gid-map", "gid_map");
@@ -179,6 +192,13 @@ void ns_child_setup(void)
 	for (int i = 0; i < NTYPES; i++)
 		if (i != user)
 			join(i, done);
+	if (ns_late_userns()) {
+		char buf[64];
+		if (unshare(CLONE_NEWUSER) < 0)
+			fail("namespace user");
+		if (chan_send(g_chan, "U") < 0 || chan_recv(g_chan, buf, sizeof buf) <= 0 || buf[0] != 'G')
+			_exit(1);
+	}
 	if (join_fd[user] >= 0) {
 		if (setns(join_fd[user], CLONE_NEWUSER) < 0)
 			fail("namespace user");

@@ -242,9 +242,18 @@ static void mount_one(struct rec *r)
 			remount(dest, rest, "mount");
 		if ((flags & MS_REC) && (flags & MS_RDONLY))
 			readonly_recursive(dest);
-	} else {
-		if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0)
+	} else if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0) {
+		/* sysfs of a network ns that the user ns does not own: the
+		 * host's /sys, bound (as runc does) */
+		if (errno != EPERM || strcmp(type, "sysfs") != 0 || !ns_in_userns())
 			fail("mount %s", dest);
+		if (mount("/sys", fdpath(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+			fail("mount %s", dest);
+		close(fd);
+		remount(dest, flags & ~MS_REC, "mount");
+		if (flags & MS_RDONLY)
+			readonly_recursive(dest);
+	} else {
 		close(fd);
 	}
 	propagate(dest, prop);

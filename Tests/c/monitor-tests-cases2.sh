@@ -278,15 +278,18 @@ unshare --net sleep 60 &
 nholder=$!
 for _ in $(seq 100); do [ "$(cat /proc/$nholder/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
 {
-	base lateuser | grep -vE $'^(namespace\tnetwork|mount\t/sys)\t'
+	base lateuser | grep -vE $'^namespace\tnetwork\t'
 	t namespace network "/proc/$nholder/ns/net"
 	t namespace user -
 	t uid-map 0 100000 65536
 	t gid-map 0 100000 65536
-	sh_args 'cat /proc/self/uid_map; readlink /proc/self/ns/net; echo comm=$(cat /proc/1/comm)'
+	sh_args 'cat /proc/self/uid_map; readlink /proc/self/ns/net; echo comm=$(cat /proc/1/comm);
+		ls /sys/kernel >/dev/null && echo sys-ok; touch /sys/kernel/x 2>&1 | grep -q Read-only && echo sys-ro'
 } >"$S/plan"
 run
 expect_status "late userns: ran" 0
+expect_log "late userns: /sys bound from the host (sysfs not allowed)" 'stdout sys-ok'
+expect_log "late userns: /sys read-only" 'stdout sys-ro'
 expect_log "late userns: uid map" 'stdout +0 +100000 +65536'
 expect_log "late userns: joined network namespace" "stdout $(readlink /proc/$nholder/ns/net | sed 's/[][]/./g')\$"
 expect_log "late userns: init is pid 1 of a new pid namespace" 'stdout comm=nest-init$'

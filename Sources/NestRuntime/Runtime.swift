@@ -42,8 +42,10 @@ public final class Runtime: Sendable {
         } catch {
             throw .invalidSpec(error.errors)
         }
+        Trace.mark("load bundle")
         let sub = Translator.translate(bundle.spec, options: TranslateOptions(
             id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf))
+        Trace.mark("translate")
         let problems = sub.check()
         if !problems.isEmpty { throw .invalidSpec(problems) }
         return sub
@@ -61,6 +63,7 @@ public final class Runtime: Sendable {
         guard let container = sub.start(binary: Binary.initProcess)?.container else {
             throw .invalidArgument("no nest-init start node", field: "subsystem")
         }
+        Trace.mark("check")
         try Preflight.check(container)
         let libexec = try Libexec.dir(options.libexecDir)
         try store.ensureRoot()
@@ -81,6 +84,7 @@ public final class Runtime: Sendable {
                     try Sys.writeAtomic(dir + "/rom/" + m.name, Array(m.content.utf8), mode: 0o644)
                 }
             }
+            Trace.mark("write subsystem")
             guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
             do {
                 made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
@@ -88,6 +92,7 @@ public final class Runtime: Sendable {
             } catch let error as CgroupError {
                 throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
             }
+            Trace.mark("cgroups")
             let fifo = store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
@@ -100,7 +105,9 @@ public final class Runtime: Sendable {
                                   oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2", initPath: libexec + "/nest-init")
             let plan = try PlanWriter.plan(sub, ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
+            Trace.mark("plan")
             let started = try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: opts.stdio)
+            Trace.mark("monitor")
             let record = StateRecord(
                 id: id, ociVersion: sub.ociVersion, bundle: sub.bundle,
                 annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
@@ -116,6 +123,7 @@ public final class Runtime: Sendable {
                 waitpid(started.monitorPid, &st, 0)
                 throw error
             }
+            Trace.mark("state")
             return status(record)
         } catch {
             if let made { try? cgroups?.destroy(made, killRemaining: true) }

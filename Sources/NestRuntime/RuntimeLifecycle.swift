@@ -21,6 +21,7 @@ extension Runtime {
             if r < 0 && errno != EINTR { throw .system("\(fifo): \(Sys.errorText())") }
             if !Sys.isAlive(record.pid) { throw .invalidState(id: id, state: "stopped", wanted: "created") }
         }
+        Trace.mark("fifo")
         unlink(fifo)
         let state = status(record).ociState()
         for hook in record.poststart {
@@ -95,13 +96,16 @@ extension Runtime {
         }
         var st: Int32 = 0
         waitpid(record.monitorPid, &st, WNOHANG)
+        Trace.mark("wait for monitor")
         if let cgroups {
             do { try cgroups.destroy(record.cgroups, killRemaining: true) } catch {
                 throw .system("delete \(id): \(error)")
             }
         }
+        Trace.mark("cgroups destroyed")
         current = status(record)
         Sys.removeTree(store.dir(id))
+        Trace.mark("state removed")
         let state = current.ociState()
         for hook in record.poststop {
             do { try HookRunner.run(hook, kind: "poststop", state: state) } catch {

@@ -26,10 +26,8 @@ struct Create: ParsableCommand {
     var id: String
 
     func run() throws {
-        var options = CreateOptions(bundle: absolute(bundle))
-        options.pidFile = pidFile.map(absolute)
-        options.consoleSocket = consoleSocket.map(absolute)
-        _ = try global.runtime.create(id: id, options: options)
+        try Operations.create(root: global.root, id: id,
+                              options: Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket))
     }
 }
 
@@ -82,8 +80,7 @@ struct Kill: ParsableCommand {
     var signal: String = "TERM"
 
     func run() throws {
-        let number = try Signals.parse(signal)
-        try global.runtime.kill(id: id, signal: number, all: all)
+        try Operations.kill(root: global.root, id: id, signal: signal, all: all)
     }
 }
 

@@ -21,6 +21,7 @@ struct Nest: ParsableCommand {
 
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let status = FastPath.run(arguments) { Glibc.exit(status) }
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

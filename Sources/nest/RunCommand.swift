@@ -7,10 +7,6 @@ import Foundation
 import Glibc
 import NestRuntime
 
-/// The init pid `nest run` forwards signals to (a signal handler can only
-/// read a global).
-nonisolated(unsafe) var forwardTo: pid_t = 0
-
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create and start a container; wait for it unless --detach.")
     @OptionGroup var global: GlobalOptions
@@ -28,24 +24,8 @@ struct Run: ParsableCommand {
     var id: String
 
     func run() throws {
-        let runtime = global.runtime
-        var options = CreateOptions(bundle: absolute(bundle))
-        options.pidFile = pidFile.map(absolute)
-        options.consoleSocket = consoleSocket.map(absolute)
-        let created = try runtime.create(id: id, options: options)
-        do {
-            try runtime.start(id: id)
-        } catch {
-            try? runtime.delete(id: id, force: true)
-            throw error
-        }
-        if detach { return }
-        forwardTo = created.pid
-        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH] {
-            signal(sig) { n in if forwardTo > 0 { kill(forwardTo, n) } }
-        }
-        let final = try runtime.waitForExit(id: id)
-        if !keep { try runtime.delete(id: id) }
-        throw ExitCode(final.exitCode ?? 255)
+        let options = Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket)
+        let code = try Operations.run(root: global.root, id: id, options: options, detach: detach, keep: keep)
+        if code != 0 { throw ExitCode(code) }
     }
 }

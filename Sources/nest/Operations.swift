@@ -1,0 +1,62 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Glibc
+import NestRuntime
+
+/// The runtime commands, shared by the ArgumentParser commands and the fast path.
+enum Operations {
+    static func runtime(_ root: String) -> Runtime { Runtime(options: RuntimeOptions(root: root)) }
+
+    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?) -> CreateOptions {
+        var options = CreateOptions(bundle: absolute(bundle))
+        options.pidFile = pidFile.map(absolute)
+        options.consoleSocket = consoleSocket.map(absolute)
+        return options
+    }
+
+    static func create(root: String, id: String, options: CreateOptions) throws(RuntimeError) {
+        _ = try runtime(root).create(id: id, options: options)
+    }
+
+    /// Returns the exit status `nest run` exits with.
+    static func run(root: String, id: String, options: CreateOptions, detach: Bool, keep: Bool) throws(RuntimeError) -> Int32 {
+        let runtime = runtime(root)
+        let created = try runtime.create(id: id, options: options)
+        do {
+            try runtime.start(id: id)
+        } catch {
+            try? runtime.delete(id: id, force: true)
+            throw error
+        }
+        if detach { return 0 }
+        forwardTo = created.pid
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH] {
+            signal(sig) { n in if forwardTo > 0 { Glibc.kill(forwardTo, n) } }
+        }
+        let final = try runtime.waitForExit(id: id)
+        if !keep { try runtime.delete(id: id) }
+        return final.exitCode ?? 255
+    }
+
+    static func start(root: String, id: String) throws(RuntimeError) { try runtime(root).start(id: id) }
+
+    static func state(root: String, id: String) throws(RuntimeError) {
+        let s = try runtime(root).state(id: id)
+        print((try? stateJSON(s)) ?? "{}")
+    }
+
+    static func kill(root: String, id: String, signal: String, all: Bool) throws(RuntimeError) {
+        try runtime(root).kill(id: id, signal: try Signals.parse(signal), all: all)
+    }
+
+    static func delete(root: String, id: String, force: Bool) throws(RuntimeError) {
+        try runtime(root).delete(id: id, force: force)
+    }
+}
+
+/// The init pid `nest run` forwards signals to (a signal handler can only
+/// read a global).
+nonisolated(unsafe) var forwardTo: pid_t = 0

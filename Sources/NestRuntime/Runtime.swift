@@ -2,6 +2,7 @@ import CNestShims
 import Glibc
 import NestOCI
 import NestSubsystem
+import Synchronization
 
 /// Realizes subsystems: the lifecycle of the runtime-spec (create, start,
 /// state, kill, delete) over nest-monitor processes. Safe to use from many
@@ -10,6 +11,9 @@ public final class Runtime: Sendable {
     public let options: RuntimeOptions
     let store: StateStore
     let cgroups: CgroupManager?
+    /// Records this process created or read: a record never changes after
+    /// create, and decoding it again costs more than the rest of `start`.
+    let records = Mutex<[String: StateRecord]>([:])
 
     public init(options: RuntimeOptions = RuntimeOptions()) {
         self.options = options
@@ -123,6 +127,7 @@ public final class Runtime: Sendable {
                 waitpid(started.monitorPid, &st, 0)
                 throw error
             }
+            records.withLock { $0[id] = record }
             Trace.mark("state")
             return status(record)
         } catch {
@@ -132,9 +137,16 @@ public final class Runtime: Sendable {
         }
     }
 
+    func record(_ id: String) throws(RuntimeError) -> StateRecord {
+        if let cached = records.withLock({ $0[id] }) { return cached }
+        let loaded = try store.load(id)
+        records.withLock { $0[id] = loaded }
+        return loaded
+    }
+
     public func state(id: String) throws(RuntimeError) -> ContainerStatus {
         try Self.validate(id: id)
-        return status(try store.load(id))
+        return status(try record(id))
     }
 
     public func list() -> [ContainerStatus] {

@@ -6,7 +6,7 @@ extension Runtime {
     /// goes on to exec nest-init. Poststart hooks run after it.
     public func start(id: String) throws(RuntimeError) {
         try Self.validate(id: id)
-        let record = try store.load(id)
+        let record = try self.record(id)
         let current = status(record)
         guard current.status == "created" else { throw .invalidState(id: id, state: current.status, wanted: "created") }
         let fifo = store.fifo(id)
@@ -34,7 +34,7 @@ extension Runtime {
 
     public func kill(id: String, signal: Int32, all: Bool = false) throws(RuntimeError) {
         try Self.validate(id: id)
-        let record = try store.load(id)
+        let record = try self.record(id)
         let current = status(record)
         guard current.status == "created" || current.status == "running" else {
             throw .invalidState(id: id, state: current.status, wanted: "created or running")
@@ -51,7 +51,7 @@ extension Runtime {
     @discardableResult
     public func waitForExit(id: String) throws(RuntimeError) -> ContainerStatus {
         try Self.validate(id: id)
-        let record = try store.load(id)
+        let record = try self.record(id)
         var st: Int32 = 0
         var r: Int32
         repeat { r = waitpid(record.monitorPid, &st, 0) } while r < 0 && errno == EINTR
@@ -69,7 +69,7 @@ extension Runtime {
         try Self.validate(id: id)
         let record: StateRecord
         do {
-            record = try store.load(id)
+            record = try self.record(id)
         } catch let error {
             // A state directory without state: a create that died half-way.
             if case .invalidState = error, force {

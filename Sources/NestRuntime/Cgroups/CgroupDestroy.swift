@@ -50,6 +50,9 @@ extension CgroupManager {
            (try? CgroupFS.write(dir + "/cgroup.kill", "1")) != nil {
             return
         }
+        // The usual case: the init has exited and took everything with it.
+        // Freezing an empty cgroup would only cost time.
+        if pids(paths).isEmpty { return }
         let freezer = paths.dirs.first { CgroupFS.exists($0 + "/freezer.state") }
         if let freezer { freeze(freezer, "FROZEN") }
         for _ in 0..<10 {

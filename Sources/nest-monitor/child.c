@@ -20,11 +20,42 @@
 #endif
 
 static pid_t host_pid;
+static int cg_joined; /* the monitor sent "C": the init is in its cgroups */
+
+/* Next message from the monitor that is not "C" (which is noted). */
+ssize_t chan_recv_go(char *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = chan_recv(g_chan, buf, len);
+		if (n != 1 || buf[0] != 'C')
+			return n;
+		cg_joined = 1;
+	}
+}
+
+/* The monitor joins the cgroups while the init sets up its mounts. The
+ * init waits for that ("C") before it makes its cgroup namespace, mounts
+ * cgroup2, runs a hook or reports ready; a new cgroup namespace is made
+ * here, once the init is in its cgroups. */
+void cgroups_ready(void)
+{
+	static int done;
+	char buf[64];
+	if (done)
+		return;
+	done = 1;
+	for (; !cg_joined; cg_joined = 1)
+		if (chan_recv(g_chan, buf, sizeof buf) != 1 || buf[0] != 'C')
+			_exit(1);
+	if (ns_is_new("cgroup") && unshare(CLONE_NEWCGROUP) < 0)
+		fail("namespace cgroup");
+	mtrace("cgroups ready");
+}
 
 static void wait_go(void)
 {
 	char buf[64];
-	if (chan_recv(g_chan, buf, sizeof buf) <= 0 || buf[0] != 'G')
+	if (chan_recv_go(buf, sizeof buf) <= 0 || buf[0] != 'G')
 		_exit(1);
 	if (buf[1])
 		host_pid = (pid_t)atoi(buf + 1);
@@ -81,7 +112,9 @@ void child_main(int out_w, int err_w)
 {
 	die_with_monitor(1);
 	wait_go();
+	mtrace("go");
 	ns_child_setup();
+	mtrace("namespaces");
 	if (ns_pid_needs_fork()) {
 		if (unshare(CLONE_NEWPID) < 0)
 			fail("namespace pid");
@@ -98,6 +131,7 @@ void child_main(int out_w, int err_w)
 	}
 	die_with_monitor(1);
 	if (has_hook("prestart") || has_hook("createRuntime")) {
+		cgroups_ready();
 		chan_send(g_chan, "N");
 		wait_go();
 	}
@@ -106,8 +140,11 @@ void child_main(int out_w, int err_w)
 	proc_early();
 	rootfs_prepare();
 	mounts_apply();
+	mtrace("mounts");
 	devices_apply();
 	symlinks_apply();
+	mtrace("devices");
+	cgroups_ready();
 	run_hooks("createContainer");
 
 	const char *init = plan_str("init", NULL);
@@ -137,6 +174,7 @@ void child_main(int out_w, int err_w)
 	proc_oom(); /* through the host's /proc: the container may have none */
 
 	rootfs_pivot();
+	mtrace("pivot_root");
 	console_setup();
 	stdio_setup(nullfd, out_w, err_w);
 	close(nullfd);
@@ -162,6 +200,7 @@ void child_main(int out_w, int err_w)
 	if (nnp)
 		seccomp_apply(1);
 
+	mtrace("ready");
 	if (chan_send(g_chan, "R") < 0)
 		_exit(1); /* the monitor is gone */
 	die_with_monitor(0);

@@ -42,15 +42,27 @@ static int write_atomic(const char *path, const char *s)
 	return rename(tmp, path);
 }
 
-static void join_cgroups(pid_t pid)
+/* The first write to a cgroup.procs after an idle gap waits for an RCU
+ * grace period (cgroup_threadgroup_rwsem): the init sets itself up
+ * meanwhile. If it failed already, its message is the error. */
+static void join_cgroups(int chan, pid_t pid)
 {
 	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
-		char path[4200], val[32];
+		char path[4200], val[32], msg[4200];
 		snprintf(path, sizeof path, "%s/cgroup.procs", r->f[0]);
 		int n = snprintf(val, sizeof val, "%d", (int)pid);
-		if (write_file(path, val, (size_t)n) < 0)
+		if (write_file(path, val, (size_t)n) < 0) {
+			int e = errno;
+			ssize_t m = recv(chan, msg, sizeof msg - 1, MSG_DONTWAIT);
+			if (m > 1 && msg[0] == 'E') {
+				msg[m] = 0;
+				failx("%s", msg + 1);
+			}
+			errno = e;
 			fail("cgroup-join %s", r->f[0]);
+		}
 	}
+	mtrace("cgroups joined");
 }
 
 static int oom_killed(void)
@@ -95,14 +107,22 @@ static void write_status(int st)
 	}
 }
 
-/* Talks with the child until it is ready ("R"). */
+/* Talks with the child until it is ready ("R"): "G" lets it go, the
+ * cgroups are joined while it works ("C" when done; before "G" when the
+ * init is a fork of the child: it must inherit them). */
 static void setup_dialog(int chan, pid_t *pidp)
 {
 	char msg[4200], go[32];
 	pid_t pid = *pidp;
+	int early = ns_pid_needs_fork();
+	if (early)
+		join_cgroups(chan, pid);
 	snprintf(go, sizeof go, "G%d", (int)pid);
 	if (chan_send(chan, go) < 0)
 		fail("container init");
+	if (!early)
+		join_cgroups(chan, pid);
+	chan_send(chan, "C"); /* if the init is gone, its message follows */
 	for (;;) {
 		ssize_t n = chan_recv(chan, msg, sizeof msg);
 		if (n <= 0) {
@@ -148,6 +168,7 @@ static void setup_dialog(int chan, pid_t *pidp)
 int main(int argc, char **argv)
 {
 	char err[4096];
+	mtrace("start");
 	if (argc != 2) {
 		dprintf(2, "usage: nest-monitor PLANFILE\n");
 		return 2;
@@ -221,15 +242,16 @@ int main(int argc, char **argv)
 		_exit(1);
 	}
 	g_child = pid;
+	mtrace("clone");
 	close(sv[1]);
 	ns_close_joins();
 	if (out[1] >= 0) {
 		close(out[1]);
 		close(errp[1]);
 	}
-	join_cgroups(pid);
 	ns_write_maps(pid, 0);
 	setup_dialog(sv[0], &pid);
+	mtrace("init ready");
 
 	const char *pidfile = plan_str("pid-file", NULL);
 	char buf[64];
@@ -256,6 +278,7 @@ int main(int argc, char **argv)
 
 	int st = 0;
 	log_loop(pid, &st);
+	mtrace("init exited");
 	/* a failure after `created` (exec-fifo, startContainer, exec) */
 	char msg[4200];
 	ssize_t n = recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT);
@@ -264,5 +287,6 @@ int main(int argc, char **argv)
 		dprintf(2, "nest-monitor: %s\n", msg + 1);
 	}
 	write_status(st);
+	mtrace("status written");
 	return 0;
 }

@@ -174,6 +174,7 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 		fail("mount %s", dest);
 	unsigned long base = flags & ~(MS_BIND | MS_REC | MS_RDONLY);
 	if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		cgroups_ready(); /* cgroup2 shows the cgroup namespace's root */
 		if (mount("cgroup2", fdpath(fd), "cgroup2", flags & ~(MS_BIND | MS_REC), data) < 0)
 			fail("mount %s", dest);
 		close(fd);

@@ -50,6 +50,8 @@ ssize_t chan_recv(int fd, char *buf, size_t len);
 int chan_send(int fd, const char *msg);
 long parse_long(const char *s, int base, const char *what);
 void json_str(char *out, size_t outlen, const char *s);
+/* NEST_TRACE: prints WHAT with the time since the monitor's first mark. */
+void mtrace(const char *what);
 
 /* ---- ns.c ---- */
 int ns_type_flag(const char *type);
@@ -104,5 +106,9 @@ void rfc3339nano(char *out, size_t len);
 
 /* ---- child.c ---- */
 void child_main(int out_w, int err_w);
+/* Child: the next message that is not "C"; waits for "C" (cgroups joined)
+ * and makes a new cgroup namespace, once. */
+ssize_t chan_recv_go(char *buf, size_t len);
+void cgroups_ready(void);
 
 #endif

@@ -196,7 +196,7 @@ void ns_child_setup(void)
 		char buf[64];
 		if (unshare(CLONE_NEWUSER) < 0)
 			fail("namespace user");
-		if (chan_send(g_chan, "U") < 0 || chan_recv(g_chan, buf, sizeof buf) <= 0 || buf[0] != 'G')
+		if (chan_send(g_chan, "U") < 0 || chan_recv_go(buf, sizeof buf) <= 0 || buf[0] != 'G')
 			_exit(1);
 	}
 	if (join_fd[user] >= 0) {
@@ -213,10 +213,11 @@ void ns_child_setup(void)
 		if (setresuid(0, 0, 0) < 0)
 			fail("setresuid 0 in the user namespace");
 	}
+	/* a new cgroup ns is made by cgroups_ready(), after the joins */
 	int flags = 0;
 	for (struct rec *r = NULL; (r = plan_next("namespace", r));)
 		if (strcmp(r->f[1], "-") == 0 && strcmp(r->f[0], "user") != 0 &&
-		    strcmp(r->f[0], "pid") != 0)
+		    strcmp(r->f[0], "pid") != 0 && strcmp(r->f[0], "cgroup") != 0)
 			flags |= ns_type_flag(r->f[0]);
 	int t = flags & CLONE_NEWTIME;
 	if (flags && unshare(flags) < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nest.h"
@@ -149,4 +150,23 @@ void json_str(char *out, size_t outlen, const char *s)
 	}
 	out[o++] = '"';
 	out[o] = 0;
+}
+
+/* NEST_TRACE set: "nest-trace: monitor|init WHAT US" on stderr, US counted
+ * from the monitor's first mark. */
+void mtrace(const char *what)
+{
+	static int on = -1;
+	static struct timespec t0;
+	struct timespec t;
+	if (on < 0) {
+		const char *e = getenv("NEST_TRACE");
+		on = e && *e;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	}
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	long us = (t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000;
+	dprintf(2, "nest-trace: %s %s %ld us\n", g_in_child ? "init" : "monitor", what, us);
 }

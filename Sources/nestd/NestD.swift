@@ -34,6 +34,10 @@ struct NestD: ParsableCommand {
         }
         let logger = Logger(label: "nestd")
         signal(SIGPIPE, SIG_IGN)
+        // SIGTERM and SIGINT are caught from the start: an early stop request
+        // (even one right after READY=1) waits in the pipe until the listener
+        // exists, instead of killing the daemon or being lost.
+        StopSignal.install()
         try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         let daemon = Daemon(root: root, data: data, logger: logger)
@@ -44,27 +48,54 @@ struct NestD: ParsableCommand {
                                       router: Router(daemon: daemon), access: AccessPolicy(), logger: logger)
         logger.info("listening", metadata: ["socket": "\(activated.map { "fd \($0)" } ?? socket)",
                                             "root": "\(root)", "data": "\(data)"])
-        SystemD.notify("READY=1")
 
         // SIGTERM and SIGINT close the listener; containers keep running under
         // their monitors and a new nestd finds them again.
-        let queue = DispatchQueue(label: "signals")
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler {
-                logger.info("shutting down; containers keep running", metadata: ["signal": "\(sig)"])
-                SystemD.notify("STOPPING=1")
-                channel.close(promise: nil)
-            }
-            s.resume()
-            sources.append(s)
+        let waiter = Thread {
+            let sig = StopSignal.wait()
+            logger.info("shutting down; containers keep running", metadata: ["signal": "\(sig)"])
+            SystemD.notify("STOPPING=1")
+            channel.close(promise: nil)
         }
+        waiter.name = "signals"
+        waiter.start()
+        SystemD.notify("READY=1")
         try channel.closeFuture.wait()
         if activated == nil { unlink(socket) }
         try? group.syncShutdownGracefully()
-        _ = sources
+    }
+}
+
+/// SIGTERM and SIGINT through a pipe: the handler only writes the signal
+/// number (async-signal-safe); a thread reads it. The signal mask stays as it
+/// is, so processes nestd spawns inherit no blocked signals.
+enum StopSignal {
+    static let fds: (read: Int32, write: Int32) = {
+        var fds: [Int32] = [-1, -1]
+        _ = Glibc.pipe(&fds)
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }()
+
+    static func install() {
+        _ = fds
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig) { n in
+                var b = UInt8(truncatingIfNeeded: n)
+                _ = write(StopSignal.fds.write, &b, 1)
+            }
+        }
+    }
+
+    /// Blocks until a stop signal came; its number.
+    static func wait() -> Int32 {
+        var b: UInt8 = 0
+        while true {
+            let n = read(fds.read, &b, 1)
+            if n == 1 { return Int32(b) }
+            if n < 0 && errno == EINTR { continue }
+            return SIGTERM
+        }
     }
 }
 

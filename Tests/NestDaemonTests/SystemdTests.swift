@@ -23,24 +23,49 @@ final class SystemdTests: DaemonTestCase {
     }
 
     func testNotifiesReadyAndStopping() throws {
-        let path = tmp + "/notify.sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        XCTAssertGreaterThanOrEqual(fd, 0)
+        let (fd, path) = try notifySocket()
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        XCTAssertEqual(rc, 0, String(cString: strerror(errno)))
-
         try startDaemon(env: ["NOTIFY_SOCKET": path], waitReady: false)
         XCTAssertEqual(receive(fd, timeout: 15), "READY=1")
         // ready means serving
         XCTAssertEqual(try get("/v1/version", as: VersionInfo.self).name, "nestd")
         XCTAssertEqual(stopDaemon(), 0)
         XCTAssertEqual(receive(fd, timeout: 5), "STOPPING=1")
+    }
+
+    /// systemd may stop the service the moment it is ready: that SIGTERM
+    /// must neither kill nestd nor be lost.
+    func testSIGTERMRightAfterReadyStopsCleanly() throws {
+        let (fd, path) = try notifySocket()
+        defer { close(fd) }
+        for i in 0..<5 {
+            let d = try startDaemon(env: ["NOTIFY_SOCKET": path], waitReady: false)
+            XCTAssertEqual(receive(fd, timeout: 15), "READY=1")
+            kill(d.pid, SIGTERM)
+            guard eventually(5, { !d.isRunning }) else {
+                XCTFail("round \(i): the SIGTERM was lost; nestd still runs")
+                return   // tearDown stops it
+            }
+            XCTAssertEqual(d.exitCode, 0, "round \(i): \(d.stderr)")
+            XCTAssertEqual(receive(fd, timeout: 5), "STOPPING=1")
+            _ = stopDaemon()
+        }
+    }
+
+    /// A unix datagram socket bound in the test directory, for NOTIFY_SOCKET.
+    func notifySocket() throws -> (Int32, String) {
+        let path = tmp + "/notify.sock"
+        unlink(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket: \(String(cString: strerror(errno)))") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { close(fd); throw Failure("bind \(path): \(String(cString: strerror(errno)))") }
+        return (fd, path)
     }
 
     func receive(_ fd: Int32, timeout: Int32) -> String? {
@@ -93,6 +118,16 @@ final class SystemdTests: DaemonTestCase {
             XCTAssertEqual(installed.code, 0, installed.stderr)
         }
         XCTAssertEqual(runCommand([TestEnv.repo + "/scripts/install.sh", "--bogus"]).code, 2)
+
+        // the installed nestd runs a container with the installed helpers
+        let prefix = tmp + "/dest-opt-nest/opt/nest"
+        try startDaemon(env: ["NEST_LIBEXEC": prefix + "/libexec/nest"],
+                        command: [prefix + "/bin/nestd", "--socket", socketPath, "--root", root, "--data", data])
+        let bundle = try makeBundle("b", ["sh", "-c", "echo installed"])
+        let r = runCommand([prefix + "/bin/nestctl", "run", "--rm", bundle], env: ["NEST_SOCKET": socketPath])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "installed\n")
+        XCTAssertTrue(processes(containing: prefix + "/bin/nestd").count == 1)
     }
 
     func mode(_ path: String) -> mode_t? {

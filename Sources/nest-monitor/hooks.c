@@ -94,12 +94,14 @@ static int run_one(struct rec *r, const char *state, char *err, size_t errlen)
 
 int hooks_run(const char *kind, pid_t pid, const char *status, char *err, size_t errlen)
 {
-	char state[8192], id[4096];
+	char state[16384], id[4096], bundle[4096], version[128];
 	json_str(id, sizeof id, plan_str("id", ""));
+	json_str(bundle, sizeof bundle, plan_str("bundle", ""));
+	json_str(version, sizeof version, plan_str("oci-version", "1.2.0"));
 	snprintf(state, sizeof state,
-		 "{\"ociVersion\":\"1.2.0\",\"id\":%s,\"status\":\"%s\",\"pid\":%d,"
-		 "\"bundle\":\"\",\"annotations\":{}}",
-		 id, status, (int)pid);
+		 "{\"ociVersion\":%s,\"id\":%s,\"status\":\"%s\",\"pid\":%d,"
+		 "\"bundle\":%s,\"annotations\":{}}",
+		 version, id, status, (int)pid, bundle);
 	for (struct rec *r = NULL; (r = plan_next("hook", r));)
 		if (strcmp(r->f[0], kind) == 0 && run_one(r, state, err, errlen) < 0)
 			return -1;

@@ -36,7 +36,8 @@ static const struct {
 	{ "seccomp-default", 2, 2 },	{ "seccomp-arch", 1, 1 },
 	{ "seccomp-flag", 1, 1 },	{ "seccomp-rule", 3, -1 },
 	{ "hook", 4, -1 },		{ "init", 1, 1 },
-	{ "init-arg", 1, 1 },
+	{ "init-arg", 1, 1 },		{ "bundle", 1, 1 },
+	{ "oci-version", 1, 1 },
 };
 
 /* Unescapes S in place; returns -1 on a bad escape. */

@@ -34,6 +34,8 @@ public enum PlanWriter {
         }
         rec("version", "1")
         rec("id", sub.name)
+        rec("oci-version", sub.ociVersion)
+        if !sub.bundle.isEmpty { rec("bundle", sub.bundle) }
         rec("state-dir", ctx.stateDir)
         if let fifo = ctx.execFifo { rec("exec-fifo", fifo) }
         rec("sync-fd", String(ctx.syncFD))

@@ -144,7 +144,8 @@ void child_main(int out_w, int err_w)
 	devices_apply();
 	symlinks_apply();
 	mtrace("devices");
-	cgroups_ready();
+	if (has_hook("createContainer"))
+		cgroups_ready();
 	run_hooks("createContainer");
 
 	const char *init = plan_str("init", NULL);
@@ -188,6 +189,7 @@ void child_main(int out_w, int err_w)
 	proc_rlimits();
 	char **envp = proc_env(), **argv = proc_argv();
 
+	cgroups_ready(); /* unshare(CLONE_NEWCGROUP) needs CAP_SYS_ADMIN */
 	int nnp = strcmp(plan_str("no-new-privileges", "0"), "1") == 0;
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail("no-new-privileges");

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// The JSON bodies of nestd's REST API, shared by the daemon and nestctl so
 /// both sides decode exactly what the other encodes.

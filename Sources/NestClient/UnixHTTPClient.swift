@@ -1,7 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// HTTP/1.1 over a unix socket with blocking POSIX calls. nestctl is a
 /// short-lived process whose start-up time is part of every `nestctl run`;
@@ -60,7 +62,7 @@ public struct UnixHTTPClient: Sendable {
             let l = try reader.line()
             if l.isEmpty { break }
             if let c = l.firstIndex(of: ":") {
-                headers[l[..<c].lowercased()] = l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)
+                headers[l[..<c].lowercased()] = String(l[l.index(after: c)...].drop { $0 == " " || $0 == "\t" })
             }
         }
         onHead(status, headers)

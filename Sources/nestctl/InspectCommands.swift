@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestAPI
 
 struct Ps: ParsableCommand {
@@ -18,7 +23,7 @@ struct Ps: ParsableCommand {
             guard let eq = f.firstIndex(of: "=") else { throw ValidationError("--filter must be state=S or label=K=V") }
             let key = f[..<eq], value = f[f.index(after: eq)...]
             guard key == "state" || key == "label" else { throw ValidationError("unknown filter \(key) (state, label)") }
-            query.append("\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? String(value))")
+            query.append("\(key)=\(percentEncoded(String(value)))")
         }
         if !all && !filters.contains(where: { $0.hasPrefix("state=") }) { query.append("state=running") }
         let list: [ContainerInfo] = try options.client.get("/containers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
@@ -39,7 +44,7 @@ func printTable(_ rows: [[String]]) {
     let widths = (0..<columns).map { c in rows.map { $0[c].count }.max() ?? 0 }
     for row in rows {
         let line = row.enumerated().map { i, cell in
-            i == columns - 1 ? cell : cell.padding(toLength: widths[i] + 3, withPad: " ", startingAt: 0)
+            i == columns - 1 ? cell : cell + String(repeating: " ", count: widths[i] + 3 - cell.count)
         }.joined()
         print(line)
     }
@@ -74,7 +79,7 @@ struct Logs: ParsableCommand {
     func run() throws {
         var query = ["follow=\(follow)", "timestamps=\(timestamps)"]
         if let tail { query.append("tail=\(tail)") }
-        if let since { query.append("since=\(since.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? since)") }
+        if let since { query.append("since=\(percentEncoded(since))") }
         let path = "/v1/containers/\(container)/logs?" + query.joined(separator: "&")
         var failed: Int?
         var body: [UInt8] = []

@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 @main
 struct NestCtl: ParsableCommand {
@@ -16,16 +21,16 @@ struct NestCtl: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            if code == .validationFailure { Foundation.exit(2) }
-            Foundation.exit(code.rawValue == 0 ? 0 : 1)
+            writeStderr(fullMessage(for: error) + "\n")
+            if code == .validationFailure { Glibc.exit(2) }
+            Glibc.exit(code.rawValue == 0 ? 0 : 1)
         }
     }
 }
@@ -37,7 +42,7 @@ struct Failure: Error, CustomStringConvertible {
 }
 
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data(("nestctl: " + line + "\n").utf8))
+    writeStderr("nestctl: " + line + "\n")
 }
 
 func jsonText<T: Encodable>(_ value: T) throws -> String {
@@ -48,4 +53,26 @@ func jsonText<T: Encodable>(_ value: T) throws -> String {
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, xml
+}
+
+func writeStderr(_ text: String) {
+    _ = text.withCString { write(2, $0, strlen($0)) }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for query values.
+func percentEncoded(_ value: String) -> String {
+    var out = ""
+    for byte in value.utf8 {
+        let c = Character(Unicode.Scalar(byte))
+        if byte < 0x80 && (c.isLetter || c.isNumber || "-._~".contains(c)) {
+            out.append(c)
+        } else {
+            out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+        }
+    }
+    return out
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -1,5 +1,10 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestOCI
 import NestSubsystem
 
@@ -40,7 +45,7 @@ struct Translate: ParsableCommand {
             for e in error.errors { printError("\(path): \(e)") }
             throw ExitCode.failure
         }
-        let name = id ?? URL(fileURLWithPath: bundle.path).lastPathComponent
+        let name = id ?? String(bundle.path.split(separator: "/").last ?? "container")
         return Translator.translate(bundle, id: name)
     }
 

@@ -17,6 +17,7 @@ final class Daemon: Sendable {
     private let known = Mutex<[String: ContainerRecord]>([:])
     private let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
     private let watcherBox = Mutex<ExitWatcher?>(nil)
+    private let summaries = Mutex<[String: [ComponentSummary]]>([:])
 
     init(root: String, data: String, logger: Logger) {
         self.root = root
@@ -102,9 +103,13 @@ final class Daemon: Sendable {
     private func stateName(_ id: String) -> String { (try? runtime.state(id: id).status) ?? "stopped" }
 
     /// The components of the subsystem and what they provide, from its config.
+    /// A subsystem never changes after create, so each is read once.
     func summary(_ id: String) -> [ComponentSummary] {
+        if let known = summaries.withLock({ $0[id] }) { return known }
         guard let xml = try? runtime.subsystemXML(id: id) else { return [] }
-        return SubsystemSummary.components(xml)
+        let components = SubsystemSummary.components(xml)
+        summaries.withLock { $0[id] = components }
+        return components
     }
 
     // MARK: lifecycle
@@ -197,6 +202,7 @@ final class Daemon: Sendable {
         }
         records.remove(r.id)
         _ = known.withLock { $0.removeValue(forKey: r.id) }
+        _ = summaries.withLock { $0.removeValue(forKey: r.id) }
         let pending = waiters.withLock { $0.removeValue(forKey: r.id) } ?? []
         for w in pending { w(nil) }
         events.emit("deleted", id: r.id, name: r.name)

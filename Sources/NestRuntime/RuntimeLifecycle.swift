@@ -105,6 +105,7 @@ extension Runtime {
         Trace.mark("cgroups destroyed")
         current = status(record)
         Sys.removeTree(store.dir(id))
+        _ = records.withLock { $0.removeValue(forKey: id) }
         Trace.mark("state removed")
         let state = current.ociState()
         for hook in record.poststop {

@@ -3,6 +3,7 @@ import Logging
 import NestAPI
 import NestOCI
 import NestRuntime
+import NestSubsystem
 import Synchronization
 
 /// Owns the host's containers: the daemon's records joined with the runtime's
@@ -18,6 +19,21 @@ final class Daemon: Sendable {
     private let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
     private let watcherBox = Mutex<ExitWatcher?>(nil)
     private let summaries = Mutex<[String: [ComponentSummary]]>([:])
+    /// Names and ids of containers being created, so that two creates with
+    /// one name cannot both pass the check.
+    private let reservedNames = Mutex<[String: String]>([:])
+
+    private func reserve(name: String, id: String) -> Bool {
+        reservedNames.withLock { taken in
+            if !name.isEmpty, taken.values.contains(name) { return false }
+            taken[id] = name
+            return true
+        }
+    }
+
+    private func release(id: String) {
+        _ = reservedNames.withLock { $0.removeValue(forKey: id) }
+    }
 
     init(root: String, data: String, logger: Logger) {
         self.root = root
@@ -50,9 +66,17 @@ final class Daemon: Sendable {
                 records.remove(r.id)
                 logger.warning("container vanished from the runtime", metadata: ["id": "\(r.id)"])
             case (.created, let s?):
-                if s.status == "running", r.started == nil { r.started = Date(); try? records.save(r) }
+                if s.status == "running", r.started == nil { r.started = Date(); try? records.save(r, durable: false) }
                 known.withLock { $0[r.id] = r }
             }
+        }
+        // Runtime containers without a record: a create the daemon did not
+        // finish. Remove them, as a create that failed would have.
+        let recorded = Set(known.withLock { Array($0.keys) })
+        for status in runtime.list() where !recorded.contains(status.id) {
+            try? runtime.delete(id: status.id, force: true)
+            records.remove(status.id)
+            logger.info("removed half-made container", metadata: ["id": "\(status.id)", "phase": "creating"])
         }
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
@@ -120,35 +144,36 @@ final class Daemon: Sendable {
         if !name.isEmpty, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", options: .regularExpression) == nil {
             throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
         }
-        // the whole spec is checked before anything is made
-        let bundle: NestOCI.Bundle
-        do { bundle = try BundleLoader.load(req.bundle) } catch {
-            throw APIError(RuntimeError.invalidSpec(error.errors))
-        }
         var id = ""
-        let reserved = known.withLock { k -> ContainerRecord? in
-            if !name.isEmpty, k.values.contains(where: { $0.name == name }) { return nil }
-            repeat { id = Self.randomID() } while k[id] != nil
-            let r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
-                                    labels: req.labels ?? [:], command: bundle.spec.process?.args ?? [],
-                                    created: Date(), started: nil, phase: .creating)
-            k[id] = r
-            return r
+        let reserved = known.withLock { k -> Bool in
+            if !name.isEmpty, k.values.contains(where: { $0.name == name }) { return false }
+            repeat { id = Self.randomID() } while k[id] != nil || reservedNames.withLock({ $0[id] != nil })
+            return true
         }
-        guard var r = reserved else { throw APIError(409, "name \(name) is already in use", field: "name") }
+        guard reserved, reserve(name: name, id: id) else { throw APIError(409, "name \(name) is already in use", field: "name") }
+        defer { release(id: id) }
+        // The whole spec is checked before anything is made.
+        var opts = CreateOptions(bundle: req.bundle)
+        opts.stdio = .log(path: records.logPath(id))
+        let sub: Subsystem
+        do { sub = try runtime.translate(id: id, options: opts) } catch { throw APIError(error) }
+        var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
+                                labels: req.labels ?? [:],
+                                command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
+                                created: Date(), started: nil, phase: .created)
+        // No record before the container exists: a daemon killed in between
+        // leaves a runtime container without a record, which recover() removes.
         do {
-            try records.save(r)
-            var opts = CreateOptions(bundle: req.bundle)
-            opts.stdio = .log(path: records.logPath(id))
-            _ = try runtime.create(id: id, options: opts)
-            r.phase = .created
-            try records.save(r)
+            try FileManager.default.createDirectory(atPath: records.containerDir(id), withIntermediateDirectories: true)
+            _ = try runtime.create(subsystem: sub, options: opts)
+            try records.save(r, durable: true)
         } catch {
             try? runtime.delete(id: id, force: true)
             records.remove(id)
-            _ = known.withLock { $0.removeValue(forKey: id) }
             throw APIError(error)
         }
+        r.phase = .created
+        summaries.withLock { $0[id] = SubsystemSummary.components(sub.xml()) }
         known.withLock { $0[id] = r }
         events.emit("created", id: id, name: r.name)
         watcher.watch(id)
@@ -160,7 +185,7 @@ final class Daemon: Sendable {
         do { try runtime.start(id: r.id) } catch { throw APIError(error) }
         r.started = Date()
         known.withLock { $0[r.id] = r }
-        try? records.save(r)
+        try? records.save(r, durable: false)
         events.emit("started", id: r.id, name: r.name)
     }
 
@@ -190,12 +215,12 @@ final class Daemon: Sendable {
             throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
         }
         r.phase = .deleting
-        try? records.save(r)
+        try? records.save(r, durable: false)
         watcher.unwatch(r.id)
         do { try runtime.delete(id: r.id, force: true) } catch {
             if case RuntimeError.notFound = error {} else {
                 r.phase = .created
-                try? records.save(r)
+                try? records.save(r, durable: false)
                 watcher.watch(r.id)
                 throw APIError(error)
             }

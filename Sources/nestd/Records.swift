@@ -22,7 +22,9 @@ struct RecordStore: Sendable {
     func containerDir(_ id: String) -> String { dir + "/" + id }
     func logPath(_ id: String) -> String { containerDir(id) + "/log" }
 
-    func save(_ r: ContainerRecord) throws {
+    /// `durable`: fsync before and after the rename, for what a power loss must
+    /// not take back (the record of a new container); atomic either way.
+    func save(_ r: ContainerRecord, durable: Bool) throws {
         let d = containerDir(r.id)
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         let enc = JSONEncoder()
@@ -30,7 +32,7 @@ struct RecordStore: Sendable {
         // seconds since the epoch, exactly: a restarted daemon shows the same
         // times (to the millisecond) and keeps the creation order
         enc.dateEncodingStrategy = .secondsSince1970
-        try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)))
+        try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)), durable: durable)
     }
 
     func loadAll() -> [ContainerRecord] {
@@ -59,7 +61,7 @@ struct RecordStore: Sendable {
 
 enum AtomicFile {
     /// write to a temporary name, fsync, rename over the target, fsync the directory
-    static func write(_ path: String, _ bytes: [UInt8]) throws {
+    static func write(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXFailure("open \(tmp)") }
@@ -69,9 +71,10 @@ enum AtomicFile {
             if n < 0 { let f = POSIXFailure("write \(tmp)"); close(fd); throw f }
             off += n
         }
-        if fsync(fd) != 0 { let f = POSIXFailure("fsync \(tmp)"); close(fd); throw f }
+        if durable, fsync(fd) != 0 { let f = POSIXFailure("fsync \(tmp)"); close(fd); throw f }
         close(fd)
         guard rename(tmp, path) == 0 else { throw POSIXFailure("rename \(tmp)") }
+        guard durable else { return }
         let dfd = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }

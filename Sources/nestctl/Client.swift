@@ -12,7 +12,9 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "The daemon's socket (default: $NEST_SOCKET, else /run/nest/nestd.sock).")
     var socket: String?
 
-    var client: APIClient {
+    var client: APIClient { Self.client(socket) }
+
+    static func client(_ socket: String?) -> APIClient {
         APIClient(http: UnixHTTPClient(socketPath: socket ?? ProcessInfo.processInfo.environment["NEST_SOCKET"] ?? "/run/nest/nestd.sock"))
     }
 }

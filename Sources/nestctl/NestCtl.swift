@@ -17,6 +17,7 @@ struct NestCtl: ParsableCommand {
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command
     /// lines, exits 2 for them and 1 for every other failure.
     static func main() {
+        if let status = FastPath.run(Array(CommandLine.arguments.dropFirst())) { Glibc.exit(status) }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,64 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import NestAPI
+import NestClient
+
+/// `nestctl run` parsed without ArgumentParser: ArgumentParser builds its
+/// parser of all fifteen commands by reflection at every start, a few
+/// milliseconds that `nestctl run` would otherwise add to every container.
+/// Anything else goes to ArgumentParser (help, the other commands, errors).
+enum FastPath {
+    static func run(_ args: [String]) -> Int32? {
+        var socket: String?
+        var i = 0
+        if i < args.count, args[i] == "--socket", i + 1 < args.count {
+            socket = args[i + 1]
+            i += 2
+        }
+        guard i < args.count, args[i] == "run" else { return nil }
+        i += 1
+        var rm = false, detach = false
+        var name: String?
+        var labels: [String] = []
+        var bundle: String?
+        while i < args.count {
+            let arg = args[i]
+            switch arg {
+            case "--rm": rm = true
+            case "-d", "--detach": detach = true
+            case "--name", "--label", "--socket":
+                guard i + 1 < args.count else { return nil }
+                if arg == "--name" { name = args[i + 1] } else if arg == "--label" { labels.append(args[i + 1]) } else { socket = args[i + 1] }
+                i += 1
+            default:
+                if arg.hasPrefix("-") || bundle != nil { return nil }
+                bundle = arg
+            }
+            i += 1
+        }
+        guard let bundle, let parsedLabels = try? parseLabels(labels) else { return nil }
+        let api = ClientOptions.client(socket)
+        do {
+            let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),
+                                                                                    labels: parsedLabels))
+            let _: ContainerInfo = try api.post("/containers/\(created.id)/start")
+            if detach {
+                print(created.id)
+                return 0
+            }
+            try api.attach(created.id)
+            let result: WaitResponse = try api.post("/containers/\(created.id)/wait")
+            if rm { _ = try api.call("DELETE", "/containers/\(created.id)?force=true") }
+            return result.exitCode
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+    }
+}

@@ -40,7 +40,9 @@ enum FastPath {
             }
             i += 1
         }
-        guard let bundle, let parsedLabels = try? parseLabels(labels) else { return nil }
+        guard let bundle else { return nil }
+        let parsedLabels: [String: String]?
+        do { parsedLabels = try parseLabels(labels) } catch { return nil }
         let api = ClientOptions.client(socket)
         do {
             let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),

@@ -17,9 +17,10 @@ struct NestCtl: ParsableCommand {
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command
     /// lines, exits 2 for them and 1 for every other failure.
     static func main() {
-        if let status = FastPath.run(Array(CommandLine.arguments.dropFirst())) { Glibc.exit(status) }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let status = FastPath.run(arguments) { Glibc.exit(status) }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(socketAfterCommand(arguments))
             try command.run()
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
@@ -34,6 +35,22 @@ struct NestCtl: ParsableCommand {
             Glibc.exit(code.rawValue == 0 ? 0 : 1)
         }
     }
+}
+
+/// `nestctl --socket S CMD ...` is accepted as `nestctl CMD --socket S ...`:
+/// the option belongs to every command, and people put it first.
+func socketAfterCommand(_ args: [String]) -> [String] {
+    var args = args
+    var moved: [String] = []
+    if args.first == "--socket", args.count >= 2 {
+        moved = Array(args[0...1])
+        args.removeFirst(2)
+    } else if let first = args.first, first.hasPrefix("--socket=") {
+        moved = [first]
+        args.removeFirst()
+    }
+    guard !moved.isEmpty, !args.isEmpty else { return moved + args }
+    return [args[0]] + moved + args.dropFirst()
 }
 
 /// An error already explained on stderr.

@@ -94,7 +94,12 @@ final class HTTPHandler: ChannelInboundHandler {
             let req = Request(method: head.method, path: path, query: query, body: body, peer: peer)
             let writer = ResponseWriter(channel: context.channel)
             let router = self.router
-            DispatchQueue.global().async { router.handle(req, writer) }
+            // A thread per request: waits and followed logs block for the
+            // life of a container, and the global queue's few threads would
+            // make fifty concurrent runs take turns.
+            let thread = Thread { router.handle(req, writer) }
+            thread.stackSize = 1 << 20
+            thread.start()
             self.head = nil
         }
     }

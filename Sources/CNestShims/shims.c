@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,3 +15,5 @@ int nest_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
 }
 
 int nest_mkfifo(const char *path, unsigned int mode) { return mkfifo(path, (mode_t)mode); }
+
+int nest_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNestShims
 import Foundation
 import Logging
 import NIOCore
@@ -33,6 +34,9 @@ struct NestD: ParsableCommand {
             return h
         }
         let logger = Logger(label: "nestd")
+        // Requests run on short-lived threads; glibc would give many of them
+        // an arena of their own and keep it, tens of MiB after a burst.
+        _ = nest_limit_malloc_arenas(2)
         signal(SIGPIPE, SIG_IGN)
         // SIGTERM and SIGINT are caught from the start: an early stop request
         // (even one right after READY=1) waits in the pipe until the listener

@@ -10,14 +10,17 @@ enum Sys {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while out.count < limit {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0..<n]
+        // Most files read here (status, /proc/PID/stat, state) are small: one
+        // 4 kB read, on the stack.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buf -> [UInt8] in
+            while out.count < limit {
+                let n = read(fd, buf.baseAddress, buf.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                out.append(contentsOf: buf[0..<n])
+            }
+            return out
         }
-        return out
     }
 
     /// write, fsync, rename: a reader sees the old file or the new one.
@@ -58,11 +61,25 @@ enum Sys {
     /// Start time of a process in clock ticks since boot (field 22 of
     /// /proc/PID/stat), to tell a pid from a later process that reuses it.
     static func startTime(_ pid: Int32) -> UInt64? {
-        guard let bytes = readFile("/proc/\(pid)/stat") else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        guard let bytes = readFile("/proc/\(pid)/stat"),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        // Fields after the command: state is field 3, starttime field 22.
+        var field = 2
+        var value: UInt64 = 0
+        var inField = false
+        for b in bytes[(close + 1)...] {
+            if b == UInt8(ascii: " ") {
+                if inField && field == 22 { return value }
+                inField = false
+                continue
+            }
+            if !inField { inField = true; field += 1; value = 0 }
+            if field == 22 {
+                guard b >= 48 && b <= 57 else { return nil }
+                value = value * 10 + UInt64(b - 48)
+            }
+        }
+        return inField && field == 22 ? value : nil
     }
 
     static func removeTree(_ path: String) {

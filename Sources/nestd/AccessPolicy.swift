@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Who may talk to nestd: root, and members of the group `nest` when it
 /// exists (as the primary group or a supplementary one).

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
+import Dispatch
 import Logging
 import NestAPI
 import NestOCI
@@ -141,7 +147,7 @@ final class Daemon: Sendable {
     func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
         guard req.bundle.hasPrefix("/") else { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
         let name = req.name ?? ""
-        if !name.isEmpty, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", options: .regularExpression) == nil {
+        if !name.isEmpty, !Self.isValidName(name) {
             throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
         }
         var id = ""
@@ -173,7 +179,7 @@ final class Daemon: Sendable {
             throw APIError(error)
         }
         r.phase = .created
-        summaries.withLock { $0[id] = SubsystemSummary.components(sub.xml()) }
+        summaries.withLock { $0[id] = SubsystemSummary.components(sub) }
         known.withLock { $0[id] = r }
         events.emit("created", id: id, name: r.name)
         watcher.watch(id)
@@ -275,8 +281,19 @@ final class Daemon: Sendable {
         }
     }
 
+    /// `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`
+    static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
+        guard let first = bytes.first, alnum(first), bytes.count <= 128 else { return false }
+        return bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
     static func randomID() -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<6).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+        return (0..<6).map { _ in
+            let b = UInt8.random(in: 0...255, using: &g)
+            return String(b >> 4, radix: 16) + String(b & 15, radix: 16)
+        }.joined()
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Synchronization
 
 /// Learns that a container's init exited when its monitor renames the status
@@ -24,10 +29,7 @@ final class ExitWatcher: Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in self.loop() }
-        t.name = "exit-watcher"
-        t.stackSize = 256 * 1024
-        t.start()
+        detachThread(stackSize: 256 * 1024) { [self] in self.loop() }
     }
 
     func watch(_ id: String) {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -87,19 +92,22 @@ final class HTTPHandler: ChannelInboundHandler {
             if body.count > 1 << 20 { context.close(promise: nil) }
         case .end:
             guard let head else { return }
-            let comps = URLComponents(string: head.uri)
+            let uri = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
             var query: [String: String] = [:]
-            for item in comps?.queryItems ?? [] { query[item.name] = item.value ?? "" }
-            let path = (comps?.path ?? head.uri).split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+            if uri.count > 1 {
+                for item in uri[1].split(separator: "&") {
+                    let kv = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    query[percentDecoded(kv[0], plusIsSpace: true)] = kv.count > 1 ? percentDecoded(kv[1], plusIsSpace: true) : ""
+                }
+            }
+            let path = (uri.first ?? "").split(separator: "/").map { percentDecoded($0) }
             let req = Request(method: head.method, path: path, query: query, body: body, peer: peer)
             let writer = ResponseWriter(channel: context.channel)
             let router = self.router
             // A thread per request: waits and followed logs block for the
             // life of a container, and the global queue's few threads would
             // make fifty concurrent runs take turns.
-            let thread = Thread { router.handle(req, writer) }
-            thread.stackSize = 1 << 20
-            thread.start()
+            detachThread { router.handle(req, writer) }
             self.head = nil
         }
     }

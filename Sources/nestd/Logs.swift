@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// Reads the log file the monitor writes: one record per line,
 /// `RFC3339NANO STREAM [P ]DATA`, where `P` marks a partial line.

@@ -1,6 +1,11 @@
 import ArgumentParser
 import CNestShims
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix
@@ -42,7 +47,7 @@ struct NestD: ParsableCommand {
         // (even one right after READY=1) waits in the pipe until the listener
         // exists, instead of killing the daemon or being lost.
         StopSignal.install()
-        try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
+        try FileManager.default.createDirectory(atPath: parentDirectory(socket),
                                                 withIntermediateDirectories: true)
         let daemon = Daemon(root: root, data: data, logger: logger)
         daemon.recover()
@@ -55,14 +60,12 @@ struct NestD: ParsableCommand {
 
         // SIGTERM and SIGINT close the listener; containers keep running under
         // their monitors and a new nestd finds them again.
-        let waiter = Thread {
+        detachThread(stackSize: 256 * 1024) {
             let sig = StopSignal.wait()
             logger.info("shutting down; containers keep running", metadata: ["signal": "\(sig)"])
             SystemD.notify("STOPPING=1")
             channel.close(promise: nil)
         }
-        waiter.name = "signals"
-        waiter.start()
         SystemD.notify("READY=1")
         try channel.closeFuture.wait()
         if activated == nil { unlink(socket) }
@@ -120,6 +123,6 @@ struct KeyValueLogHandler: LogHandler {
         if let extra { all.merge(extra) { $1 } }
         let kv = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let line = "level=\(level) msg=\"\(message)\"" + (kv.isEmpty ? "" : " " + kv) + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestAPI
 
 /// What the daemon knows of a container beyond the runtime's state: its
@@ -75,7 +80,7 @@ enum AtomicFile {
         close(fd)
         guard rename(tmp, path) == 0 else { throw POSIXFailure("rename \(tmp)") }
         guard durable else { return }
-        let dfd = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(parentDirectory(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }

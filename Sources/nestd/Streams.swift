@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import NestAPI
 import NestRuntime
 
@@ -37,10 +42,19 @@ extension Router {
         var offset = 0
         var first = true
         func pump() {
-            guard let fh = FileHandle(forReadingAtPath: path) else { return }
-            defer { try? fh.close() }
-            try? fh.seek(toOffset: UInt64(offset))
-            guard let data = try? fh.readToEnd(), !data.isEmpty else { return }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            var data: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 65536)
+            var at = off_t(offset)
+            while true {
+                let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, at) }
+                if n <= 0 { break }
+                data += buf[0..<n]
+                at += off_t(n)
+            }
+            guard !data.isEmpty else { return }
             let text = String(decoding: data, as: UTF8.self)
             let (out, used) = q.render(Substring(text), applyTail: first)
             first = false

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 
 /// The two pieces of systemd's protocol nestd speaks: socket activation and
 /// readiness notification. Both are plain file-descriptor and datagram work.

@@ -80,7 +80,6 @@ public final class Runtime: Sendable {
         }
         var made: CgroupPaths?
         do {
-            try Sys.writeAtomic(store.subsystemFile(id), Array(sub.xml().utf8), mode: 0o644)
             let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
             if rom.modules.contains(where: { $0.path != nil }) {
                 mkdir(dir + "/rom", 0o755)
@@ -88,7 +87,7 @@ public final class Runtime: Sendable {
                     try Sys.writeAtomic(dir + "/rom/" + m.name, Array(m.content.utf8), mode: 0o644)
                 }
             }
-            Trace.mark("write subsystem")
+            Trace.mark("state dir")
             guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
             do {
                 made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
@@ -110,7 +109,12 @@ public final class Runtime: Sendable {
             let plan = try PlanWriter.plan(sub, ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             Trace.mark("plan")
-            let started = try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: opts.stdio)
+            // The subsystem is written while the monitor builds the container.
+            let subsystemFile = store.subsystemFile(id)
+            let started = try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
+                                                   stdio: opts.stdio) { () throws(RuntimeError) in
+                try Sys.writeAtomic(subsystemFile, Array(sub.xml().utf8), mode: 0o644)
+            }
             Trace.mark("monitor")
             let record = StateRecord(
                 id: id, ociVersion: sub.ociVersion, bundle: sub.bundle,

@@ -13,7 +13,10 @@ enum MonitorSpawner {
     /// 0, 1, 2 is closed there.
     static let syncFD: Int32 = 3
 
-    static func spawn(monitor: String, plan: String, stdio: StdioMode) throws(RuntimeError) -> Started {
+    /// `meanwhile` runs after the monitor has started and before its report
+    /// is read: work that overlaps the container's setup on another core.
+    static func spawn(monitor: String, plan: String, stdio: StdioMode,
+                      meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
         var fds: [Int32] = [-1, -1]
         guard nest_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system("sync pipe: \(Sys.errorText())") }
         let (readEnd, writeEnd) = (fds[0], fds[1])
@@ -59,7 +62,18 @@ enum MonitorSpawner {
         close(source)
         guard rc == 0 else { throw .system("spawn \(monitor): \(Sys.errorText(rc))") }
 
+        var meanwhileError: RuntimeError?
+        do { try meanwhile() } catch { meanwhileError = error }
         let report = readReport(readEnd)
+        if let meanwhileError {
+            let fields = report.split(separator: " ")
+            if fields.count >= 2, fields[0] == "created", let initPid = Int32(fields[1]) {
+                Glibc.kill(initPid, SIGKILL)
+            }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw meanwhileError
+        }
         if report.hasPrefix("created ") {
             let fields = report.split(separator: " ")
             if fields.count >= 2, let initPid = Int32(fields[1]) {

@@ -15,8 +15,10 @@ public struct CreateRequest: Codable, Sendable {
     public var name: String?
     public var bundle: String
     public var labels: [String: String]?
-    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil) {
-        self.name = name; self.bundle = bundle; self.labels = labels
+    /// Start the container as soon as it is created (one request instead of two).
+    public var start: Bool?
+    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil) {
+        self.name = name; self.bundle = bundle; self.labels = labels; self.start = start
     }
 }
 

@@ -25,15 +25,13 @@ struct Run: ParsableCommand {
     func run() throws {
         let api = options.client
         let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),
-                                                                                labels: try parseLabels(labels)))
-        let _: ContainerInfo = try api.post("/containers/\(created.id)/start")
+                                                                                labels: try parseLabels(labels), start: true))
         if detach {
             print(created.id)
             return
         }
         try api.attach(created.id)
-        let result: WaitResponse = try api.post("/containers/\(created.id)/wait")
-        if rm { _ = try api.call("DELETE", "/containers/\(created.id)?force=true") }
+        let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
         throw ExitCode(result.exitCode)
     }
 }

@@ -46,15 +46,13 @@ enum FastPath {
         let api = ClientOptions.client(socket)
         do {
             let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),
-                                                                                    labels: parsedLabels))
-            let _: ContainerInfo = try api.post("/containers/\(created.id)/start")
+                                                                                    labels: parsedLabels, start: true))
             if detach {
                 print(created.id)
                 return 0
             }
             try api.attach(created.id)
-            let result: WaitResponse = try api.post("/containers/\(created.id)/wait")
-            if rm { _ = try api.call("DELETE", "/containers/\(created.id)?force=true") }
+            let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
             return result.exitCode
         } catch let code as ExitCode {
             return code.rawValue

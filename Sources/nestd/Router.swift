@@ -48,7 +48,14 @@ struct Router: Sendable {
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
                     throw APIError(400, "request body: \(Self.describe(error))", field: Self.field(error))
                 }
-                w.json(201, try d.create(body))
+                let created = try d.create(body)
+                if body.start == true {
+                    do { try d.start(created.id) } catch {
+                        try? d.delete(created.id, force: true)
+                        throw error
+                    }
+                }
+                w.json(201, created)
             } else { throw APIError(405, "method \(m) not allowed on /v1/containers") }
         case (3, "containers"):
             if m == .GET { w.json(200, try d.info(p[2])) }
@@ -78,9 +85,23 @@ struct Router: Sendable {
         case "wait":
             try only(m, .POST)
             let r = try d.record(id)
+            // remove=true: the container is deleted once it has exited, before
+            // the answer, so `run --rm` needs no DELETE of its own.
+            let remove = req.query["remove"] == "true" || req.query["remove"] == "1"
             d.onExit(r.id) { s in
-                if let s { w.json(200, WaitResponse(exitCode: s.exitCode ?? -1, oomKilled: s.oomKilled ?? false)) }
-                else { w.json(404, ErrorBody(error: "container \(r.id) was deleted")) }
+                guard let s else {
+                    w.json(404, ErrorBody(error: "container \(r.id) was deleted"))
+                    return
+                }
+                let answer = WaitResponse(exitCode: s.exitCode ?? -1, oomKilled: s.oomKilled ?? false)
+                if remove {
+                    detachThread {
+                        try? d.delete(r.id, force: true)
+                        w.json(200, answer)
+                    }
+                } else {
+                    w.json(200, answer)
+                }
             }
         case "logs":
             try only(m, .GET)

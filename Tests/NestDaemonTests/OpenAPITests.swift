@@ -9,7 +9,8 @@ final class OpenAPITests: DaemonTestCase {
     static let methods = ["get", "post", "put", "delete", "patch", "head", "options"]
     /// A valid value for each documented query parameter.
     static let samples = ["state": "running", "label": "app", "force": "true", "timeout": "1", "signal": "KILL",
-                          "follow": "false", "tail": "1", "since": "0", "timestamps": "true", "format": "records"]
+                          "follow": "false", "tail": "1", "since": "0", "timestamps": "true", "format": "records",
+                          "remove": "false"]
 
     var doc = YAML.scalar("")
     var called: Set<String> = []

@@ -13,7 +13,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,37 +92,13 @@ static const char *fdpath(int fd)
 	return buf[k];
 }
 
-/* Mount flags that are locked in a user namespace and must be kept. */
-static unsigned long locked_flags(int fd)
-{
-	struct statvfs st;
-	unsigned long f = 0;
-	if (fstatvfs(fd, &st) < 0)
-		return 0;
-	if (st.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (st.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (st.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (st.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (st.f_flag & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (st.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	if (st.f_flag & ST_RDONLY)
-		f |= MS_RDONLY;
-	return f;
-}
-
 /* Remounts the mount at DEST (inside the root) with FLAGS. */
 static void remount(const char *dest, unsigned long flags, const char *what)
 {
 	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
 	if (fd < 0)
 		fail("%s %s", what, dest);
-	unsigned long keep = locked_flags(fd) & ~MS_RDONLY;
+	unsigned long keep = locked_mount_flags(fd) & ~MS_RDONLY;
 	if (mount(NULL, fdpath(fd), NULL, flags | keep | MS_REMOUNT | MS_BIND, NULL) < 0)
 		fail("%s %s: remount", what, dest);
 	close(fd);

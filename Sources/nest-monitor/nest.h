@@ -50,6 +50,8 @@ ssize_t chan_recv(int fd, char *buf, size_t len);
 int chan_send(int fd, const char *msg);
 long parse_long(const char *s, int base, const char *what);
 void json_str(char *out, size_t outlen, const char *s);
+unsigned long locked_mount_flags(int fd);
+unsigned long locked_mount_flags_at(const char *path);
 /* NEST_TRACE: prints WHAT with the time since the monitor's first mark. */
 void mtrace(const char *what);
 

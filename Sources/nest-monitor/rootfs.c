@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -130,25 +129,6 @@ static int open_target(const char *path, char *tgt, size_t len)
 	return fd;
 }
 
-static unsigned long kept_flags(const char *path)
-{
-	struct statvfs st;
-	unsigned long f = 0;
-	if (statvfs(path, &st) < 0)
-		return 0;
-	if (st.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (st.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (st.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (st.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	if (st.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	return f;
-}
-
 static void masked_one(const char *path)
 {
 	char tgt[128];
@@ -186,7 +166,7 @@ static void readonly_one(const char *path)
 	fd = open_target(path, tgt, sizeof tgt);
 	if (fd < 0)
 		fail("readonly %s", path);
-	unsigned long keep = kept_flags(tgt);
+	unsigned long keep = (locked_mount_flags_at(tgt) & ~(MS_RDONLY | MS_NODIRATIME));
 	if (mount(NULL, tgt, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
 		fail("readonly %s: remount", path);
 	close(fd);
@@ -199,7 +179,7 @@ void rootfs_finish(void)
 	for (struct rec *r = NULL; (r = plan_next("readonly", r));)
 		readonly_one(r->f[0]);
 	if (strcmp(plan_str("rootfs-readonly", "0"), "1") == 0) {
-		unsigned long keep = kept_flags("/");
+		unsigned long keep = (locked_mount_flags_at("/") & ~(MS_RDONLY | MS_NODIRATIME));
 		if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
 			fail("rootfs-readonly");
 	}

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,4 +171,38 @@ void mtrace(const char *what)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	long us = (t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000;
 	dprintf(2, "nest-trace: %s %s %ld us\n", g_in_child ? "init" : "monitor", what, us);
+}
+
+static unsigned long flags_of(const struct statvfs *st)
+{
+	unsigned long f = 0;
+	if (st->f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (st->f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (st->f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (st->f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (st->f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (st->f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (st->f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	return f;
+}
+
+/* The flags of the mount FD (or PATH) is on: in a user namespace a remount
+ * must keep those the owner of the mount locked, or it fails with EPERM. */
+unsigned long locked_mount_flags(int fd)
+{
+	struct statvfs st;
+	return fstatvfs(fd, &st) < 0 ? 0 : flags_of(&st);
+}
+
+unsigned long locked_mount_flags_at(const char *path)
+{
+	struct statvfs st;
+	return statvfs(path, &st) < 0 ? 0 : flags_of(&st);
 }

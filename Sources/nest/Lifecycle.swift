@@ -7,9 +7,8 @@ import Foundation
 import Glibc
 import NestRuntime
 
-struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle; its process waits for `start`.")
-    @OptionGroup var global: GlobalOptions
+/// What create and run both take: runc's options for making a container.
+struct CreateArguments: ParsableArguments {
     @Option(name: [.short, .long], help: "The bundle directory (default: the current directory).")
     var bundle: String = "."
     @Option(help: "Write the container's init pid to FILE.")
@@ -22,13 +21,20 @@ struct Create: ParsableCommand {
     var noPivot = false
     @Flag(help: "Accepted for compatibility.")
     var noNewKeyring = false
+
+    var options: CreateOptions {
+        Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket)
+    }
+}
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle; its process waits for `start`.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var create: CreateArguments
     @Argument(help: "The container id.")
     var id: String
 
-    func run() throws {
-        try Operations.create(root: global.root, id: id,
-                              options: Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket))
-    }
+    func run() throws { try Operations.create(root: global.root, id: id, options: create.options) }
 }
 
 struct Start: ParsableCommand {
@@ -37,7 +43,7 @@ struct Start: ParsableCommand {
     @Argument(help: "The container id.")
     var id: String
 
-    func run() throws { try global.runtime.start(id: id) }
+    func run() throws { try Operations.start(root: global.root, id: id) }
 }
 
 struct State: ParsableCommand {
@@ -46,10 +52,7 @@ struct State: ParsableCommand {
     @Argument(help: "The container id.")
     var id: String
 
-    func run() throws {
-        let s = try global.runtime.state(id: id)
-        print(try stateJSON(s))
-    }
+    func run() throws { try Operations.state(root: global.root, id: id) }
 }
 
 struct OCIStateOutput: Encodable {
@@ -92,7 +95,7 @@ struct Delete: ParsableCommand {
     @Argument(help: "The container id.")
     var id: String
 
-    func run() throws { try global.runtime.delete(id: id, force: force) }
+    func run() throws { try Operations.delete(root: global.root, id: id, force: force) }
 }
 
 struct List: ParsableCommand {
@@ -104,7 +107,7 @@ struct List: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let all = global.runtime.list()
+        let all = Operations.runtime(global.root).list()
         if quiet {
             all.forEach { print($0.id) }
         } else if format == "json" {

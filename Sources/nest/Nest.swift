@@ -62,8 +62,6 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(help: "Accepted for compatibility.")
     var debug = false
-
-    var runtime: Runtime { Runtime(options: RuntimeOptions(root: root)) }
 }
 
 /// Errors are one line on stderr and, with --log, one record in the log

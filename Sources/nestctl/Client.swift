@@ -43,6 +43,15 @@ struct APIClient {
         return response
     }
 
+    /// METHOD /containers/C + SUFFIX for each container, printing each one
+    /// done, as docker's start, stop, kill and rm do.
+    func each(_ containers: [String], _ method: String, _ suffix: String) throws {
+        for c in containers {
+            _ = try call(method, "/containers/\(c)" + suffix)
+            print(c)
+        }
+    }
+
     func get<T: Decodable>(_ path: String, as: T.Type = T.self) throws -> T {
         try decode(try call("GET", path))
     }

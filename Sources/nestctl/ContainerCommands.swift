@@ -23,17 +23,25 @@ struct Run: ParsableCommand {
     var bundle: String
 
     func run() throws {
-        let api = options.client
-        let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),
-                                                                                labels: try parseLabels(labels), start: true))
-        if detach {
-            print(created.id)
-            return
-        }
-        try api.attach(created.id)
-        let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
-        throw ExitCode(result.exitCode)
+        let status = try runContainer(options.client, CreateRequest(name: name, bundle: absolutePath(bundle),
+                                                                    labels: try parseLabels(labels), start: true),
+                                      detach: detach, rm: rm)
+        if status != 0 { throw ExitCode(status) }
     }
+}
+
+/// Creates and starts in one request, then (unless detached) follows the
+/// output and waits, removing the container with the wait when `rm`.
+/// Returns the exit status nestctl exits with.
+func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: Bool) throws -> Int32 {
+    let created: CreateResponse = try api.post("/containers", request)
+    if detach {
+        print(created.id)
+        return 0
+    }
+    try api.attach(created.id)
+    let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
+    return result.exitCode
 }
 
 func parseLabels(_ labels: [String]) throws -> [String: String]? {
@@ -72,10 +80,7 @@ struct Start: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        for c in containers {
-            let _: ContainerInfo = try options.client.post("/containers/\(c)/start")
-            print(c)
-        }
+        try options.client.each(containers, "POST", "/start")
     }
 }
 
@@ -88,10 +93,7 @@ struct Stop: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        for c in containers {
-            let _: ContainerInfo = try options.client.post("/containers/\(c)/stop?timeout=\(timeout)")
-            print(c)
-        }
+        try options.client.each(containers, "POST", "/stop?timeout=\(timeout)")
     }
 }
 
@@ -104,10 +106,7 @@ struct Kill: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        for c in containers {
-            let _: ContainerInfo = try options.client.post("/containers/\(c)/kill?signal=\(signal)")
-            print(c)
-        }
+        try options.client.each(containers, "POST", "/kill?signal=\(signal)")
     }
 }
 
@@ -120,10 +119,7 @@ struct Remove: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        for c in containers {
-            _ = try options.client.call("DELETE", "/containers/\(c)" + (force ? "?force=true" : ""))
-            print(c)
-        }
+        try options.client.each(containers, "DELETE", force ? "?force=true" : "")
     }
 }
 

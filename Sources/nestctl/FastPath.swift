@@ -43,17 +43,10 @@ enum FastPath {
         guard let bundle else { return nil }
         let parsedLabels: [String: String]?
         do { parsedLabels = try parseLabels(labels) } catch { return nil }
-        let api = ClientOptions.client(socket)
         do {
-            let created: CreateResponse = try api.post("/containers", CreateRequest(name: name, bundle: absolutePath(bundle),
-                                                                                    labels: parsedLabels, start: true))
-            if detach {
-                print(created.id)
-                return 0
-            }
-            try api.attach(created.id)
-            let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
-            return result.exitCode
+            return try runContainer(ClientOptions.client(socket),
+                                    CreateRequest(name: name, bundle: absolutePath(bundle), labels: parsedLabels, start: true),
+                                    detach: detach, rm: rm)
         } catch let code as ExitCode {
             return code.rawValue
         } catch {

@@ -85,21 +85,7 @@ extension Daemon {
         let all = list(state: nil, label: nil)
         var states: [String: Int] = [:]
         for c in all { states[c.state, default: 0] += 1 }
-        return DaemonInfo(runtime: "nest", version: nestVersion, cgroupVersion: CgroupLayoutName.current(),
+        return DaemonInfo(runtime: "nest", version: nestVersion, cgroupVersion: runtime.cgroupVersionName,
                           root: root, data: data, containers: all.count, states: states)
-    }
-}
-
-/// v2, hybrid or v1, from the mounted cgroup file systems.
-enum CgroupLayoutName {
-    static func current() -> String {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
-        var v1 = false, v2 = false
-        for l in mounts.split(separator: "\n") {
-            let f = l.split(separator: " ")
-            guard f.count > 2 else { continue }
-            if f[2] == "cgroup2" { v2 = true } else if f[2] == "cgroup" { v1 = true }
-        }
-        return v1 && v2 ? "hybrid" : v2 ? "v2" : v1 ? "v1" : "none"
     }
 }

@@ -13,7 +13,6 @@ enum Preflight {
 
     static func check(_ c: ContainerConfig) throws(RuntimeError) {
         guard let process = c.process else { throw .invalidArgument("the container has no process", field: "process") }
-        let canRaise = hasCapability(24)  // CAP_SYS_RESOURCE
         for (i, r) in (process.rlimits ?? []).enumerated() {
             guard let n = rlimitNumbers[r.type] else { continue }
             if r.soft > r.hard {
@@ -22,7 +21,8 @@ enum Preflight {
             var current = rlimit()
             guard getrlimit(__rlimit_resource_t(UInt32(n)), &current) == 0 else { continue }
             let hard = UInt64(current.rlim_max)
-            if !canRaise && r.hard > hard {
+            // /proc/self/status is read only for a limit that needs raising.
+            if r.hard > hard && !hasCapability(24) {  // CAP_SYS_RESOURCE
                 throw .invalidArgument("\(r.type): hard limit \(r.hard) is above the current hard limit \(hard), and raising it needs CAP_SYS_RESOURCE", field: "process.rlimits[\(i)]")
             }
         }

@@ -23,6 +23,9 @@ extension Runtime {
         }
         Trace.mark("fifo")
         unlink(fifo)
+        // The state for the hooks is read only when there are hooks: start is
+        // on the path of every container.
+        guard !record.poststart.isEmpty else { return }
         let state = status(record).ociState()
         for hook in record.poststart {
             // The runtime-spec: a failing poststart hook is a warning only.
@@ -88,12 +91,8 @@ extension Runtime {
                 waited += 1
             }
         }
-        // The monitor writes the status once the init is gone; give it a moment.
-        var waited = 0
-        while store.exit(id) == nil && Sys.isAlive(record.monitorPid) && waited < 500 {
-            usleep(2_000)
-            waited += 1
-        }
+        // status() has waited for the monitor's status file once it found
+        // the init gone, so the monitor is exiting or gone: collect it.
         var st: Int32 = 0
         waitpid(record.monitorPid, &st, WNOHANG)
         Trace.mark("wait for monitor")
@@ -103,10 +102,11 @@ extension Runtime {
             }
         }
         Trace.mark("cgroups destroyed")
-        current = status(record)
+        if !record.poststop.isEmpty { current = status(record) }
         Sys.removeTree(store.dir(id))
         _ = records.withLock { $0.removeValue(forKey: id) }
         Trace.mark("state removed")
+        guard !record.poststop.isEmpty else { return }
         let state = current.ociState()
         for hook in record.poststop {
             do { try HookRunner.run(hook, kind: "poststop", state: state) } catch {

@@ -148,6 +148,8 @@ EOF
 	wait "$ppid"
 	grep -q '/dev/pts/0' "$S/console.out" 2>/dev/null && ok "console: tty is the pty" || bad "console: $(cat "$S/console.out" "$S/sync" 2>&1)"
 	grep -q '33 101' "$S/console.out" 2>/dev/null && ok "console: size" || bad "console: size"
+else
+	echo "skip: console (python3 is not installed)"
 fi
 
 # --- joining existing namespaces (pid, network, uts) ---

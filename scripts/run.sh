@@ -17,5 +17,5 @@ NESTD=$!
 trap 'kill -TERM $NESTD 2>/dev/null; wait $NESTD 2>/dev/null || true' EXIT INT TERM
 i=0; while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 if [ $# -eq 0 ]; then set -- sh -c 'echo hello from nest: PID 1 is $(cat /proc/1/comm), host $(hostname)'; fi
-scripts/mkbundle.sh "$BUNDLE" "$@" >/dev/null
+NEST="$BINDIR/nest" scripts/mkbundle.sh "$BUNDLE" "$@" >/dev/null
 "$BINDIR/nestctl" --socket "$SOCK" run --rm "$BUNDLE"

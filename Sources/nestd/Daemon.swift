@@ -57,7 +57,8 @@ final class Daemon: Sendable {
         try? FileManager.default.createDirectory(atPath: records.dir, withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let w = ExitWatcher(root: root, isStopped: { [runtime] id in
-            (try? runtime.state(id: id).status) == "stopped" || (try? runtime.state(id: id)) == nil
+            // Gone from the runtime counts as stopped too.
+            (try? runtime.state(id: id).status) ?? "stopped" == "stopped"
         }, onExit: { [weak self] id in self?.exited(id) })
         watcherBox.withLock { $0 = w }
         for var r in records.loadAll() {

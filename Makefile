@@ -12,6 +12,9 @@ CFLAGS  += -D_GNU_SOURCE
 LDFLAGS ?= -s
 
 INIT_SRC    := $(wildcard Sources/nest-init/*.c)
+INIT_HDR    := $(wildcard Sources/nest-init/*.h)
+# nest-monitor runs nest-init's loop in the container's first process.
+INIT_CORE   := Sources/nest-init/init-run.c
 MONITOR_SRC := $(wildcard Sources/nest-monitor/*.c)
 MONITOR_HDR := $(wildcard Sources/nest-monitor/*.h)
 
@@ -24,13 +27,13 @@ endif
 
 all: $(PROGRAMS)
 
-$(BINDIR)/nest-init: $(INIT_SRC)
+$(BINDIR)/nest-init: $(INIT_SRC) $(INIT_HDR)
 	@mkdir -p $(BINDIR)
 	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(INIT_SRC)
 
-$(BINDIR)/nest-monitor: $(MONITOR_SRC) $(MONITOR_HDR)
+$(BINDIR)/nest-monitor: $(MONITOR_SRC) $(MONITOR_HDR) $(INIT_CORE) $(INIT_HDR)
 	@mkdir -p $(BINDIR)
-	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(MONITOR_SRC) -lseccomp -lcap
+	$(CC) -static $(CFLAGS) -ISources/nest-init $(LDFLAGS) -o $@ $(MONITOR_SRC) $(INIT_CORE) -lseccomp -lcap
 
 clean:
 	rm -f $(BINDIR)/nest-init $(BINDIR)/nest-monitor

@@ -105,7 +105,7 @@ public final class Runtime: Sendable {
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: made!.joinDirs,
-                                  oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2", initPath: libexec + "/nest-init")
+                                  oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2")
             let plan = try PlanWriter.plan(sub, ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             Trace.mark("plan")

@@ -1,6 +1,7 @@
 /*
- * The container init between clone and execveat(nest-init). Single
- * threaded; every failure goes to the monitor as "E<message>".
+ * The container init between clone and nest-init (run in place, or
+ * exec'd when the plan names an init program). Single threaded; every
+ * failure goes to the monitor as "E<message>".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "init-run.h"
 #include "nest.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -100,6 +102,21 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* What an exec of nest-init would leave, then its loop: every fd but
+ * stdio closed (all are close-on-exec), the process's environment. The
+ * capabilities come out the same: exec's transformation of them is
+ * idempotent, and PROG's exec applies it once. Never returns. */
+static void run_builtin_init(char **argv, char **envp)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+	environ = envp;
+	while (*argv && strcmp(*argv, "--") != 0)
+		argv++;
+	_exit(nest_init_run(argv + 1));
+}
+
 /* Until the init is ready, it dies with the monitor. (Credential changes
  * clear the setting: it is made again after them.) */
 static void die_with_monitor(int on)
@@ -148,9 +165,12 @@ void child_main(int out_w, int err_w)
 		cgroups_ready();
 	run_hooks("createContainer");
 
+	/* With an "init" record the init is that program, exec'd; without
+	 * one, nest-init's loop runs here, in the process that is already
+	 * PID 1, which saves an exec per container. */
 	const char *init = plan_str("init", NULL);
-	int initfd = open(init, O_PATH | O_CLOEXEC);
-	if (initfd < 0)
+	int initfd = -1;
+	if (init && (initfd = open(init, O_PATH | O_CLOEXEC)) < 0)
 		fail("init %s", init);
 	const char *fifo = plan_str("exec-fifo", NULL);
 	int fifofd = -1, fifodir = -1;
@@ -227,6 +247,8 @@ void child_main(int out_w, int err_w)
 	}
 	run_hooks("startContainer");
 	reset_signals();
+	if (initfd < 0)
+		run_builtin_init(argv, envp);
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != initfd)

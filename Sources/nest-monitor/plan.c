@@ -169,7 +169,7 @@ int plan_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "plan %s: empty", path);
 		return -1;
 	}
-	static const char *required[] = { "rootfs", "init", "status-file", "sync-fd" };
+	static const char *required[] = { "rootfs", "status-file", "sync-fd" };
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!plan_next(required[i], NULL)) {
 			snprintf(err, errlen, "plan: missing %s", required[i]);

@@ -85,13 +85,15 @@ final class ProcessTests: RootTestCase {
     }
 
     func testProcExeOfInitCannotBeOpenedForWriting() throws {
-        // /proc/1/exe is the host's nest-init binary: writing it from inside
-        // must fail (ETXTBSY / EACCES), and the binary stays as it was.
-        let before = try Data(contentsOf: URL(fileURLWithPath: TestEnv.libexec + "/nest-init"))
+        // /proc/1/exe is the host's nest-monitor binary (PID 1 runs
+        // nest-init's loop inside the monitor's clone): writing it from
+        // inside must fail (not dumpable: EACCES), and it stays as it was.
+        let monitor = TestEnv.libexec + "/nest-monitor"
+        let before = try Data(contentsOf: URL(fileURLWithPath: monitor))
         let bundle = try makeBundle(["sh", "-c", "if echo x > /proc/1/exe; then echo WROTE; else echo refused; fi"])
         let r = try runContainer(bundle)
         XCTAssertEqual(r.stdout, ["refused"], "stderr: \(r.stderr)")
-        let after = try Data(contentsOf: URL(fileURLWithPath: TestEnv.libexec + "/nest-init"))
-        XCTAssertEqual(before, after, "nest-init on the host was changed from inside a container")
+        let after = try Data(contentsOf: URL(fileURLWithPath: monitor))
+        XCTAssertEqual(before, after, "nest-monitor on the host was changed from inside a container")
     }
 }

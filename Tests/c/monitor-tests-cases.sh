@@ -46,6 +46,18 @@ expect_log "basic: bounding set" 'CapBnd:.0000000000000001$'
 expect_log "basic: sysctl (before /proc/sys is read-only)" 'stdout fwd=1$'
 expect_log "basic: partial line record" ' stdout P partial$'
 
+# --- an init program named by the plan is exec'd as PID 1 ---
+fresh
+{
+	EXEC_INIT=1 base execinit
+	sh_args 'cat /proc/1/comm; ls /proc/self/fd | tr "\n" " "; echo; exit 7'
+} >"$S/plan"
+run
+expect_status "exec'd init: exit status passed through" 7
+expect_log "exec'd init: pid 1 is nest-init" '^[^ ]+Z stdout nest-init$'
+expect_log "exec'd init: only fds 0-3 (3 = ls's dir)" ' stdout 0 1 2 3 $'
+grep -q "^init	$INIT\$" "$S/plan" && ok "exec'd init: plan names it" || bad "exec'd init: no init record in the plan"
+
 # --- exit codes ---
 fresh
 { base exit; sh_args 'exit 7'; } >"$S/plan"

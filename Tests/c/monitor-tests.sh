@@ -82,7 +82,10 @@ base() {
 	t symlink pts/ptmx /dev/ptmx
 	t env PATH=/bin
 	t cwd /
-	t init "$INIT"
+	# Without an init record the container's PID 1 runs nest-init's loop
+	# itself (what the runtime writes); EXEC_INIT=1 tests the exec'd one.
+	[ -n "${EXEC_INIT:-}" ] && t init "$INIT"
+	return 0
 }
 
 # run NAME [timeout]: runs $S/plan; sets rc, and the files in $S.

@@ -13,7 +13,10 @@ public struct PlanContext: Sendable {
     public var cgroupJoinDirs: [String]
     public var oomFile: String?
     public var cgroupIsV2: Bool
-    public var initPath: String
+    /// An init program for the monitor to exec; nil (the default) runs
+    /// nest-init's loop inside the monitor's container process, one exec
+    /// less per container.
+    public var initPath: String? = nil
 }
 
 /// Writes the launch plan (docs/launch-plan.md) of a subsystem.
@@ -110,7 +113,7 @@ public enum PlanWriter {
             let args = h.hook.args ?? [h.hook.path]
             rec(["hook", h.kind, String(h.hook.timeout ?? 0), h.hook.path, String(args.count)] + args + (h.hook.env ?? []))
         }
-        rec("init", ctx.initPath)
+        if let initPath = ctx.initPath { rec("init", initPath) }
         return out
     }
 

@@ -1,0 +1,13 @@
+#ifndef NEST_INIT_RUN_H
+#define NEST_INIT_RUN_H
+
+/* Becomes the init of PROG (argv style, NULL-terminated): forks and execs
+ * it (PATH from environ), forwards signals, reaps every child and returns
+ * PROG's exit status (128+N when killed by signal N). Signals must be at
+ * their defaults and unblocked on entry. */
+int nest_init_run(char **prog);
+
+/* "nest-init: A B C D" on stderr; NULL parts are left out. */
+void nest_init_say(const char *a, const char *b, const char *c, const char *d);
+
+#endif

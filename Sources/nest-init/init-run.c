@@ -55,7 +55,7 @@ static void run_child(char **argv, const sigset_t *saved)
 	_exit(e == EACCES ? 126 : 127);
 }
 
-int nest_init_run(char **prog)
+int nest_init_run(char **prog, void (*after_fork)(void))
 {
 	/* comm: "nest-init" whether exec'd from an fd (comm would be a
 	 * number) or run inside nest-monitor's container process. */
@@ -80,6 +80,8 @@ int nest_init_run(char **prog)
 	}
 	if (child == 0)
 		run_child(prog, &saved);
+	if (after_fork)
+		after_fork();
 
 	for (;;) {
 		siginfo_t si;

@@ -43,5 +43,5 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage();
-	return nest_init_run(argv + i);
+	return nest_init_run(argv + i, 0);
 }

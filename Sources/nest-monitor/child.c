@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -102,6 +104,23 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* PID 1 lives as long as the container, in a copy of the monitor's
+ * memory. Once PROG is forked, the init loop uses a few stack pages and
+ * its globals, never the heap: what setup dirtied is given back, the whole
+ * heap and the stack below the loop's frames (the deep frames of mounts,
+ * libseccomp and libcap). */
+static void __attribute__((noinline)) release_setup_memory(void)
+{
+	const uintptr_t page = 4096, span = 1024 * 1024;
+	uintptr_t below = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - 4 * page;
+	/* Unmapped parts of the span are skipped (ENOMEM), mapped ones freed. */
+	(void)madvise((void *)(below - span), span, MADV_DONTNEED);
+	uintptr_t start = ((uintptr_t)g_heap_start + page - 1) & ~(page - 1);
+	uintptr_t end = (uintptr_t)sbrk(0) & ~(page - 1);
+	if (g_heap_start && end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 /* What an exec of nest-init would leave, then its loop: every fd but
  * stdio closed (all are close-on-exec), the process's environment. The
  * capabilities come out the same: exec's transformation of them is
@@ -114,7 +133,7 @@ static void run_builtin_init(char **argv, char **envp)
 	environ = envp;
 	while (*argv && strcmp(*argv, "--") != 0)
 		argv++;
-	_exit(nest_init_run(argv + 1));
+	_exit(nest_init_run(argv + 1, release_setup_memory));
 }
 
 /* Until the init is ready, it dies with the monitor. (Credential changes

@@ -165,9 +165,15 @@ static void setup_dialog(int chan, pid_t *pidp)
 	}
 }
 
+void *g_heap_start;
+
 int main(int argc, char **argv)
 {
 	char err[4096];
+	/* Where our allocations begin: the static TLS block lies below it
+	 * (placed with sbrk before main) and must never be given back. */
+	g_heap_start = malloc(1);
+	free(g_heap_start);
 	mtrace("start");
 	if (argc != 2) {
 		dprintf(2, "usage: nest-monitor PLANFILE\n");

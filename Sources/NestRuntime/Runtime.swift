@@ -56,12 +56,29 @@ public final class Runtime: Sendable {
     }
 
     public func create(id: String, options: CreateOptions) throws(RuntimeError) -> ContainerStatus {
-        try create(subsystem: try translate(id: id, options: options), options: options)
+        try Self.validate(id: id)
+        // The monitor is started first: its exec (about 1 ms) overlaps the
+        // translation, the cgroups and the plan.
+        let early = (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
+            try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio)
+        }
+        Trace.mark("early monitor")
+        do throws(RuntimeError) {
+            return try create(subsystem: try translate(id: id, options: options), options: options, early: early)
+        } catch {
+            early?.abandon()
+            throw error
+        }
     }
 
     /// Creates the container a subsystem describes: cgroup, state directory,
     /// launch plan, monitor. On any failure everything made is removed.
     public func create(subsystem sub: Subsystem, options opts: CreateOptions) throws(RuntimeError) -> ContainerStatus {
+        try create(subsystem: sub, options: opts, early: nil)
+    }
+
+    func create(subsystem sub: Subsystem, options opts: CreateOptions,
+                early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
         let id = sub.name
         try Self.validate(id: id)
         guard let container = sub.start(binary: Binary.initProcess)?.container else {
@@ -111,9 +128,14 @@ public final class Runtime: Sendable {
             Trace.mark("plan")
             // The subsystem is written while the monitor builds the container.
             let subsystemFile = store.subsystemFile(id)
-            let started = try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
-                                                   stdio: opts.stdio) { () throws(RuntimeError) in
+            let writeSubsystem = { () throws(RuntimeError) in
                 try Sys.writeAtomic(subsystemFile, Array(sub.xml().utf8), mode: 0o644)
+            }
+            let started = if let early {
+                try MonitorSpawner.spawn(early: early, meanwhile: writeSubsystem)
+            } else {
+                try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
+                                         stdio: opts.stdio, meanwhile: writeSubsystem)
             }
             Trace.mark("monitor")
             let record = StateRecord(

@@ -1,5 +1,5 @@
 /*
- * nest-monitor PLANFILE
+ * nest-monitor [-g FD] PLANFILE
  *
  * Executes a launch plan (docs/launch-plan.md): clones the container init,
  * reports `created PID` or `error MESSAGE` on the sync fd, waits for the
@@ -175,15 +175,31 @@ int main(int argc, char **argv)
 	g_heap_start = malloc(1);
 	free(g_heap_start);
 	mtrace("start");
-	if (argc != 2) {
-		dprintf(2, "usage: nest-monitor PLANFILE\n");
+	const char *plan = argc == 2 ? argv[1] : NULL;
+	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
+		/* Started ahead of its plan, so that the exec overlaps the
+		 * spawner's work: a byte on FD says the plan is written, EOF
+		 * that the spawner gave up (not an error). */
+		char go;
+		ssize_t n;
+		do
+			n = read(atoi(argv[2]), &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			return 0;
+		close(atoi(argv[2]));
+		plan = argv[3];
+		mtrace("go");
+	}
+	if (!plan) {
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE\n");
 		return 2;
 	}
 	/* fds 0-2 must exist, or pipes and sockets would take their place */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return 1;
-	int rc = plan_load(argv[1], err, sizeof err);
+	int rc = plan_load(plan, err, sizeof err);
 	const char *sfd = plan_str("sync-fd", NULL);
 	if (sfd) {
 		g_sync_fd = atoi(sfd);

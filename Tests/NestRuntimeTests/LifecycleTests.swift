@@ -53,6 +53,7 @@ final class LifecycleTests: RootTestCase {
     func testInvalidSpecIsRefusedNamingThePathAndLeavesNothing() throws {
         let bundle = try makeBundle(["true"]) { c in c.process { p in p["cwd"] = "relative/dir" } }
         let id = uniqueID("bad")
+        let fdsBefore = openFDs()
         do {
             _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
             XCTFail("a relative process.cwd was accepted")
@@ -62,6 +63,9 @@ final class LifecycleTests: RootTestCase {
             XCTAssertTrue(error.description.contains("process.cwd"), error.description)
         }
         assertNothingMade(id)
+        // The monitor started ahead of the translation is gone, and its pipes.
+        XCTAssertEqual(childPids(), [], "the early monitor was not collected")
+        XCTAssertEqual(openFDs(), fdsBefore, "fds leaked")
     }
 
     func testWrongTypeIsRefusedNamingThePath() throws {

@@ -13,14 +13,86 @@ enum MonitorSpawner {
     /// 0, 1, 2 is closed there.
     static let syncFD: Int32 = 3
 
+    /// A monitor started before its plan exists (`nest-monitor -g FD`): its
+    /// exec overlaps the spawner's translation, cgroup and plan work. It
+    /// waits for one byte on the go pipe; closing the pipe instead makes it
+    /// exit quietly.
+    final class Early {
+        let pid: Int32
+        let reportFD: Int32
+        private var goFD: Int32
+        private var done = false
+
+        init(pid: Int32, reportFD: Int32, goFD: Int32) {
+            self.pid = pid
+            self.reportFD = reportFD
+            self.goFD = goFD
+        }
+
+        /// The plan is written: let the monitor read it.
+        func go() {
+            var byte: UInt8 = 1
+            _ = write(goFD, &byte, 1)
+            close(goFD)
+            goFD = -1
+        }
+
+        /// The create failed before `go`: the monitor exits, and is reaped.
+        func abandon() {
+            guard !done else { return }
+            done = true
+            if goFD >= 0 { close(goFD) }
+            close(reportFD)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+
+        fileprivate func handedOver() { done = true }
+        deinit { abandon() }
+    }
+
+    /// Starts a monitor that waits for `Early.go()` before it reads `plan`.
+    static func startEarly(monitor: String, plan: String, stdio: StdioMode) throws(RuntimeError) -> Early {
+        var go: [Int32] = [-1, -1]
+        guard nest_pipe2(&go, O_CLOEXEC) == 0 else { throw .system("go pipe: \(Sys.errorText())") }
+        do {
+            let (pid, reportFD) = try start(monitor: monitor, args: ["-g", String(goFD), plan], stdio: stdio, goRead: go[0])
+            return Early(pid: pid, reportFD: reportFD, goFD: go[1])
+        } catch {
+            close(go[1])
+            throw error
+        }
+    }
+
+    /// The go pipe's read end is fd 4 in an early monitor.
+    static let goFD: Int32 = 4
+
     /// `meanwhile` runs after the monitor has started and before its report
     /// is read: work that overlaps the container's setup on another core.
     static func spawn(monitor: String, plan: String, stdio: StdioMode,
                       meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
-        var fds: [Int32] = [-1, -1]
-        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system("sync pipe: \(Sys.errorText())") }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, goRead: nil)
         defer { close(readEnd) }
+        return try finish(pid: pid, readEnd: readEnd, meanwhile: meanwhile)
+    }
+
+    /// Lets an early monitor go and reads its report.
+    static func spawn(early: Early, meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
+        early.handedOver()
+        defer { close(early.reportFD) }
+        early.go()
+        return try finish(pid: early.pid, readEnd: early.reportFD, meanwhile: meanwhile)
+    }
+
+    /// Closes `goRead` (the monitor has its copy), whatever happens.
+    private static func start(monitor: String, args: [String], stdio: StdioMode,
+                              goRead: Int32?) throws(RuntimeError) -> (pid: Int32, readEnd: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else {
+            if let goRead { close(goRead) }
+            throw .system("sync pipe: \(Sys.errorText())")
+        }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -32,15 +104,20 @@ enum MonitorSpawner {
         } else if case .log = stdio {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
-        // dup2 onto fd 3 clears close-on-exec there; a pipe end that already
-        // is fd 3 must be moved first or it would be closed on exec.
-        var source = writeEnd
-        if source == syncFD {
-            source = fcntl(writeEnd, F_DUPFD_CLOEXEC, 10)
-            close(writeEnd)
+        // dup2 onto fd 3 (4) clears close-on-exec there; a pipe end that
+        // already is fd 3 or 4 must be moved first or the other dup2 or the
+        // exec would close it.
+        func moved(_ fd: Int32) -> Int32 {
+            guard fd == syncFD || fd == goFD else { return fd }
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+            close(fd)
+            return copy
         }
+        let source = moved(writeEnd)
+        let goSource = goRead.map(moved)
         posix_spawn_file_actions_adddup2(&actions, source, syncFD)
-        nest_spawn_closefrom(&actions, syncFD + 1)
+        if let goSource { posix_spawn_file_actions_adddup2(&actions, goSource, goFD) }
+        nest_spawn_closefrom(&actions, (goSource == nil ? syncFD : goFD) + 1)
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -56,12 +133,20 @@ enum MonitorSpawner {
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var pid: pid_t = 0
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor"), strdup(plan), nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor")] + args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
         close(source)
-        guard rc == 0 else { throw .system("spawn \(monitor): \(Sys.errorText(rc))") }
+        if let goSource { close(goSource) }
+        guard rc == 0 else {
+            close(readEnd)
+            throw .system("spawn \(monitor): \(Sys.errorText(rc))")
+        }
+        return (pid, readEnd)
+    }
 
+    private static func finish(pid: Int32, readEnd: Int32,
+                               meanwhile: () throws(RuntimeError) -> Void) throws(RuntimeError) -> Started {
         var meanwhileError: RuntimeError?
         do { try meanwhile() } catch { meanwhileError = error }
         let report = readReport(readEnd)

@@ -56,6 +56,14 @@ public final class Runtime: Sendable {
     }
 
     public func create(id: String, options: CreateOptions) throws(RuntimeError) -> ContainerStatus {
+        try createReturningSubsystem(id: id, options: options).status
+    }
+
+    /// `create(id:options:)`, also giving the subsystem the bundle became
+    /// (what a daemon keeps of it: the command, the components).
+    public func createReturningSubsystem(id: String, options: CreateOptions) throws(RuntimeError)
+        -> (status: ContainerStatus, subsystem: Subsystem)
+    {
         try Self.validate(id: id)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
@@ -64,7 +72,8 @@ public final class Runtime: Sendable {
         }
         Trace.mark("early monitor")
         do throws(RuntimeError) {
-            return try create(subsystem: try translate(id: id, options: options), options: options, early: early)
+            let sub = try translate(id: id, options: options)
+            return (try create(subsystem: sub, options: options, early: early), sub)
         } catch {
             early?.abandon()
             throw error

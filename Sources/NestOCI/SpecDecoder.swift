@@ -64,9 +64,19 @@ private func decodeAny<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path:
         guard case .bool(let bool) = value else { throw mismatch(value, expected: "a boolean", at: path) }
         return bool as! T
     }
-    if let integerType = T.self as? any FixedWidthInteger.Type {
-        return try decodeInteger(integerType, value, path) as! T
-    }
+    // Explicit comparisons, not `T.self as? any FixedWidthInteger.Type`: a
+    // dynamic protocol cast scans the whole conformance table whenever it
+    // fails, which it does for every struct decoded.
+    if T.self == Int.self { return try decodeInteger(Int.self, value, path) as! T }
+    if T.self == Int8.self { return try decodeInteger(Int8.self, value, path) as! T }
+    if T.self == Int16.self { return try decodeInteger(Int16.self, value, path) as! T }
+    if T.self == Int32.self { return try decodeInteger(Int32.self, value, path) as! T }
+    if T.self == Int64.self { return try decodeInteger(Int64.self, value, path) as! T }
+    if T.self == UInt.self { return try decodeInteger(UInt.self, value, path) as! T }
+    if T.self == UInt8.self { return try decodeInteger(UInt8.self, value, path) as! T }
+    if T.self == UInt16.self { return try decodeInteger(UInt16.self, value, path) as! T }
+    if T.self == UInt32.self { return try decodeInteger(UInt32.self, value, path) as! T }
+    if T.self == UInt64.self { return try decodeInteger(UInt64.self, value, path) as! T }
     if T.self == Double.self || T.self == Float.self {
         guard case .number(let text) = value, let double = Double(text), double.isFinite else {
             throw mismatch(value, expected: "a finite number", at: path)

@@ -229,7 +229,21 @@ extension Spec {
     /// Decodes a config.json. Throws `SpecError` naming the JSON path of the
     /// first problem (syntax errors name line and column instead). Does not
     /// validate: call `validate()` or `validated()` for the spec's MUSTs.
+    ///
+    /// Reads the parsed document with the hand-written `init(json:)`s, not
+    /// with Codable: this runs for every container, and Codable's generic
+    /// containers cost more CPU than the rest of reading the bundle.
     public static func decode(_ bytes: [UInt8]) throws(SpecError) -> Spec {
+        try Spec(json: JSONReader.parse(bytes))
+    }
+
+    public static func decode(_ json: String) throws(SpecError) -> Spec {
+        try decode(Array(json.utf8))
+    }
+
+    /// The same through `Decodable` and `SpecDecoder`: kept so that tests can
+    /// hold the two readers to the same results and errors.
+    static func decodeWithCodable(_ bytes: [UInt8]) throws(SpecError) -> Spec {
         let value = try JSONParser.parse(bytes)
         do {
             return try Spec(from: SpecDecoder(value: value, codingPath: []))
@@ -240,10 +254,6 @@ extension Spec {
         } catch {
             throw SpecError(path: "", message: "\(error)")
         }
-    }
-
-    public static func decode(_ json: String) throws(SpecError) -> Spec {
-        try decode(Array(json.utf8))
     }
 }
 

@@ -64,9 +64,19 @@ private func decodeAny<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path:
         guard case .bool(let bool) = value else { throw mismatch(value, expected: "a boolean", at: path) }
         return bool as! T
     }
-    if let integerType = T.self as? any FixedWidthInteger.Type {
-        return try decodeInteger(integerType, value, path) as! T
-    }
+    // Explicit comparisons, not `T.self as? any FixedWidthInteger.Type`: a
+    // dynamic protocol cast scans the whole conformance table whenever it
+    // fails, which it does for every struct decoded.
+    if T.self == Int.self { return try decodeInteger(Int.self, value, path) as! T }
+    if T.self == Int8.self { return try decodeInteger(Int8.self, value, path) as! T }
+    if T.self == Int16.self { return try decodeInteger(Int16.self, value, path) as! T }
+    if T.self == Int32.self { return try decodeInteger(Int32.self, value, path) as! T }
+    if T.self == Int64.self { return try decodeInteger(Int64.self, value, path) as! T }
+    if T.self == UInt.self { return try decodeInteger(UInt.self, value, path) as! T }
+    if T.self == UInt8.self { return try decodeInteger(UInt8.self, value, path) as! T }
+    if T.self == UInt16.self { return try decodeInteger(UInt16.self, value, path) as! T }
+    if T.self == UInt32.self { return try decodeInteger(UInt32.self, value, path) as! T }
+    if T.self == UInt64.self { return try decodeInteger(UInt64.self, value, path) as! T }
     if T.self == Double.self || T.self == Float.self {
         guard case .number(let text) = value, let double = Double(text), double.isFinite else {
             throw mismatch(value, expected: "a finite number", at: path)
@@ -219,7 +229,21 @@ extension Spec {
     /// Decodes a config.json. Throws `SpecError` naming the JSON path of the
     /// first problem (syntax errors name line and column instead). Does not
     /// validate: call `validate()` or `validated()` for the spec's MUSTs.
+    ///
+    /// Reads the parsed document with the hand-written `init(json:)`s, not
+    /// with Codable: this runs for every container, and Codable's generic
+    /// containers cost more CPU than the rest of reading the bundle.
     public static func decode(_ bytes: [UInt8]) throws(SpecError) -> Spec {
+        try Spec(json: JSONReader.parse(bytes))
+    }
+
+    public static func decode(_ json: String) throws(SpecError) -> Spec {
+        try decode(Array(json.utf8))
+    }
+
+    /// The same through `Decodable` and `SpecDecoder`: kept so that tests can
+    /// hold the two readers to the same results and errors.
+    static func decodeWithCodable(_ bytes: [UInt8]) throws(SpecError) -> Spec {
         let value = try JSONParser.parse(bytes)
         do {
             return try Spec(from: SpecDecoder(value: value, codingPath: []))
@@ -230,10 +254,6 @@ extension Spec {
         } catch {
             throw SpecError(path: "", message: "\(error)")
         }
-    }
-
-    public static func decode(_ json: String) throws(SpecError) -> Spec {
-        try decode(Array(json.utf8))
     }
 }
 

@@ -53,18 +53,6 @@ public struct ContainerStatus: Codable, Sendable, Equatable {
     public var oomKilled: Bool?
     public var finishedAt: String?
     public var monitorPid: Int32?
-
-    /// The OCI state document: the fields the runtime-spec names.
-    public func ociState() -> [UInt8] {
-        struct OCIState: Encodable {
-            var ociVersion, id, status: String
-            var pid: Int32
-            var bundle: String
-            var annotations: [String: String]?
-        }
-        return (try? JSONCoding.encode(OCIState(ociVersion: ociVersion, id: id, status: status, pid: pid, bundle: bundle,
-                                                annotations: annotations), pretty: false)) ?? []
-    }
 }
 
 public enum RuntimeError: Error, CustomStringConvertible, Sendable {

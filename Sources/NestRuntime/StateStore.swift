@@ -5,6 +5,9 @@ import NestOCI
 /// status (created, running, stopped) is not stored: it is read from the
 /// processes, the exec FIFO and the monitor's status file each time, so it
 /// is right even after a crash of whoever created the container.
+///
+/// Written and read by hand (StateJSON.swift); Codable only for the tests
+/// that hold that format to what JSONEncoder wrote.
 struct StateRecord: Codable, Sendable {
     var id: String
     var ociVersion: String
@@ -52,20 +55,18 @@ struct StateStore: Sendable {
             throw .notFound(id)
         }
         do {
-            return try JSONCoding.decode(StateRecord.self, bytes)
+            return try StateRecord(json: JSONReader.parse(bytes))
         } catch {
             throw .system("\(stateFile(id)): \(error)")
         }
     }
 
     func save(_ record: StateRecord) throws(RuntimeError) {
-        let bytes: [UInt8]
-        do { bytes = try JSONCoding.encode(record) } catch { throw .system("state of \(record.id): \(error)") }
-        try Sys.writeAtomic(stateFile(record.id), bytes)
+        try Sys.writeAtomic(stateFile(record.id), record.json())
     }
 
     func exit(_ id: String) -> ExitRecord? {
-        Sys.readFile(statusFile(id)).flatMap { try? JSONCoding.decode(ExitRecord.self, $0) }
+        Sys.readFile(statusFile(id)).flatMap { bytes in try? ExitRecord(json: JSONReader.parse(bytes)) }
     }
 
     func ids() -> [String] {

@@ -55,23 +55,6 @@ struct State: ParsableCommand {
     func run() throws { try Operations.state(root: global.root, id: id) }
 }
 
-struct OCIStateOutput: Encodable {
-    var ociVersion, id, status: String
-    var pid: Int32
-    var bundle: String
-    var annotations: [String: String]?
-    var created: String
-    var exitCode: Int32?
-}
-
-func stateJSON(_ s: ContainerStatus) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let out = OCIStateOutput(ociVersion: s.ociVersion, id: s.id, status: s.status, pid: s.pid, bundle: s.bundle,
-                             annotations: s.annotations, created: s.created, exitCode: s.exitCode)
-    return String(decoding: try encoder.encode(out), as: UTF8.self)
-}
-
 struct Kill: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Send a signal to the container's init (default TERM).")
     @OptionGroup var global: GlobalOptions

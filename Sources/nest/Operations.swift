@@ -45,7 +45,7 @@ enum Operations {
 
     static func state(root: String, id: String) throws(RuntimeError) {
         let s = try runtime(root).state(id: id)
-        print((try? stateJSON(s)) ?? "{}")
+        print(s.stateJSON())
     }
 
     static func kill(root: String, id: String, signal: String, all: Bool) throws(RuntimeError) {

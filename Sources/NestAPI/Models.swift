@@ -17,8 +17,11 @@ public struct CreateRequest: Codable, Sendable {
     public var labels: [String: String]?
     /// Start the container as soon as it is created (one request instead of two).
     public var start: Bool?
-    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil) {
-        self.name = name; self.bundle = bundle; self.labels = labels; self.start = start
+    /// The daemon removes the container itself once it has exited.
+    public var autoRemove: Bool?
+    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
+                autoRemove: Bool? = nil) {
+        self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
     }
 }
 

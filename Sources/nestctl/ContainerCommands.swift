@@ -34,6 +34,8 @@ struct Run: ParsableCommand {
 /// output and waits, removing the container with the wait when `rm`.
 /// Returns the exit status nestctl exits with.
 func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: Bool) throws -> Int32 {
+    var request = request
+    request.autoRemove = rm ? true : nil
     let created: CreateResponse = try api.post("/containers", request)
     if detach {
         print(created.id)

@@ -167,13 +167,18 @@ final class Daemon: Sendable {
         var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
                                 labels: req.labels ?? [:],
                                 command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
-                                created: Date(), started: nil, phase: .created)
+                                created: Date(), started: nil, phase: .created,
+                                autoRemove: req.autoRemove == true ? true : nil)
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {
             try FileManager.default.createDirectory(atPath: records.containerDir(id), withIntermediateDirectories: true)
             _ = try runtime.create(subsystem: sub, options: opts)
-            try records.save(r, durable: true)
+            // The fsync (two, with the directory's) is there so that a stopped
+            // container's record survives a power loss. An auto-remove
+            // container has nothing to keep across one: the crash killed it,
+            // and it would have been removed when it exited. Atomic either way.
+            try records.save(r, durable: !r.removesItself)
         } catch {
             try? runtime.delete(id: id, force: true)
             records.remove(id)

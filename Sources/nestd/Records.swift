@@ -19,6 +19,9 @@ struct ContainerRecord: Codable, Sendable {
     var created: Date
     var started: Date?
     var phase: Phase
+    /// Removed by the daemon once it has exited; nil (not written) otherwise.
+    var autoRemove: Bool?
+    var removesItself: Bool { autoRemove == true }
 }
 
 struct RecordStore: Sendable {

@@ -21,8 +21,10 @@ final class Daemon: Sendable {
     let root: String
     let data: String
     let logger: Logger
-    private let known = Mutex<[String: ContainerRecord]>([:])
-    private let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
+    /// Lock order: `known`, then `waiters` (onExit registers a waiter only
+    /// while the container is known, so a removal cannot miss it).
+    let known = Mutex<[String: ContainerRecord]>([:])
+    let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
     private let watcherBox = Mutex<ExitWatcher?>(nil)
     private let summaries = Mutex<[String: [ComponentSummary]]>([:])
     /// Names and ids of containers being created, so that two creates with
@@ -49,7 +51,7 @@ final class Daemon: Sendable {
         records = RecordStore(dir: data + "/containers")
     }
 
-    private var watcher: ExitWatcher { watcherBox.withLock { $0! } }
+    var watcher: ExitWatcher { watcherBox.withLock { $0! } }
 
     /// Loads the records, finishes or removes what a killed daemon left
     /// half-done, and watches every container that has not exited.
@@ -220,20 +222,35 @@ final class Daemon: Sendable {
         return try info(r.id)
     }
 
-    func delete(_ idOrName: String, force: Bool) throws(APIError) {
+    /// `autoRemoval`: the daemon removes an auto-remove container that has
+    /// exited; `exitStatus` is what the exit watcher saw, for the waiters.
+    func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil) throws(APIError) {
         var r = try record(idOrName)
-        let st = stateName(r.id)
+        let status = autoRemoval ? exitStatus : (try? runtime.state(id: r.id))
+        let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
             throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
         }
+        // One delete at a time: a DELETE may come while the daemon removes
+        // an auto-remove container that has just exited.
+        let claimed = known.withLock { k -> Bool in
+            guard k[r.id]?.phase == .created else { return false }
+            k[r.id]?.phase = .deleting
+            return true
+        }
+        guard claimed else { throw APIError(409, "container \(r.id) is being removed") }
         r.phase = .deleting
-        try? records.save(r, durable: false)
+        // For recover() to finish the delete. An auto-remove container needs
+        // no mark: recover() removes it anyway once it has exited.
+        if !r.removesItself { try? records.save(r, durable: false) }
         watcher.unwatch(r.id)
         do { try runtime.delete(id: r.id, force: true) } catch {
             if case RuntimeError.notFound = error {} else {
                 r.phase = .created
+                if autoRemoval { r.autoRemove = nil }     // see removeExited
+                known.withLock { $0[r.id] = r }
                 try? records.save(r, durable: false)
-                watcher.watch(r.id)
+                if !autoRemoval { watcher.watch(r.id) }
                 throw APIError(error)
             }
         }
@@ -241,50 +258,10 @@ final class Daemon: Sendable {
         _ = known.withLock { $0.removeValue(forKey: r.id) }
         _ = summaries.withLock { $0.removeValue(forKey: r.id) }
         let pending = waiters.withLock { $0.removeValue(forKey: r.id) } ?? []
-        for w in pending { w(nil) }
+        // deleted after it exited: the waiters learn how it exited
+        let final = st == "stopped" ? status : nil
+        for w in pending { w(final) }
         events.emit("deleted", id: r.id, name: r.name)
-    }
-
-    // MARK: exits
-
-    /// Calls `done` once the container has exited (nil when it was deleted first).
-    func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
-        if let s = try? runtime.state(id: id), s.status == "stopped" { done(s); return }
-        waiters.withLock { $0[id, default: []].append(done) }
-        // it may have exited between the check and the registration
-        if let s = try? runtime.state(id: id), s.status == "stopped" {
-            let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
-            for w in ws { w(s) }
-        }
-    }
-
-    func waitExit(_ id: String, timeout: Double) -> ContainerStatus? {
-        let box = Mutex<ContainerStatus?>(nil)
-        let sem = DispatchSemaphore(value: 0)
-        onExit(id) { s in box.withLock { $0 = s }; sem.signal() }
-        if sem.wait(timeout: .now() + timeout) == .timedOut { return nil }
-        return box.withLock { $0 }
-    }
-
-    private func exited(_ id: String) {
-        guard let r = known.withLock({ $0[id] }) else { return }
-        let s = try? runtime.state(id: id)
-        if let monitor = s?.monitorPid { Self.reap(monitor) }
-        events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
-        if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
-        let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
-        for w in ws { w(s) }
-    }
-
-    /// The monitor is the daemon's child (unless an earlier daemon started
-    /// it); it exits right after writing the status file.
-    static func reap(_ pid: Int32) {
-        var status: Int32 = 0
-        for _ in 0..<50 {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid || (r < 0 && errno == ECHILD) { return }
-            usleep(2000)
-        }
     }
 
     /// `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`

@@ -74,7 +74,12 @@ struct Router: Sendable {
         let m = req.method
         switch action {
         case "start":
-            try only(m, .POST); try d.start(id); w.json(200, try d.info(id))
+            try only(m, .POST)
+            if req.query["attach"] == "true" || req.query["attach"] == "1" {
+                try startAttached(d, id, w)
+            } else {
+                try d.start(id); w.json(200, try d.info(id))
+            }
         case "stop":
             try only(m, .POST)
             let t = req.query["timeout"].map { Double($0) } ?? 10

@@ -122,15 +122,12 @@ final class Daemon: Sendable {
                 let kv = label.split(separator: "=", maxSplits: 1).map(String.init)
                 if kv.count == 2 ? r.labels[kv[0]] != kv[1] : r.labels[kv[0]] == nil { continue }
             }
-            let i = ContainerInfo(id: r.id, name: r.name, state: stateName(r.id), pid: 0, exitCode: nil,
-                                  oomKilled: nil, created: Timestamp.string(r.created),
-                                  started: r.started.map(Timestamp.string), finished: nil, bundle: r.bundle,
-                                  command: r.command, labels: r.labels, subsystem: [])
-            if let state, i.state != state { continue }
-            out.append(i)
+            // once per container: each reads the status file and /proc
+            let s = try? runtime.state(id: r.id)
+            if let state, (s?.status ?? "stopped") != state { continue }
+            out.append(info(r, s))
         }
-        // fill the rest only for what is returned
-        return out.map { i in info(known.withLock { $0[i.id] }!, try? runtime.state(id: i.id)) }
+        return out
     }
 
     private func stateName(_ id: String) -> String { (try? runtime.state(id: id).status) ?? "stopped" }

@@ -42,7 +42,7 @@ struct Router: Sendable {
             streamEvents(d, w)
         case (2, "containers"):
             if m == .GET {
-                w.json(200, d.list(state: req.query["state"], label: req.query["label"]))
+                w.send(200, ContainerInfo.jsonArray(d.list(state: req.query["state"], label: req.query["label"])) + [0x0a])
             } else if m == .POST {
                 let body: CreateRequest
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
@@ -55,7 +55,7 @@ struct Router: Sendable {
                         throw error
                     }
                 }
-                w.json(201, created)
+                w.send(201, created.json + [0x0a])
             } else { throw APIError(405, "method \(m) not allowed on /v1/containers") }
         case (3, "containers"):
             if m == .GET { w.json(200, try d.info(p[2])) }

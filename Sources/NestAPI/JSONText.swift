@@ -152,3 +152,85 @@ extension CreateRequest {
         return j.bytes
     }
 }
+
+extension JSONText {
+    /// Reads a JSON object whose values are all strings (`{"id":"…","name":"…"}`),
+    /// escapes included; nil for anything else, which the caller then hands
+    /// to JSONDecoder.
+    public static func stringObject(_ b: [UInt8]) -> [String: String]? {
+        var i = 0
+        func skipSpace() { while i < b.count, b[i] == 0x20 || b[i] == 0x0a || b[i] == 0x0d || b[i] == 0x09 { i += 1 } }
+        func hex4() -> UInt32? {
+            guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+            i += 4
+            return v
+        }
+        func string() -> String? {
+            guard i < b.count, b[i] == 0x22 else { return nil }
+            i += 1
+            var out: [UInt8] = []
+            while i < b.count {
+                let c = b[i]
+                i += 1
+                if c == 0x22 { return String(validating: out, as: UTF8.self) }
+                if c < 0x20 { return nil }
+                if c != 0x5c { out.append(c); continue }
+                guard i < b.count else { return nil }
+                let e = b[i]
+                i += 1
+                switch e {
+                case 0x22, 0x5c, 0x2f: out.append(e)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0c)
+                case 0x6e: out.append(0x0a)
+                case 0x72: out.append(0x0d)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    guard var v = hex4() else { return nil }
+                    if (0xd800..<0xdc00).contains(v) {
+                        guard i + 2 <= b.count, b[i] == 0x5c, b[i + 1] == 0x75 else { return nil }
+                        i += 2
+                        guard let lo = hex4(), (0xdc00..<0xe000).contains(lo) else { return nil }
+                        v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00)
+                    }
+                    guard let scalar = Unicode.Scalar(v) else { return nil }
+                    out += Array(String(Character(scalar)).utf8)
+                default: return nil
+                }
+            }
+            return nil
+        }
+        var result: [String: String] = [:]
+        skipSpace()
+        guard i < b.count, b[i] == 0x7b else { return nil }
+        i += 1
+        skipSpace()
+        if i < b.count, b[i] == 0x7d { i += 1 } else {
+            while true {
+                skipSpace()
+                guard let k = string() else { return nil }
+                skipSpace()
+                guard i < b.count, b[i] == 0x3a else { return nil }
+                i += 1
+                skipSpace()
+                guard let v = string(), result.updateValue(v, forKey: k) == nil else { return nil }
+                skipSpace()
+                guard i < b.count else { return nil }
+                i += 1
+                if b[i - 1] == 0x7d { break }
+                if b[i - 1] != 0x2c { return nil }
+            }
+        }
+        skipSpace()
+        return i == b.count ? result : nil
+    }
+}
+
+extension CreateResponse {
+    /// From the daemon's answer, without JSONDecoder; nil when it is not a
+    /// plain object of the two strings.
+    public init?(json: [UInt8]) {
+        guard let o = JSONText.stringObject(json), let id = o["id"], let name = o["name"] else { return nil }
+        self.init(id: id, name: name)
+    }
+}

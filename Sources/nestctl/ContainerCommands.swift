@@ -38,7 +38,10 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
     var request = request
     request.autoRemove = rm ? true : nil
     request.start = detach ? true : nil
-    let created: CreateResponse = try api.post("/containers", request)
+    // JSON by hand: Foundation's coders cost this short-lived process more
+    // than the rest of encoding and decoding these two small objects
+    let response = try api.call("POST", "/containers", body: request.json)
+    let created = try CreateResponse(json: response.body) ?? api.decode(response)
     if detach {
         print(created.id)
         return 0

@@ -45,3 +45,21 @@ final class JSONTextTests: XCTestCase {
         }
     }
 }
+
+extension JSONTextTests {
+    func testStringObjectReadsWhatJSONDecoderReads() throws {
+        for s in Self.tricky {
+            let res = CreateResponse(id: "0123456789ab", name: s)
+            let parsed = try XCTUnwrap(CreateResponse(json: Array(try encoder().encode(res))), s)
+            XCTAssertEqual(parsed.name, s)
+            XCTAssertEqual(parsed.id, res.id)
+        }
+        let spaced = #" { "name" : "a\u00e9\ud83e\udeba\/\"" ,"id":"x" } "#
+        XCTAssertEqual(CreateResponse(json: Array(spaced.utf8))?.name, "aé🪺/\"")
+        // anything else is left to JSONDecoder
+        for bad in [#"{"id":"x","name":1}"#, #"{"id":"x","name":"y""#, #"{"id":"x","id":"y","name":"z"}"#,
+                    #"{"id":"x","name":"\ud800"}"#, #"["x"]"#, #"{"id":"x","name":"y"} z"#, "{\"id\":\"x\",\"name\":\"a\nb\"}"] {
+            XCTAssertNil(CreateResponse(json: Array(bad.utf8)), bad)
+        }
+    }
+}

@@ -171,7 +171,7 @@ final class Daemon: Sendable {
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {
-            try FileManager.default.createDirectory(atPath: records.containerDir(id), withIntermediateDirectories: true)
+            try records.makeContainerDir(id)
             _ = try runtime.create(subsystem: sub, options: opts)
             // The fsync (two, with the directory's) is there so that a stopped
             // container's record survives a power loss. An auto-remove

@@ -60,7 +60,8 @@ extension Daemon {
         do throws(APIError) {
             try delete(id, force: true, autoRemoval: true, exitStatus: s)
         } catch {
-            if error.status == 404 { return }
+            // gone already, or a DELETE is removing it (and tells the waiters)
+            if error.status == 404 || error.status == 409 { return }
             logger.warning("could not remove auto-remove container", metadata: ["id": "\(id)", "error": "\(error.body.error)"])
             let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
             for w in ws { w(s) }

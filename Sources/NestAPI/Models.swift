@@ -17,8 +17,11 @@ public struct CreateRequest: Codable, Sendable {
     public var labels: [String: String]?
     /// Start the container as soon as it is created (one request instead of two).
     public var start: Bool?
-    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil) {
-        self.name = name; self.bundle = bundle; self.labels = labels; self.start = start
+    /// The daemon removes the container itself once it has exited.
+    public var autoRemove: Bool?
+    public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
+                autoRemove: Bool? = nil) {
+        self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
     }
 }
 
@@ -80,6 +83,22 @@ public struct WaitResponse: Codable, Sendable {
     public var exitCode: Int32
     public var oomKilled: Bool
     public init(exitCode: Int32, oomKilled: Bool) { self.exitCode = exitCode; self.oomKilled = oomKilled }
+
+    /// As JSONEncoder with sorted keys writes it; the exit record of an
+    /// attached start carries it.
+    public var json: String { #"{"exitCode":\#(exitCode),"oomKilled":\#(oomKilled)}"# }
+
+    /// Reads what `json` writes (and the same object with other spacing).
+    public init?(json: Substring) {
+        func value(_ key: String) -> Substring? {
+            guard let k = json.firstRange(of: "\"" + key + "\"") else { return nil }
+            let rest = json[k.upperBound...].drop { $0 == " " || $0 == ":" }
+            return rest.prefix { $0 != "," && $0 != "}" && $0 != " " }
+        }
+        guard let code = value("exitCode").flatMap({ Int32($0) }) else { return nil }
+        exitCode = code
+        oomKilled = value("oomKilled") == "true"
+    }
 }
 
 public struct VersionInfo: Codable, Sendable {

@@ -32,15 +32,18 @@ struct APIClient {
             printError("\(error)")
             throw ExitCode.failure
         }
-        if response.status >= 400 {
-            if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-                printError(e.field.map { "\(e.error) (field \($0))" } ?? e.error)
-            } else {
-                printError("HTTP \(response.status): \(response.text)")
-            }
-            throw ExitCode.failure
-        }
+        if response.status >= 400 { try fail(response) }
         return response
+    }
+
+    /// The daemon's error answer on stderr; exit status 1.
+    func fail(_ response: UnixHTTPClient.Response) throws -> Never {
+        if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+            printError(e.field.map { "\(e.error) (field \($0))" } ?? e.error)
+        } else {
+            printError("HTTP \(response.status): \(response.text)")
+        }
+        throw ExitCode.failure
     }
 
     /// METHOD /containers/C + SUFFIX for each container, printing each one
@@ -70,6 +73,49 @@ struct APIClient {
         }
     }
 
+    /// Starts the container with its output attached, writing stdout and
+    /// stderr records to the matching stream; the exit code from the exit
+    /// record that ends the stream.
+    func startAttached(_ id: String, rm: Bool) throws -> Int32 {
+        var head = UnixHTTPClient.Response(status: 0, headers: [:], body: [])
+        var pending: [UInt8] = []
+        var exit: WaitResponse?
+        do {
+            try http.stream("POST", "/v1/containers/\(id)/start?attach=true", onHead: { head.status = $0; head.headers = $1 }, onData: { chunk in
+                if head.status >= 400 || head.headers["content-type"] == "application/json" {
+                    head.body += chunk
+                    return true
+                }
+                pending += chunk
+                while let nl = pending.firstIndex(of: 0x0a) {
+                    let record = pending[..<nl]
+                    if let e = exitRecord(record) { exit = e } else { writeRecord(record) }
+                    pending.removeSubrange(...nl)
+                }
+                return true
+            })
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        if head.status >= 400 {
+            // not started: remove it, as a create with start does
+            _ = try? http.request("DELETE", "/v1/containers/\(id)?force=true")
+            try fail(head)
+        }
+        if head.headers["content-type"] == "application/json" {
+            // a nestd before attached starts: started; follow, then wait
+            try attach(id)
+            let result: WaitResponse = try post("/containers/\(id)/wait" + (rm ? "?remove=true" : ""))
+            return result.exitCode
+        }
+        guard let exit else {
+            printError("container \(id) was removed before it exited")
+            throw ExitCode.failure
+        }
+        return exit.exitCode
+    }
+
     /// Follows the container's log records until it exits, writing stdout
     /// and stderr records to the matching stream.
     func attach(_ id: String) throws {
@@ -88,6 +134,13 @@ struct APIClient {
             throw ExitCode.failure
         }
     }
+}
+
+/// `TIME exit {"exitCode":N,"oomKilled":B}`: the last record of an attached start.
+func exitRecord(_ record: ArraySlice<UInt8>) -> WaitResponse? {
+    let parts = record.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[1].elementsEqual("exit".utf8) else { return nil }
+    return WaitResponse(json: Substring(String(decoding: parts[2], as: UTF8.self)))
 }
 
 /// `TIME STREAM [P ]DATA` → DATA on stdout or stderr (with its newline

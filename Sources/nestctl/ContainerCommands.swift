@@ -30,18 +30,23 @@ struct Run: ParsableCommand {
     }
 }
 
-/// Creates and starts in one request, then (unless detached) follows the
-/// output and waits, removing the container with the wait when `rm`.
+/// Attached: creates, then starts with the output attached; the stream ends
+/// with the exit status, after the daemon has removed an auto-remove (`rm`)
+/// container. Two requests. Detached: creates and starts in one request.
 /// Returns the exit status nestctl exits with.
 func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: Bool) throws -> Int32 {
-    let created: CreateResponse = try api.post("/containers", request)
+    var request = request
+    request.autoRemove = rm ? true : nil
+    request.start = detach ? true : nil
+    // JSON by hand: Foundation's coders cost this short-lived process more
+    // than the rest of encoding and decoding these two small objects
+    let response = try api.call("POST", "/containers", body: request.json)
+    let created = try CreateResponse(json: response.body) ?? api.decode(response)
     if detach {
         print(created.id)
         return 0
     }
-    try api.attach(created.id)
-    let result: WaitResponse = try api.post("/containers/\(created.id)/wait" + (rm ? "?remove=true" : ""))
-    return result.exitCode
+    return try api.startAttached(created.id, rm: rm)
 }
 
 func parseLabels(_ labels: [String]) throws -> [String: String]? {

@@ -21,8 +21,10 @@ final class Daemon: Sendable {
     let root: String
     let data: String
     let logger: Logger
-    private let known = Mutex<[String: ContainerRecord]>([:])
-    private let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
+    /// Lock order: `known`, then `waiters` (onExit registers a waiter only
+    /// while the container is known, so a removal cannot miss it).
+    let known = Mutex<[String: ContainerRecord]>([:])
+    let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
     private let watcherBox = Mutex<ExitWatcher?>(nil)
     private let summaries = Mutex<[String: [ComponentSummary]]>([:])
     /// Names and ids of containers being created, so that two creates with
@@ -49,7 +51,7 @@ final class Daemon: Sendable {
         records = RecordStore(dir: data + "/containers")
     }
 
-    private var watcher: ExitWatcher { watcherBox.withLock { $0! } }
+    var watcher: ExitWatcher { watcherBox.withLock { $0! } }
 
     /// Loads the records, finishes or removes what a killed daemon left
     /// half-done, and watches every container that has not exited.
@@ -120,15 +122,12 @@ final class Daemon: Sendable {
                 let kv = label.split(separator: "=", maxSplits: 1).map(String.init)
                 if kv.count == 2 ? r.labels[kv[0]] != kv[1] : r.labels[kv[0]] == nil { continue }
             }
-            let i = ContainerInfo(id: r.id, name: r.name, state: stateName(r.id), pid: 0, exitCode: nil,
-                                  oomKilled: nil, created: Timestamp.string(r.created),
-                                  started: r.started.map(Timestamp.string), finished: nil, bundle: r.bundle,
-                                  command: r.command, labels: r.labels, subsystem: [])
-            if let state, i.state != state { continue }
-            out.append(i)
+            // once per container: each reads the status file and /proc
+            let s = try? runtime.state(id: r.id)
+            if let state, (s?.status ?? "stopped") != state { continue }
+            out.append(info(r, s))
         }
-        // fill the rest only for what is returned
-        return out.map { i in info(known.withLock { $0[i.id] }!, try? runtime.state(id: i.id)) }
+        return out
     }
 
     private func stateName(_ id: String) -> String { (try? runtime.state(id: id).status) ?? "stopped" }
@@ -167,13 +166,18 @@ final class Daemon: Sendable {
         var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
                                 labels: req.labels ?? [:],
                                 command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
-                                created: Date(), started: nil, phase: .created)
+                                created: Date(), started: nil, phase: .created,
+                                autoRemove: req.autoRemove == true ? true : nil)
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {
-            try FileManager.default.createDirectory(atPath: records.containerDir(id), withIntermediateDirectories: true)
+            try records.makeContainerDir(id)
             _ = try runtime.create(subsystem: sub, options: opts)
-            try records.save(r, durable: true)
+            // The fsync (two, with the directory's) is there so that a stopped
+            // container's record survives a power loss. An auto-remove
+            // container has nothing to keep across one: the crash killed it,
+            // and it would have been removed when it exited. Atomic either way.
+            try records.save(r, durable: !r.removesItself)
         } catch {
             try? runtime.delete(id: id, force: true)
             records.remove(id)
@@ -215,20 +219,35 @@ final class Daemon: Sendable {
         return try info(r.id)
     }
 
-    func delete(_ idOrName: String, force: Bool) throws(APIError) {
+    /// `autoRemoval`: the daemon removes an auto-remove container that has
+    /// exited; `exitStatus` is what the exit watcher saw, for the waiters.
+    func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil) throws(APIError) {
         var r = try record(idOrName)
-        let st = stateName(r.id)
+        let status = autoRemoval ? exitStatus : (try? runtime.state(id: r.id))
+        let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
             throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
         }
+        // One delete at a time: a DELETE may come while the daemon removes
+        // an auto-remove container that has just exited.
+        let claimed = known.withLock { k -> Bool in
+            guard k[r.id]?.phase == .created else { return false }
+            k[r.id]?.phase = .deleting
+            return true
+        }
+        guard claimed else { throw APIError(409, "container \(r.id) is being removed") }
         r.phase = .deleting
-        try? records.save(r, durable: false)
+        // For recover() to finish the delete. An auto-remove container needs
+        // no mark: recover() removes it anyway once it has exited.
+        if !r.removesItself { try? records.save(r, durable: false) }
         watcher.unwatch(r.id)
         do { try runtime.delete(id: r.id, force: true) } catch {
             if case RuntimeError.notFound = error {} else {
                 r.phase = .created
+                if autoRemoval { r.autoRemove = nil }     // see removeExited
+                known.withLock { $0[r.id] = r }
                 try? records.save(r, durable: false)
-                watcher.watch(r.id)
+                if !autoRemoval { watcher.watch(r.id) }
                 throw APIError(error)
             }
         }
@@ -236,50 +255,10 @@ final class Daemon: Sendable {
         _ = known.withLock { $0.removeValue(forKey: r.id) }
         _ = summaries.withLock { $0.removeValue(forKey: r.id) }
         let pending = waiters.withLock { $0.removeValue(forKey: r.id) } ?? []
-        for w in pending { w(nil) }
+        // deleted after it exited: the waiters learn how it exited
+        let final = st == "stopped" ? status : nil
+        for w in pending { w(final) }
         events.emit("deleted", id: r.id, name: r.name)
-    }
-
-    // MARK: exits
-
-    /// Calls `done` once the container has exited (nil when it was deleted first).
-    func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
-        if let s = try? runtime.state(id: id), s.status == "stopped" { done(s); return }
-        waiters.withLock { $0[id, default: []].append(done) }
-        // it may have exited between the check and the registration
-        if let s = try? runtime.state(id: id), s.status == "stopped" {
-            let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
-            for w in ws { w(s) }
-        }
-    }
-
-    func waitExit(_ id: String, timeout: Double) -> ContainerStatus? {
-        let box = Mutex<ContainerStatus?>(nil)
-        let sem = DispatchSemaphore(value: 0)
-        onExit(id) { s in box.withLock { $0 = s }; sem.signal() }
-        if sem.wait(timeout: .now() + timeout) == .timedOut { return nil }
-        return box.withLock { $0 }
-    }
-
-    private func exited(_ id: String) {
-        guard let r = known.withLock({ $0[id] }) else { return }
-        let s = try? runtime.state(id: id)
-        if let monitor = s?.monitorPid { Self.reap(monitor) }
-        events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
-        if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
-        let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
-        for w in ws { w(s) }
-    }
-
-    /// The monitor is the daemon's child (unless an earlier daemon started
-    /// it); it exits right after writing the status file.
-    static func reap(_ pid: Int32) {
-        var status: Int32 = 0
-        for _ in 0..<50 {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid || (r < 0 && errno == ECHILD) { return }
-            usleep(2000)
-        }
     }
 
     /// `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`

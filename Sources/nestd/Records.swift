@@ -19,6 +19,9 @@ struct ContainerRecord: Codable, Sendable {
     var created: Date
     var started: Date?
     var phase: Phase
+    /// Removed by the daemon once it has exited; nil (not written) otherwise.
+    var autoRemove: Bool?
+    var removesItself: Bool { autoRemove == true }
 }
 
 struct RecordStore: Sendable {
@@ -31,13 +34,19 @@ struct RecordStore: Sendable {
     /// not take back (the record of a new container); atomic either way.
     func save(_ r: ContainerRecord, durable: Bool) throws {
         let d = containerDir(r.id)
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        try makeContainerDir(r.id)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         // seconds since the epoch, exactly: a restarted daemon shows the same
         // times (to the millisecond) and keeps the creation order
         enc.dateEncodingStrategy = .secondsSince1970
         try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)), durable: durable)
+    }
+
+    /// One mkdir(2): DATA/containers exists (recover() makes it), and
+    /// FileManager's createDirectory walks and stats the whole path first.
+    func makeContainerDir(_ id: String) throws {
+        if mkdir(containerDir(id), 0o755) != 0 && errno != EEXIST { throw POSIXFailure("mkdir \(containerDir(id))") }
     }
 
     func loadAll() -> [ContainerRecord] {

@@ -42,7 +42,7 @@ struct Router: Sendable {
             streamEvents(d, w)
         case (2, "containers"):
             if m == .GET {
-                w.json(200, d.list(state: req.query["state"], label: req.query["label"]))
+                w.send(200, ContainerInfo.jsonArray(d.list(state: req.query["state"], label: req.query["label"])) + [0x0a])
             } else if m == .POST {
                 let body: CreateRequest
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
@@ -55,7 +55,7 @@ struct Router: Sendable {
                         throw error
                     }
                 }
-                w.json(201, created)
+                w.send(201, created.json + [0x0a])
             } else { throw APIError(405, "method \(m) not allowed on /v1/containers") }
         case (3, "containers"):
             if m == .GET { w.json(200, try d.info(p[2])) }
@@ -74,7 +74,12 @@ struct Router: Sendable {
         let m = req.method
         switch action {
         case "start":
-            try only(m, .POST); try d.start(id); w.json(200, try d.info(id))
+            try only(m, .POST)
+            if req.query["attach"] == "true" || req.query["attach"] == "1" {
+                try startAttached(d, id, w)
+            } else {
+                try d.start(id); w.json(200, try d.info(id))
+            }
         case "stop":
             try only(m, .POST)
             let t = req.query["timeout"].map { Double($0) } ?? 10

@@ -37,46 +37,35 @@ extension Router {
             }
             q.since = date
         }
-        let path = d.records.logPath(r.id)
+        let follower = q.follow ? LogFollower(d, r.id) : nil
         w.begin(contentType: "text/plain; charset=utf-8")
-        var offset = 0
-        var first = true
-        func pump() {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return }
-            defer { close(fd) }
-            var data: [UInt8] = []
-            var buf = [UInt8](repeating: 0, count: 65536)
-            var at = off_t(offset)
-            while true {
-                let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, at) }
-                if n <= 0 { break }
-                data += buf[0..<n]
-                at += off_t(n)
+        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        withExtendedLifetime(tail) {
+            _ = tail.stream(to: w, until: follower)
+            w.end()
+        }
+    }
+
+    /// POST /v1/containers/{id}/start?attach=true: starts the container and
+    /// answers with its log records (as logs?follow=true&format=records)
+    /// from before the start, so nothing is missed, then an exit record.
+    /// For an auto-remove container the stream ends after the removal.
+    func startAttached(_ d: Daemon, _ id: String, _ w: ResponseWriter) throws(APIError) {
+        let r = try d.record(id)
+        var q = LogQuery()
+        q.follow = true
+        q.raw = true
+        let follower = LogFollower(d, r.id)     // before the start: an exit is never missed
+        try d.start(r.id)
+        w.begin(contentType: "text/plain; charset=utf-8")
+        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        withExtendedLifetime(tail) {
+            if let status = tail.stream(to: w, until: follower) {
+                let exit = WaitResponse(exitCode: status.exitCode ?? -1, oomKilled: status.oomKilled ?? false)
+                w.chunk(Array((Timestamp.string(Date()) + " exit " + exit.json + "\n").utf8))
             }
-            guard !data.isEmpty else { return }
-            let text = String(decoding: data, as: UTF8.self)
-            let (out, used) = q.render(Substring(text), applyTail: first)
-            first = false
-            offset += used
-            w.chunk(Array(out.utf8))
+            w.end()
         }
-        pump()
-        guard q.follow else { w.end(); return }
-        let stopped = { (try? d.runtime.state(id: r.id).status) ?? "stopped" == "stopped" }
-        // inotify wakes the follower when the monitor appends or the init exits
-        let ino = inotify_init1(Int32(IN_CLOEXEC))
-        defer { close(ino) }
-        _ = inotify_add_watch(ino, path, UInt32(IN_MODIFY))
-        _ = inotify_add_watch(ino, d.root + "/" + r.id, UInt32(IN_MOVED_TO | IN_DELETE_SELF))
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while w.isActive {
-            if stopped() { pump(); break }
-            var p = pollfd(fd: ino, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 500) > 0 { _ = buf.withUnsafeMutableBytes { read(ino, $0.baseAddress, $0.count) } }
-            pump()
-        }
-        w.end()
     }
 }
 

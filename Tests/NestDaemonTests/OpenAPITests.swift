@@ -10,7 +10,7 @@ final class OpenAPITests: DaemonTestCase {
     /// A valid value for each documented query parameter.
     static let samples = ["state": "running", "label": "app", "force": "true", "timeout": "1", "signal": "KILL",
                           "follow": "false", "tail": "1", "since": "0", "timestamps": "true", "format": "records",
-                          "remove": "false"]
+                          "remove": "false", "attach": "false"]
 
     var doc = YAML.scalar("")
     var called: Set<String> = []

@@ -1,0 +1,65 @@
+import Foundation
+import NestAPI
+import XCTest
+
+/// The hand-written JSON of the hot messages is byte for byte what
+/// JSONEncoder writes, escapes and key order included.
+final class JSONTextTests: XCTestCase {
+    static let tricky = ["", "plain", "quote \" and backslash \\", "a/b", "tab\tnl\nret\r", "\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+                         "é ü 日本 🪺", "\u{2028}\u{2029}", "</script>", "%41+&="]
+
+    func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    func testContainerListMatchesJSONEncoder() throws {
+        var list: [ContainerInfo] = []
+        for (i, s) in Self.tricky.enumerated() {
+            let labels = Dictionary(uniqueKeysWithValues: Self.tricky.enumerated().map { ("\($0.element)\($0.offset)", s) }
+                + [("B", "1"), ("a10", "2"), ("a9", "3"), ("é", "4"), ("Z", "5"), ("_", "6")])
+            list.append(ContainerInfo(
+                id: "id\(i)", name: s, state: i % 2 == 0 ? "running" : "stopped", pid: Int32(i * 1000),
+                exitCode: i % 2 == 0 ? nil : Int32(i - 3), oomKilled: i % 3 == 0 ? nil : i % 2 == 0,
+                created: "2025-01-01T00:00:00.000Z", started: i % 2 == 0 ? nil : s, finished: i % 4 == 1 ? s : nil,
+                bundle: "/b/" + s, command: Self.tricky, labels: labels,
+                subsystem: [ComponentSummary(name: s, provides: [s, "x"], resources: i % 2 == 0 ? nil : labels),
+                            ComponentSummary(name: "n", provides: [])]))
+        }
+        for n in [0, 1, list.count] {
+            let slice = Array(list.prefix(n))
+            let want = String(decoding: try encoder().encode(slice), as: UTF8.self)
+            XCTAssertEqual(String(decoding: ContainerInfo.jsonArray(slice), as: UTF8.self), want)
+        }
+    }
+
+    func testCreateMessagesMatchJSONEncoder() throws {
+        for s in Self.tricky {
+            let res = CreateResponse(id: "0123456789ab", name: s)
+            XCTAssertEqual(String(decoding: res.json, as: UTF8.self), String(decoding: try encoder().encode(res), as: UTF8.self))
+            for req in [CreateRequest(bundle: s), CreateRequest(name: s, bundle: "/b", labels: [s: s, "k": "v"], start: true, autoRemove: true),
+                        CreateRequest(bundle: "/b", labels: [:], start: false, autoRemove: false)] {
+                XCTAssertEqual(String(decoding: req.json, as: UTF8.self), String(decoding: try encoder().encode(req), as: UTF8.self))
+            }
+        }
+    }
+}
+
+extension JSONTextTests {
+    func testStringObjectReadsWhatJSONDecoderReads() throws {
+        for s in Self.tricky {
+            let res = CreateResponse(id: "0123456789ab", name: s)
+            let parsed = try XCTUnwrap(CreateResponse(json: Array(try encoder().encode(res))), s)
+            XCTAssertEqual(parsed.name, s)
+            XCTAssertEqual(parsed.id, res.id)
+        }
+        let spaced = #" { "name" : "a\u00e9\ud83e\udeba\/\"" ,"id":"x" } "#
+        XCTAssertEqual(CreateResponse(json: Array(spaced.utf8))?.name, "aé🪺/\"")
+        // anything else is left to JSONDecoder
+        for bad in [#"{"id":"x","name":1}"#, #"{"id":"x","name":"y""#, #"{"id":"x","id":"y","name":"z"}"#,
+                    #"{"id":"x","name":"\ud800"}"#, #"["x"]"#, #"{"id":"x","name":"y"} z"#, "{\"id\":\"x\",\"name\":\"a\nb\"}"] {
+            XCTAssertNil(CreateResponse(json: Array(bad.utf8)), bad)
+        }
+    }
+}

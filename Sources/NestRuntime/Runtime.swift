@@ -139,6 +139,7 @@ public final class Runtime: Sendable {
             let subsystemFile = store.subsystemFile(id)
             let writeSubsystem = { () throws(RuntimeError) in
                 try Sys.writeAtomic(subsystemFile, Array(sub.xml().utf8), mode: 0o644)
+                Trace.mark("subsystem written")
             }
             let started = if let early {
                 try MonitorSpawner.spawn(early: early, meanwhile: writeSubsystem)

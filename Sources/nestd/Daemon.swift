@@ -158,11 +158,19 @@ final class Daemon: Sendable {
         }
         guard reserved, reserve(name: name, id: id) else { throw APIError(409, "name \(name) is already in use", field: "name") }
         defer { release(id: id) }
-        // The whole spec is checked before anything is made.
         var opts = CreateOptions(bundle: req.bundle)
         opts.stdio = .log(path: records.logPath(id))
+        // The runtime checks the whole spec before it makes anything (its
+        // monitor, started first to overlap the translation, is reaped on
+        // failure); the data directory holds the log the monitor writes.
         let sub: Subsystem
-        do { sub = try runtime.translate(id: id, options: opts) } catch { throw APIError(error) }
+        do {
+            try records.makeContainerDir(id)
+            sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
+        } catch {
+            records.remove(id)
+            throw APIError(error)
+        }
         var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
                                 labels: req.labels ?? [:],
                                 command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
@@ -171,8 +179,6 @@ final class Daemon: Sendable {
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {
-            try records.makeContainerDir(id)
-            _ = try runtime.create(subsystem: sub, options: opts)
             // The fsync (two, with the directory's) is there so that a stopped
             // container's record survives a power loss. An auto-remove
             // container has nothing to keep across one: the crash killed it,

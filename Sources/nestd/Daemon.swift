@@ -25,6 +25,9 @@ final class Daemon: Sendable {
     /// while the container is known, so a removal cannot miss it).
     let known = Mutex<[String: ContainerRecord]>([:])
     let waiters = Mutex<[String: [@Sendable (ContainerStatus?) -> Void]]>([:])
+    /// Held around a record write that must not follow a delete's claim (and
+    /// around the claim); taken before `known`.
+    private let recordWrites = Mutex(())
     private let watcherBox = Mutex<ExitWatcher?>(nil)
     private let summaries = Mutex<[String: [ComponentSummary]]>([:])
     /// Names and ids of containers being created, so that two creates with
@@ -198,11 +201,21 @@ final class Daemon: Sendable {
     }
 
     func start(_ idOrName: String) throws(APIError) {
-        var r = try record(idOrName)
+        let r = try record(idOrName)
         do { try runtime.start(id: r.id) } catch { throw APIError(error) }
-        r.started = Date()
-        known.withLock { $0[r.id] = r }
-        try? records.save(r, durable: false)
+        let now = Date()
+        // The container may have exited and been removed (auto-remove)
+        // already: then its record must not come back. delete() claims the
+        // container under `recordWrites` too.
+        recordWrites.withLock { _ in
+            let updated = known.withLock { k -> ContainerRecord? in
+                guard var cur = k[r.id], cur.phase == .created else { return nil }
+                cur.started = now
+                k[r.id] = cur
+                return cur
+            }
+            if let updated { try? records.save(updated, durable: false) }
+        }
         events.emit("started", id: r.id, name: r.name)
     }
 
@@ -236,10 +249,12 @@ final class Daemon: Sendable {
         }
         // One delete at a time: a DELETE may come while the daemon removes
         // an auto-remove container that has just exited.
-        let claimed = known.withLock { k -> Bool in
-            guard k[r.id]?.phase == .created else { return false }
-            k[r.id]?.phase = .deleting
-            return true
+        let claimed = recordWrites.withLock { _ in
+            known.withLock { k -> Bool in
+                guard k[r.id]?.phase == .created else { return false }
+                k[r.id]?.phase = .deleting
+                return true
+            }
         }
         guard claimed else { throw APIError(409, "container \(r.id) is being removed") }
         r.phase = .deleting

@@ -33,8 +33,9 @@ struct RecordStore: Sendable {
     /// `durable`: fsync before and after the rename, for what a power loss must
     /// not take back (the record of a new container); atomic either way.
     func save(_ r: ContainerRecord, durable: Bool) throws {
+        // no mkdir: create() made the directory, and a save must not bring
+        // back that of a container that has been removed
         let d = containerDir(r.id)
-        try makeContainerDir(r.id)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         // seconds since the epoch, exactly: a restarted daemon shows the same

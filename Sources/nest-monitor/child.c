@@ -131,6 +131,10 @@ static void run_builtin_init(char **argv, char **envp)
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
 	environ = envp;
+	/* The command line ps shows for PID 1: ours (the monitor's, with its
+	 * plan path) until overwritten in place, as setproctitle does. */
+	memset(g_args, 0, g_args_len);
+	memcpy(g_args, "nest-init", g_args_len < 9 ? g_args_len : 9);
 	while (*argv && strcmp(*argv, "--") != 0)
 		argv++;
 	_exit(nest_init_run(argv + 1, release_setup_memory));

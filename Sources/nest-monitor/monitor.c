@@ -166,6 +166,8 @@ static void setup_dialog(int chan, pid_t *pidp)
 }
 
 void *g_heap_start;
+char *g_args;
+size_t g_args_len;
 
 int main(int argc, char **argv)
 {
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
 	 * (placed with sbrk before main) and must never be given back. */
 	g_heap_start = malloc(1);
 	free(g_heap_start);
+	g_args = argv[0];
+	g_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {

@@ -42,6 +42,8 @@ extern int g_chan;	/* child: socket to the monitor */
 extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
 extern pid_t g_child;	/* monitor: the container init (0 = none) */
 extern void *g_heap_start; /* the first heap block main allocated */
+extern char *g_args;	/* the monitor's argv strings, contiguous */
+extern size_t g_args_len;
 
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */

@@ -24,6 +24,7 @@ fresh
 		echo keys=$(wc -c < /proc/keys); echo fw=$(ls /sys/firmware | wc -l);
 		echo x > /proc/sys/kernel/domainname || echo sys-ro;
 		grep CapBnd /proc/self/status; echo fwd=$(cat /proc/sys/net/ipv4/ip_forward);
+		echo cmdline=$(tr "\0" " " < /proc/1/cmdline);
 		echo -n partial'
 } >"$S/plan"
 run
@@ -33,6 +34,7 @@ grep -qE '^created [0-9]+$' "$S/sync" && ok "basic: created on sync fd" || bad "
 expect_status "basic: exit 0" 0
 grep -qE '"finishedAt":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z"' "$S/status" && ok "basic: finishedAt" || bad "basic: finishedAt"
 expect_log "basic: pid 1 is nest-init" '^[^ ]+Z stdout nest-init$'
+expect_log "basic: pid 1's command line is nest-init, not the monitor's" ' stdout cmdline=nest-init$'
 expect_log "basic: hostname" ' stdout nesttest$'
 expect_log "basic: only fds 0-3 (3 = ls's dir)" ' stdout 0 1 2 3 $'
 expect_log "basic: seccomp mkdir EPERM" 'stdout mkdir-denied'

@@ -51,7 +51,7 @@ final class Daemon: Sendable {
         self.data = data
         self.logger = logger
         runtime = Runtime(options: RuntimeOptions(root: root))
-        records = RecordStore(dir: data + "/containers")
+        records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -60,6 +60,7 @@ final class Daemon: Sendable {
     /// half-done, and watches every container that has not exited.
     func recover() {
         try? FileManager.default.createDirectory(atPath: records.dir, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: records.ephemeralDir, withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let w = ExitWatcher(root: root, isStopped: { [runtime] id in
             // Gone from the runtime counts as stopped too.
@@ -162,13 +163,14 @@ final class Daemon: Sendable {
         guard reserved, reserve(name: name, id: id) else { throw APIError(409, "name \(name) is already in use", field: "name") }
         defer { release(id: id) }
         var opts = CreateOptions(bundle: req.bundle)
-        opts.stdio = .log(path: records.logPath(id))
+        let ephemeral = req.autoRemove == true
+        opts.stdio = .log(path: records.logPath(id, ephemeral: ephemeral))
         // The runtime checks the whole spec before it makes anything (its
         // monitor, started first to overlap the translation, is reaped on
         // failure); the data directory holds the log the monitor writes.
         let sub: Subsystem
         do {
-            try records.makeContainerDir(id)
+            try records.makeContainerDir(id, ephemeral: ephemeral)
             sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
         } catch {
             records.remove(id)

@@ -26,16 +26,31 @@ struct ContainerRecord: Codable, Sendable {
 
 struct RecordStore: Sendable {
     let dir: String   // DATA/containers
+    /// ROOT/.nestd/containers: the record and log of an auto-remove
+    /// container. They live no longer than the container, and nothing of
+    /// it is kept across a reboot, so they go beside the runtime's state (a
+    /// tmpfs by default) instead of the data directory's disk; a restarted
+    /// daemon still finds them.
+    let ephemeralDir: String
 
-    func containerDir(_ id: String) -> String { dir + "/" + id }
+    /// Where a new container's files go.
+    func containerDir(_ id: String, ephemeral: Bool) -> String { (ephemeral ? ephemeralDir : dir) + "/" + id }
+
+    /// Where an existing container's files are.
+    func containerDir(_ id: String) -> String {
+        let e = ephemeralDir + "/" + id
+        return access(e, F_OK) == 0 ? e : dir + "/" + id
+    }
+
     func logPath(_ id: String) -> String { containerDir(id) + "/log" }
+    func logPath(_ id: String, ephemeral: Bool) -> String { containerDir(id, ephemeral: ephemeral) + "/log" }
 
     /// `durable`: fsync before and after the rename, for what a power loss must
     /// not take back (the record of a new container); atomic either way.
     func save(_ r: ContainerRecord, durable: Bool) throws {
         // no mkdir: create() made the directory, and a save must not bring
         // back that of a container that has been removed
-        let d = containerDir(r.id)
+        let d = containerDir(r.id, ephemeral: r.removesItself)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         // seconds since the epoch, exactly: a restarted daemon shows the same
@@ -46,8 +61,9 @@ struct RecordStore: Sendable {
 
     /// One mkdir(2): DATA/containers exists (recover() makes it), and
     /// FileManager's createDirectory walks and stats the whole path first.
-    func makeContainerDir(_ id: String) throws {
-        if mkdir(containerDir(id), 0o755) != 0 && errno != EEXIST { throw POSIXFailure("mkdir \(containerDir(id))") }
+    func makeContainerDir(_ id: String, ephemeral: Bool) throws {
+        let d = containerDir(id, ephemeral: ephemeral)
+        if mkdir(d, 0o755) != 0 && errno != EEXIST { throw POSIXFailure("mkdir \(d)") }
     }
 
     func loadAll() -> [ContainerRecord] {
@@ -62,15 +78,20 @@ struct RecordStore: Sendable {
             }
             return date
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.compactMap { name in
-            guard let data = FileManager.default.contents(atPath: dir + "/" + name + "/record.json") else { return nil }
-            return try? dec.decode(ContainerRecord.self, from: data)
+        return [dir, ephemeralDir].flatMap { base -> [ContainerRecord] in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+            return names.compactMap { name -> ContainerRecord? in
+                guard let data = FileManager.default.contents(atPath: base + "/" + name + "/record.json") else { return nil }
+                return try? dec.decode(ContainerRecord.self, from: data)
+            }
         }
     }
 
     func remove(_ id: String) {
-        try? FileManager.default.removeItem(atPath: containerDir(id))
+        for base in [ephemeralDir, dir] {
+            let d = base + "/" + id
+            if access(d, F_OK) == 0 { try? FileManager.default.removeItem(atPath: d) }
+        }
     }
 }
 

@@ -58,7 +58,28 @@ final class AutoRemoveTests: DaemonTestCase {
         XCTAssertEqual(r.code, 0, r.stderr)
         let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(try info(id).state, "running")
+        // Its record and log are kept beside the runtime's state, not on the
+        // data directory's disk.
+        let ephemeral = root + "/.nestd/containers/" + id
+        XCTAssertTrue(FileManager.default.fileExists(atPath: ephemeral + "/record.json"), "no record in \(ephemeral)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data + "/containers/" + id), "an auto-remove container on the data disk")
         XCTAssertTrue(eventually(10) { self.curl("GET", "/v1/containers/\(id)").0 == 404 }, "removed once it exited")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ephemeral), "its files outlived it")
+    }
+
+    func testAutoRemoveContainerOutlivesADaemonKill9AndIsRemovedByTheNextDaemon() throws {
+        let bundle = try makeBundle("r", ["sh", "-c", "sleep 1.5"])
+        let r = nestctl(["run", "-d", "--rm", bundle])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try info(id).pid
+        killDaemon()
+        try startDaemon()
+        let c = try info(id)
+        XCTAssertEqual(c.state, "running", "the restarted daemon knows the auto-remove container")
+        XCTAssertEqual(c.pid, pid)
+        XCTAssertTrue(eventually(10) { self.curl("GET", "/v1/containers/\(id)").0 == 404 }, "removed once it exited")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/.nestd/containers/" + id), "its files outlived it")
     }
 
     func testWaitOnAnAutoRemoveContainerAnswersAfterTheRemoval() throws {

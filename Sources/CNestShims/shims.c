@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,3 +23,25 @@ int nest_mkfifo(const char *path, unsigned int mode) { return mkfifo(path, (mode
 int nest_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
 
 int nest_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+	char control[CMSG_SPACE(sizeof(int) * 8)];
+	if (nfds < 1 || nfds > 8)
+		return -1;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	ssize_t n;
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+int nest_seqpacket_pair(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }

@@ -14,11 +14,14 @@ public final class Runtime: Sendable {
     /// Records this process created or read: a record never changes after
     /// create, and decoding it again costs more than the rest of `start`.
     let records = Mutex<[String: StateRecord]>([:])
+    let zygote: MonitorZygote?
 
     public init(options: RuntimeOptions = RuntimeOptions()) {
         self.options = options
         store = StateStore(root: options.root)
         cgroups = (try? CgroupManager.detect()).map { CgroupManager(layout: $0) }
+        zygote = options.monitorZygote
+            ? (try? Libexec.dir(options.libexecDir)).map { MonitorZygote(monitor: $0 + "/nest-monitor") } : nil
     }
 
     public var cgroupVersionName: String {
@@ -67,7 +70,7 @@ public final class Runtime: Sendable {
         try Self.validate(id: id)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
-        let early = (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
+        let early = zygote != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
             try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio)
         }
         Trace.mark("early monitor")
@@ -143,6 +146,8 @@ public final class Runtime: Sendable {
             }
             let started = if let early {
                 try MonitorSpawner.spawn(early: early, meanwhile: writeSubsystem)
+            } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: opts.stdio) {
+                try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: writeSubsystem)
             } else {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
                                          stdio: opts.stdio, meanwhile: writeSubsystem)

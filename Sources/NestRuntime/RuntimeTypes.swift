@@ -5,10 +5,14 @@ public struct RuntimeOptions: Sendable {
     public var root: String
     /// Where nest-monitor and nest-init are; found when nil.
     public var libexecDir: String?
+    /// Fork monitors from one long-lived `nest-monitor -z` instead of
+    /// spawning each: for a daemon, which creates many containers.
+    public var monitorZygote: Bool
 
-    public init(root: String = "/run/nest", libexecDir: String? = nil) {
+    public init(root: String = "/run/nest", libexecDir: String? = nil, monitorZygote: Bool = false) {
         self.root = root
         self.libexecDir = libexecDir
+        self.monitorZygote = monitorZygote
     }
 }
 

@@ -1,5 +1,6 @@
 /*
  * nest-monitor [-g FD] PLANFILE
+ * nest-monitor -z SOCKFD [PAD]   (the zygote, zygote.c)
  *
  * Executes a launch plan (docs/launch-plan.md): clones the container init,
  * reports `created PID` or `error MESSAGE` on the sync fd, waits for the
@@ -171,13 +172,14 @@ size_t g_args_len;
 
 int main(int argc, char **argv)
 {
-	char err[4096];
 	/* Where our allocations begin: the static TLS block lies below it
 	 * (placed with sbrk before main) and must never be given back. */
 	g_heap_start = malloc(1);
 	free(g_heap_start);
 	g_args = argv[0];
 	g_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+	if (argc >= 3 && strcmp(argv[1], "-z") == 0)
+		return zygote_main(atoi(argv[2]));
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
@@ -196,9 +198,16 @@ int main(int argc, char **argv)
 		mtrace("go");
 	}
 	if (!plan) {
-		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE\n");
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -z SOCKFD [PAD]\n");
 		return 2;
 	}
+	return monitor_main(plan);
+}
+
+/* Executes the plan at PLAN: the monitor proper. */
+int monitor_main(const char *plan)
+{
+	char err[4096];
 	/* fds 0-2 must exist, or pipes and sockets would take their place */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)

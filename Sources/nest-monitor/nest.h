@@ -45,6 +45,9 @@ extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */
 extern size_t g_args_len;
 
+int zygote_main(int sock);
+int monitor_main(const char *plan);
+
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
 int write_file(const char *path, const char *s, size_t len);
@@ -56,6 +59,7 @@ void json_str(char *out, size_t outlen, const char *s);
 unsigned long locked_mount_flags(int fd);
 unsigned long locked_mount_flags_at(const char *path);
 /* NEST_TRACE: prints WHAT with the time since the monitor's first mark. */
+void mtrace_restart(void);
 void mtrace(const char *what);
 
 /* ---- ns.c ---- */

@@ -154,18 +154,27 @@ void json_str(char *out, size_t outlen, const char *s)
 	out[o] = 0;
 }
 
+static int trace_on = -1;
+static struct timespec t0;
+
+/* A monitor forked by the zygote counts from its own start. */
+void mtrace_restart(void)
+{
+	trace_on = -1;
+}
+
 /* NEST_TRACE set: "nest-trace: monitor|init WHAT US" on stderr, US counted
  * from the monitor's first mark. */
 void mtrace(const char *what)
 {
-	static int on = -1;
-	static struct timespec t0;
+	int on;
 	struct timespec t;
-	if (on < 0) {
+	if (trace_on < 0) {
 		const char *e = getenv("NEST_TRACE");
-		on = e && *e;
+		trace_on = e && *e;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 	}
+	on = trace_on;
 	if (!on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);

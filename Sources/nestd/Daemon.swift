@@ -50,7 +50,8 @@ final class Daemon: Sendable {
         self.root = root
         self.data = data
         self.logger = logger
-        runtime = Runtime(options: RuntimeOptions(root: root))
+        // Monitors are forked from a zygote: no exec per container.
+        runtime = Runtime(options: RuntimeOptions(root: root, monitorZygote: true))
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
     }
 

@@ -10,4 +10,8 @@ int nest_mkfifo(const char *path, unsigned int mode);
 int nest_limit_malloc_arenas(int n);
 /* pidfd_open(2): a descriptor that polls readable once the process has exited. */
 int nest_pidfd_open(int pid);
+/* sendmsg of BUF with NFDS (1-8) descriptors as SCM_RIGHTS; 0 or -1 (errno). */
+int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+/* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) */
+int nest_seqpacket_pair(int fds[2]);
 #endif

@@ -72,14 +72,12 @@ enum MonitorSpawner {
     static func spawn(monitor: String, plan: String, stdio: StdioMode,
                       meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
         let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, goRead: nil)
-        defer { close(readEnd) }
         return try finish(pid: pid, readEnd: readEnd, meanwhile: meanwhile)
     }
 
     /// Lets an early monitor go and reads its report.
     static func spawn(early: Early, meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
         early.handedOver()
-        defer { close(early.reportFD) }
         early.go()
         return try finish(pid: early.pid, readEnd: early.reportFD, meanwhile: meanwhile)
     }
@@ -145,8 +143,10 @@ enum MonitorSpawner {
         return (pid, readEnd)
     }
 
-    private static func finish(pid: Int32, readEnd: Int32,
-                               meanwhile: () throws(RuntimeError) -> Void) throws(RuntimeError) -> Started {
+    /// Reads the report of a started monitor; closes `readEnd`.
+    static func finish(pid: Int32, readEnd: Int32,
+                       meanwhile: () throws(RuntimeError) -> Void) throws(RuntimeError) -> Started {
+        defer { close(readEnd) }
         var meanwhileError: RuntimeError?
         do { try meanwhile() } catch { meanwhileError = error }
         let report = readReport(readEnd)

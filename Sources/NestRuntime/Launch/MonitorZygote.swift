@@ -1,0 +1,117 @@
+import CNestShims
+import Glibc
+import Synchronization
+
+/// A long-lived `nest-monitor -z` that forks a monitor per container (see
+/// Sources/nest-monitor/zygote.c): a daemon's creates pay neither an exec nor
+/// glibc's start for their monitor. Requests are serialized; a fork takes
+/// well under a millisecond. When the zygote is gone (killed, or failed to
+/// start) it is started again once; failing that, the caller spawns as usual.
+final class MonitorZygote: Sendable {
+    private struct Process {
+        var pid: Int32 = -1
+        var sock: Int32 = -1
+    }
+
+    private let monitor: String
+    private let process = Mutex(Process())
+
+    init(monitor: String) {
+        self.monitor = monitor
+    }
+
+    deinit {
+        process.withLock { p in
+            if p.sock >= 0 { close(p.sock) }  // EOF ends the zygote
+            if p.pid > 0 { waitpid(p.pid, nil, 0) }
+        }
+    }
+
+    /// A monitor forked for `plan`, with its stdio as `stdio` says and its
+    /// report on the returned pipe; nil when no zygote can be had.
+    func spawn(plan: String, stdio: StdioMode) -> (pid: Int32, readEnd: Int32)? {
+        var pipe: [Int32] = [-1, -1]
+        guard nest_pipe2(&pipe, O_CLOEXEC) == 0 else { return nil }
+        let null = stdio == .inherit ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer {
+            close(pipe[1])
+            if null >= 0 { close(null) }
+        }
+        // As MonitorSpawner gives them: stdin /dev/null unless inherited,
+        // stdout and stderr /dev/null only for .null.
+        let fds: [Int32] = [
+            stdio == .inherit ? 0 : null,
+            stdio == .null ? null : 1,
+            stdio == .null ? null : 2,
+            pipe[1],
+        ]
+        let pid: Int32? = process.withLock { p in
+            for attempt in 0..<2 {
+                if p.sock < 0 || attempt > 0 { restart(&p) }
+                guard p.sock >= 0 else { return nil }
+                if let pid = request(p.sock, plan: plan, fds: fds) { return pid }
+            }
+            return nil
+        }
+        guard let pid, pid > 0 else {
+            close(pipe[0])
+            return nil
+        }
+        return (pid, pipe[0])
+    }
+
+    private func request(_ sock: Int32, plan: String, fds: [Int32]) -> Int32? {
+        let sent = plan.utf8CString.withUnsafeBufferPointer { buf in
+            fds.withUnsafeBufferPointer { nest_send_with_fds(sock, buf.baseAddress, buf.count - 1, $0.baseAddress, Int32($0.count)) }
+        }
+        guard sent == 0 else { return nil }
+        var answer = [UInt8](repeating: 0, count: 32)
+        var n: Int
+        repeat { n = answer.withUnsafeMutableBytes { recv(sock, $0.baseAddress, $0.count, 0) } } while n < 0 && errno == EINTR
+        guard n > 0, let pid = Int32(String(decoding: answer[0..<n], as: UTF8.self)) else { return nil }
+        return pid > 0 ? pid : nil
+    }
+
+    private func restart(_ p: inout Process) {
+        if p.sock >= 0 { close(p.sock) }  // a live zygote exits at EOF
+        if p.pid > 0 { waitpid(p.pid, nil, 0) }
+        p = Process()
+        var pair: [Int32] = [-1, -1]
+        guard nest_seqpacket_pair(&pair) == 0 else { return }
+        if pair[1] == 3 {  // dup2 onto itself would leave it close-on-exec
+            let moved = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
+            close(pair[1])
+            pair[1] = moved
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
+        nest_spawn_closefrom(&actions, 4)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // The padding is the room each forked monitor's command line takes.
+        let args = ["nest-monitor", "-z", "3", String(repeating: " ", count: 1024)]
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
+        close(pair[1])
+        guard rc == 0 else {
+            close(pair[0])
+            return
+        }
+        p = Process(pid: pid, sock: pair[0])
+    }
+}

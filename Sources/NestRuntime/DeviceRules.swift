@@ -7,18 +7,26 @@ import NestSubsystem
 enum DeviceRules {
     static func apply(_ rules: [Spec.Linux.Resources.DeviceRule], to paths: CgroupPaths) throws {
         guard let dir = paths.dirs.first(where: { $0.split(separator: "/").contains("devices") }) else { return }
+        // Each write is one rule; the two files are opened once each (a
+        // path walk into cgroupfs per rule was most of the cost).
+        var fds: [Bool: Int32] = [:]
+        defer { fds.values.forEach { close($0) } }
         for rule in rules {
             let type = rule.type ?? "a"
             let major = rule.major.map(String.init) ?? "*"
             let minor = rule.minor.map(String.init) ?? "*"
             let line = "\(type) \(major):\(minor) \(rule.access ?? "rwm")"
             let file = dir + "/" + (rule.allow ? "devices.allow" : "devices.deny")
-            let fd = open(file, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw CgroupError(path: file, message: "\(file): \(Sys.errorText())", errno: errno) }
+            let fd: Int32
+            if let open = fds[rule.allow] {
+                fd = open
+            } else {
+                fd = Glibc.open(file, O_WRONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw CgroupError(path: file, message: "\(file): \(Sys.errorText())", errno: errno) }
+                fds[rule.allow] = fd
+            }
             let n = line.withCString { write(fd, $0, strlen($0)) }
-            let e = errno
-            close(fd)
-            if n < 0 { throw CgroupError(path: file, message: "devices \(line): \(Sys.errorText(e))", errno: e) }
+            if n < 0 { throw CgroupError(path: file, message: "devices \(line): \(Sys.errorText())", errno: errno) }
         }
     }
 }

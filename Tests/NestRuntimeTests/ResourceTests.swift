@@ -29,7 +29,11 @@ final class ResourceTests: RootTestCase {
     }
 
     func testPidsLimitStopsAForkBomb() throws {
-        let bundle = try makeBundle(["sh", "-c", "for i in $(seq 1 30); do sleep 2 & done; wait; echo waited"]) { c in
+        // The shell dies at the first fork the limit refuses, and PID 1's
+        // exit would end the container at once: the forks run in a
+        // subshell, and the container's process stays on without a fork
+        // (exec), so the processes that were started are there to be seen.
+        let bundle = try makeBundle(["sh", "-c", "(for i in $(seq 1 30); do sleep 2 & done); exec sleep 1"]) { c in
             c.linux { l in l.object("resources") { r in r["pids"] = ["limit": 10] } }
         }
         let id = uniqueID("pids")
@@ -48,7 +52,7 @@ final class ResourceTests: RootTestCase {
         try runtime.delete(id: id)
         let (out, err) = parseLog(log)
         XCTAssertLessThanOrEqual(peak, 10)
-        XCTAssertGreaterThan(peak, 1)
+        XCTAssertGreaterThanOrEqual(peak, 8, "the processes below the limit ran")
         XCTAssertTrue(err.contains { $0.contains("can't fork") }, "stderr: \(err)")
         XCTAssertEqual(final.oomKilled, false)
         _ = out

@@ -118,13 +118,23 @@ public final class Runtime: Sendable {
             }
             Trace.mark("state dir")
             guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
-            do {
-                made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
-                try DeviceRules.apply(container.resources.devices, to: made!)
-            } catch let error as CgroupError {
-                throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
+            let makeCgroups = { () throws(RuntimeError) in
+                do {
+                    made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
+                    try DeviceRules.apply(container.resources.devices, to: made!)
+                } catch let error as CgroupError {
+                    throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
+                } catch {
+                    throw RuntimeError.system("\(error)")
+                }
+                Trace.mark("cgroups")
             }
-            Trace.mark("cgroups")
+            // An early monitor is let go before the cgroups exist: it
+            // clones the init, which makes its namespaces, while they are
+            // made here; it joins them once told they are (the second byte
+            // of its go pipe).
+            if early == nil { try makeCgroups() }
+            let planned = cgroups.paths(for: container.resources.cgroupsPath)
             let fifo = store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
@@ -133,8 +143,8 @@ public final class Runtime: Sendable {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
-                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: made!.joinDirs,
-                                  oomFile: made!.oomFile, cgroupIsV2: cgroupVersionName == "v2")
+                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planned.joinDirs,
+                                  oomFile: planned.oomFile, cgroupIsV2: cgroupVersionName == "v2")
             let plan = try PlanWriter.plan(sub, ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             Trace.mark("plan")
@@ -145,7 +155,14 @@ public final class Runtime: Sendable {
                 Trace.mark("subsystem written")
             }
             let started = if let early {
-                try MonitorSpawner.spawn(early: early, meanwhile: writeSubsystem)
+                try MonitorSpawner.spawn(early: early) { () throws(RuntimeError) in
+                    do throws(RuntimeError) { try makeCgroups() } catch {
+                        early.cgroupsFailed()
+                        throw error
+                    }
+                    early.cgroupsMade()
+                    try writeSubsystem()
+                }
             } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: opts.stdio) {
                 try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: writeSubsystem)
             } else {

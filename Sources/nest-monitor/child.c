@@ -25,15 +25,32 @@
 
 static pid_t host_pid;
 static int cg_joined; /* the monitor sent "C": the init is in its cgroups */
+static int cg_made;   /* the monitor sent "K": the cgroup dirs exist */
 
-/* Next message from the monitor that is not "C" (which is noted). */
+/* Next message from the monitor that is not "C" or "K" (which are noted). */
 ssize_t chan_recv_go(char *buf, size_t len)
 {
 	for (;;) {
 		ssize_t n = chan_recv(g_chan, buf, len);
-		if (n != 1 || buf[0] != 'C')
+		if (n != 1 || (buf[0] != 'C' && buf[0] != 'K'))
 			return n;
-		cg_joined = 1;
+		if (buf[0] == 'C')
+			cg_joined = 1;
+		cg_made = 1;
+	}
+}
+
+/* The cgroup dirs exist (the spawner may make them while the init makes
+ * its namespaces): needed before they are bind-mounted. */
+void cgroups_made(void)
+{
+	char buf[64];
+	while (!cg_made) {
+		if (chan_recv(g_chan, buf, sizeof buf) != 1 || (buf[0] != 'K' && buf[0] != 'C'))
+			_exit(1);
+		if (buf[0] == 'C')
+			cg_joined = 1;
+		cg_made = 1;
 	}
 }
 
@@ -48,9 +65,11 @@ void cgroups_ready(void)
 	if (done)
 		return;
 	done = 1;
-	for (; !cg_joined; cg_joined = 1)
-		if (chan_recv(g_chan, buf, sizeof buf) != 1 || buf[0] != 'C')
+	while (!cg_joined) {
+		if (chan_recv(g_chan, buf, sizeof buf) != 1 || (buf[0] != 'C' && buf[0] != 'K'))
 			_exit(1);
+		cg_joined = buf[0] == 'C';
+	}
 	if (ns_is_new("cgroup") && unshare(CLONE_NEWCGROUP) < 0)
 		fail("namespace cgroup");
 	mtrace("cgroups ready");

@@ -43,11 +43,45 @@ static int write_atomic(const char *path, const char *s)
 	return rename(tmp, path);
 }
 
+/* Closes every fd from 3 up but A and B (either may be -1). */
+static void close_fds_except(int a, int b)
+{
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned from = 3;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U) < 0)
+			for (int fd = (int)from; fd < keep[i]; fd++)
+				close(fd);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0U) < 0)
+		for (int fd = (int)from; fd < 1024; fd++)
+			close(fd);
+}
+
 /* The first write to a cgroup.procs after an idle gap waits for an RCU
  * grace period (cgroup_threadgroup_rwsem): the init sets itself up
  * meanwhile. If it failed already, its message is the error. */
 static void join_cgroups(int chan, pid_t pid)
 {
+	/* An early monitor's spawner makes the cgroups while the init makes
+	 * its namespaces; a second byte on the go pipe says they exist, EOF
+	 * that they could not be made (the spawner reports why). */
+	if (g_go_fd >= 0) {
+		char made;
+		ssize_t n;
+		do
+			n = read(g_go_fd, &made, 1);
+		while (n < 0 && errno == EINTR);
+		close(g_go_fd);
+		g_go_fd = -1;
+		if (n != 1)
+			failx("cgroups: the spawner did not make them");
+		mtrace("cgroups made");
+	}
+	chan_send(chan, "K");
 	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
 		char path[4200], val[32], msg[4200];
 		snprintf(path, sizeof path, "%s/cgroup.procs", r->f[0]);
@@ -167,6 +201,7 @@ static void setup_dialog(int chan, pid_t *pidp)
 }
 
 void *g_heap_start;
+int g_go_fd = -1;
 char *g_args;
 size_t g_args_len;
 
@@ -193,7 +228,8 @@ int main(int argc, char **argv)
 		while (n < 0 && errno == EINTR);
 		if (n != 1)
 			return 0;
-		close(atoi(argv[2]));
+		g_go_fd = atoi(argv[2]);
+		fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
 		plan = argv[3];
 		mtrace("go");
 	}
@@ -231,12 +267,7 @@ int monitor_main(const char *plan)
 		fail("chdir /");
 	/* Nothing but 0, 1, 2 reaches the container, and the monitor keeps
 	 * nothing of its spawner's but them and the sync fd. */
-	if (g_sync_fd > 3)
-		syscall(SYS_close_range, 3U, (unsigned)g_sync_fd - 1, 0U);
-	if (syscall(SYS_close_range, (unsigned)(g_sync_fd < 3 ? 3 : g_sync_fd + 1), ~0U, 0U) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != g_sync_fd)
-				close(fd);
+	close_fds_except(g_sync_fd, g_go_fd);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -158,6 +158,7 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 	if (mount("tmpfs", fdpath(fd), "tmpfs", base, "mode=755") < 0)
 		fail("mount %s", dest);
 	close(fd);
+	cgroups_made(); /* the container's dirs are bound below */
 	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
 		const char *dir = r->f[0], *pre = "/sys/fs/cgroup/";
 		if (strncmp(dir, pre, strlen(pre)) != 0)

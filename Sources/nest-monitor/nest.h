@@ -41,6 +41,7 @@ extern int g_in_child;	/* 1 in the container init */
 extern int g_chan;	/* child: socket to the monitor */
 extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
 extern pid_t g_child;	/* monitor: the container init (0 = none) */
+extern int g_go_fd;	/* monitor -g: the go pipe, until the cgroups are made */
 extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */
 extern size_t g_args_len;
@@ -119,5 +120,6 @@ void child_main(int out_w, int err_w);
  * and makes a new cgroup namespace, once. */
 ssize_t chan_recv_go(char *buf, size_t len);
 void cgroups_ready(void);
+void cgroups_made(void);
 
 #endif

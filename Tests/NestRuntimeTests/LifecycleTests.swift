@@ -78,6 +78,29 @@ final class LifecycleTests: RootTestCase {
         assertNothingMade(id)
     }
 
+    func testCgroupsThatCannotBeMadeFailTheCreateAndLeaveNothing() throws {
+        // The monitor is let go before the cgroups are made (they are made
+        // while it clones the init): a cgroup error then has to stop it.
+        let bundle = try makeBundle(["true"]) { c in
+            // a CPU this host does not have: only the kernel can refuse it
+            c.linux { l in l.object("resources") { r in r["cpu"] = ["cpus": "1000"] } }
+        }
+        let id = uniqueID("cgfail")
+        let fdsBefore = openFDs(), mountsBefore = mountCount()
+        do {
+            _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
+            XCTFail("a cpuset of a CPU the host does not have was accepted")
+        } catch let error {
+            guard case .invalidArgument(let message, let field) = error else { return XCTFail("not invalidArgument: \(error)") }
+            XCTAssertEqual(field, "linux.resources")
+            XCTAssertTrue(message.contains("cpuset.cpus"), message)
+        }
+        assertNothingMade(id)
+        XCTAssertEqual(childPids(), [], "the monitor was not collected")
+        XCTAssertEqual(openFDs(), fdsBefore, "fds leaked")
+        XCTAssertEqual(mountCount(), mountsBefore, "mounts leaked")
+    }
+
     func testRlimitAboveTheHardLimitIsInvalidArgument() throws {
         var current = rlimit()
         getrlimit(__rlimit_resource_t(UInt32(RLIMIT_NOFILE.rawValue)), &current)

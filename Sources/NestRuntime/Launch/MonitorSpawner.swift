@@ -14,9 +14,10 @@ enum MonitorSpawner {
     static let syncFD: Int32 = 3
 
     /// A monitor started before its plan exists (`nest-monitor -g FD`): its
-    /// exec overlaps the spawner's translation, cgroup and plan work. It
-    /// waits for one byte on the go pipe; closing the pipe instead makes it
-    /// exit quietly.
+    /// exec overlaps the spawner's translation and plan work. It waits for a
+    /// byte on the go pipe before it reads the plan (EOF instead: it exits
+    /// quietly), and for a second one before it joins the cgroups, which
+    /// the spawner makes meanwhile (EOF instead: it fails the create).
     final class Early {
         let pid: Int32
         let reportFD: Int32
@@ -31,8 +32,21 @@ enum MonitorSpawner {
 
         /// The plan is written: let the monitor read it.
         func go() {
-            var byte: UInt8 = 1
+            var byte: UInt8 = UInt8(ascii: "G")
             _ = write(goFD, &byte, 1)
+        }
+
+        /// The cgroups of the plan exist: the monitor may join them.
+        func cgroupsMade() {
+            var byte: UInt8 = UInt8(ascii: "C")
+            _ = write(goFD, &byte, 1)
+            close(goFD)
+            goFD = -1
+        }
+
+        /// They could not be made: the monitor (EOF) kills what it made,
+        /// reports an error and exits.
+        func cgroupsFailed() {
             close(goFD)
             goFD = -1
         }

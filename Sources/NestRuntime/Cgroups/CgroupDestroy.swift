@@ -11,9 +11,20 @@ extension CgroupManager {
     /// the processes still inside are SIGKILLed first (`cgroup.kill` on v2).
     /// Tries every dir and throws the first failure.
     public func destroy(_ paths: CgroupPaths, killRemaining: Bool) throws {
+        // The usual case: the init has exited and took everything with it,
+        // and nothing made cgroups below the container's: one rmdir per
+        // hierarchy, nothing read. What is busy or not empty takes the
+        // long way: kill what is left, remove the tree.
+        var rest: [String] = []
+        for dir in paths.dirs {
+            hooks?.willRemoveDir(dir)
+            let e = CgroupFS.rmdir(dir)
+            if e != 0 && e != ENOENT { rest.append(dir) }
+        }
+        if rest.isEmpty { return }
         if killRemaining { kill(paths) }
         var firstError: CgroupError?
-        for dir in paths.dirs {
+        for dir in rest {
             do {
                 try removeTree(dir, killRemaining: killRemaining)
             } catch let e as CgroupError {

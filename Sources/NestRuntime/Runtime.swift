@@ -135,11 +135,11 @@ public final class Runtime: Sendable {
             // of its go pipe).
             if early == nil { try makeCgroups() }
             let planned = cgroups.paths(for: container.resources.cgroupsPath)
-            let fifo = store.fifo(id)
+            let fifo: String? = opts.startAtOnce ? nil : store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
             // be a mapped uid; others cannot list the state directory.
-            if nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
+            if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,

@@ -3,7 +3,7 @@ import NestOCI
 
 extension Runtime {
     /// Lets the container's process run: the init blocked on the exec FIFO
-    /// goes on to exec nest-init. Poststart hooks run after it.
+    /// goes on to nest-init's loop. Poststart hooks run after it.
     public func start(id: String) throws(RuntimeError) {
         try Self.validate(id: id)
         let record = try self.record(id)
@@ -23,6 +23,18 @@ extension Runtime {
         }
         Trace.mark("fifo")
         unlink(fifo)
+        runPoststartHooks(record)
+    }
+
+    /// The poststart hooks of a container created with `startAtOnce`
+    /// (`start` runs them itself).
+    public func runPoststartHooks(id: String) throws(RuntimeError) {
+        try Self.validate(id: id)
+        runPoststartHooks(try record(id))
+    }
+
+    func runPoststartHooks(_ record: StateRecord) {
+        let id = record.id
         // The state for the hooks is read only when there are hooks: start is
         // on the path of every container.
         guard !record.poststart.isEmpty else { return }

@@ -33,6 +33,10 @@ public struct CreateOptions: Sendable {
     /// Extra contents for /etc/hosts and /etc/resolv.conf (the ROM helper).
     public var hosts: String?
     public var resolvConf: String?
+    /// Create and start in one: no exec FIFO, the process runs as soon as
+    /// the container is set up (`nest run`); poststart hooks are then run
+    /// by `runPoststartHooks(id:)`.
+    public var startAtOnce = false
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

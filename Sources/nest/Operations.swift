@@ -24,9 +24,12 @@ enum Operations {
     /// Returns the exit status `nest run` exits with.
     static func run(root: String, id: String, options: CreateOptions, detach: Bool, keep: Bool) throws(RuntimeError) -> Int32 {
         let runtime = runtime(root)
+        // Created and started in one: no exec FIFO to hand over through.
+        var options = options
+        options.startAtOnce = true
         let created = try runtime.create(id: id, options: options)
         do {
-            try runtime.start(id: id)
+            try runtime.runPoststartHooks(id: id)
         } catch {
             try? runtime.delete(id: id, force: true)
             throw error

@@ -66,6 +66,30 @@ final class CLITests: RootTestCase {
         XCTAssertEqual(r.stderr, "err\n")
     }
 
+    func testRunStartsWithoutAnExecFifoAndRunsThePoststartAndPoststopHooks() throws {
+        // nest run creates and starts in one (no exec FIFO): the process
+        // runs once the container is set up, the poststart hook after it
+        // (seeing it running), the poststop hook after the removal.
+        let hookLog = tmp + "/hooks.log"
+        let hook = tmp + "/hook.sh"
+        try "#!/bin/sh\nread state; echo \"$1 $state\" >> \(hookLog)\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let bundle = try makeBundle(["sh", "-c", "sleep 0.3; ls /proc/1/fd >/dev/null; echo ran"]) { c in
+            c["hooks"] = [
+                "poststart": [["path": hook, "args": ["hook", "poststart"]]],
+                "poststop": [["path": hook, "args": ["hook", "poststop"]]],
+            ]
+        }
+        let r = try nest(["run", "--bundle", bundle, "hooked"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "ran\n")
+        let lines = ((try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, "hooks: \(lines)")
+        XCTAssertTrue(lines.first?.hasPrefix("poststart ") == true && lines.first?.contains("\"status\":\"running\"") == true, "\(lines)")
+        XCTAssertTrue(lines.last?.hasPrefix("poststop ") == true && lines.last?.contains("\"status\":\"stopped\"") == true, "\(lines)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/hooked"))
+    }
+
     func testCreateStateStartKillDelete() throws {
         let bundle = try makeBundle(["sleep", "100"])
         let id = "cli1"

@@ -132,17 +132,8 @@ enum MonitorSpawner {
         nest_spawn_closefrom(&actions, (goSource == nil ? syncFD : goFD) + 1)
 
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        MonitorSpawner.cleanSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor")] + args.map { strdup($0) } + [nil]
@@ -184,6 +175,21 @@ enum MonitorSpawner {
         waitpid(pid, &status, 0)
         if report.hasPrefix("error ") { throw .system(String(report.dropFirst(6))) }
         throw .system("nest-monitor exited without a report (status \(status))")
+    }
+
+    /// Initializes `attr` so that the monitor starts with no signal blocked
+    /// and every disposition at its default, whatever its spawner set.
+    static func cleanSignals(_ attr: inout posix_spawnattr_t) {
+        posix_spawnattr_init(&attr)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     }
 
     static func readReport(_ fd: Int32) -> String {

@@ -90,17 +90,8 @@ final class MonitorZygote: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
         nest_spawn_closefrom(&actions, 4)
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        MonitorSpawner.cleanSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // The padding is the room each forked monitor's command line takes.
         let args = ["nest-monitor", "-z", "3", String(repeating: " ", count: 1024)]
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]

@@ -90,10 +90,19 @@ public struct WaitResponse: Codable, Sendable {
 
     /// Reads what `json` writes (and the same object with other spacing).
     public init?(json: Substring) {
+        // Byte by byte: a nestctl run reads one of these per container, and
+        // the generic substring search costs more than the rest of the parse.
+        let bytes = Array(json.utf8)
         func value(_ key: String) -> Substring? {
-            guard let k = json.firstRange(of: "\"" + key + "\"") else { return nil }
-            let rest = json[k.upperBound...].drop { $0 == " " || $0 == ":" }
-            return rest.prefix { $0 != "," && $0 != "}" && $0 != " " }
+            let pattern = Array(("\"" + key + "\"").utf8)
+            guard pattern.count <= bytes.count,
+                  let at = (0...(bytes.count - pattern.count)).first(where: { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) })
+            else { return nil }
+            var i = at + pattern.count
+            while i < bytes.count, bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: ":") { i += 1 }
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: ","), bytes[j] != UInt8(ascii: "}"), bytes[j] != UInt8(ascii: " ") { j += 1 }
+            return Substring(String(decoding: bytes[i..<j], as: UTF8.self))
         }
         guard let code = value("exitCode").flatMap({ Int32($0) }) else { return nil }
         exitCode = code

@@ -168,11 +168,16 @@ func writeRecord(_ record: ArraySlice<UInt8>) {
 
 func absolutePath(_ path: String) -> String {
     let joined = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    var parts: [Substring] = []
-    for part in joined.split(separator: "/") {
-        if part == "." { continue }
-        if part == ".." { _ = parts.popLast(); continue }
+    // As bytes: on the path of every nestctl run, and splitting a String
+    // by Characters costs a first use of the grapheme tables.
+    let dot = UInt8(ascii: "."), slash = UInt8(ascii: "/")
+    var parts: [ArraySlice<UInt8>] = []
+    for part in Array(joined.utf8).split(separator: slash) {
+        if part.elementsEqual([dot]) { continue }
+        if part.elementsEqual([dot, dot]) { _ = parts.popLast(); continue }
         parts.append(part)
     }
-    return "/" + parts.joined(separator: "/")
+    var out: [UInt8] = []
+    for part in parts { out.append(slash); out += part }
+    return out.isEmpty ? "/" : String(decoding: out, as: UTF8.self)
 }

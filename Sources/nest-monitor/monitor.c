@@ -88,11 +88,9 @@ static void join_cgroups(int chan, pid_t pid)
 		int n = snprintf(val, sizeof val, "%d", (int)pid);
 		if (write_file(path, val, (size_t)n) < 0) {
 			int e = errno;
-			ssize_t m = recv(chan, msg, sizeof msg - 1, MSG_DONTWAIT);
-			if (m > 1 && msg[0] == 'E') {
-				msg[m] = 0;
+			ssize_t m = chan_recv_flags(chan, msg, sizeof msg, MSG_DONTWAIT);
+			if (m > 1 && msg[0] == 'E')
 				failx("%s", msg + 1);
-			}
 			errno = e;
 			fail("cgroup-join %s", r->f[0]);
 		}

@@ -53,6 +53,7 @@ int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
 int write_file(const char *path, const char *s, size_t len);
 /* Reads a message from the socket, returns its length or -1/0. */
+ssize_t chan_recv_flags(int fd, char *buf, size_t len, int flags);
 ssize_t chan_recv(int fd, char *buf, size_t len);
 int chan_send(int fd, const char *msg);
 long parse_long(const char *s, int base, const char *what);

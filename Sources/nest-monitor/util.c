@@ -61,15 +61,28 @@ int chan_send(int fd, const char *msg)
 	return w < 0 ? -1 : 0;
 }
 
-ssize_t chan_recv(int fd, char *buf, size_t len)
+ssize_t chan_recv_flags(int fd, char *buf, size_t len, int flags)
 {
 	ssize_t r;
 	do
-		r = recv(fd, buf, len - 1, 0);
+		r = recv(fd, buf, len - 1, flags);
 	while (r < 0 && errno == EINTR);
+	/* A peer that exits with messages of ours unread makes the next recv
+	 * fail with ECONNRESET, even when its last message (the error it
+	 * exited with) is still queued here: that error is reported once, so
+	 * a second recv reads the message. */
+	if (r < 0 && errno == ECONNRESET)
+		do
+			r = recv(fd, buf, len - 1, flags | MSG_DONTWAIT);
+		while (r < 0 && errno == EINTR);
 	if (r >= 0)
 		buf[r] = 0;
 	return r;
+}
+
+ssize_t chan_recv(int fd, char *buf, size_t len)
+{
+	return chan_recv_flags(fd, buf, len, 0);
 }
 
 static void __attribute__((noreturn)) report(const char *msg)

@@ -78,7 +78,7 @@ enum MonitorSpawner {
         }
     }
 
-    /// The go pipe's read end is fd 4 in an early monitor.
+    /// The go pipe's read end is fd 4 in an early monitor (after the sync fd).
     static let goFD: Int32 = 4
 
     /// `meanwhile` runs after the monitor has started and before its report
@@ -104,8 +104,23 @@ enum MonitorSpawner {
             if let goRead { close(goRead) }
             throw .system("sync pipe: \(Sys.errorText())")
         }
-        let (readEnd, writeEnd) = (fds[0], fds[1])
+        do {
+            let pid = try spawnProcess(monitor: monitor, args: args, stdio: stdio, extra: [fds[1]] + (goRead.map { [$0] } ?? []))
+            return (pid, fds[0])
+        } catch {
+            close(fds[0])
+            throw error
+        }
+    }
 
+    /// posix_spawns nest-monitor with `args` after its name; stdin is
+    /// /dev/null unless `stdio` is `.inherit`, stdout and stderr too for
+    /// `.null`; `extra` become fds 3, 4, ... and every other fd is closed.
+    /// The monitor starts with no signal blocked and every disposition at
+    /// its default, whatever the spawner set. Closes `extra` here, whatever
+    /// happens.
+    static func spawnProcess(monitor: String, args: [String], stdio: StdioMode,
+                             extra: [Int32]) throws(RuntimeError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -116,36 +131,39 @@ enum MonitorSpawner {
         } else if case .log = stdio {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
-        // dup2 onto fd 3 (4) clears close-on-exec there; a pipe end that
-        // already is fd 3 or 4 must be moved first or the other dup2 or the
-        // exec would close it.
-        func moved(_ fd: Int32) -> Int32 {
-            guard fd == syncFD || fd == goFD else { return fd }
-            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 10)
+        // dup2 onto 3, 4, ... clears close-on-exec there; a source that
+        // already has one of those numbers is moved first, or an earlier
+        // dup2 or the exec would close it.
+        let targets = syncFD..<(syncFD + Int32(extra.count))
+        let sources = extra.map { fd -> Int32 in
+            guard targets.contains(fd) else { return fd }
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, max(10, targets.upperBound))
             close(fd)
             return copy
         }
-        let source = moved(writeEnd)
-        let goSource = goRead.map(moved)
-        posix_spawn_file_actions_adddup2(&actions, source, syncFD)
-        if let goSource { posix_spawn_file_actions_adddup2(&actions, goSource, goFD) }
-        nest_spawn_closefrom(&actions, (goSource == nil ? syncFD : goFD) + 1)
+        defer { sources.forEach { close($0) } }
+        for (i, fd) in sources.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, syncFD + Int32(i)) }
+        nest_spawn_closefrom(&actions, targets.upperBound)
 
         var attr = posix_spawnattr_t()
-        MonitorSpawner.cleanSignals(&attr)
+        posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor")] + args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
-        close(source)
-        if let goSource { close(goSource) }
-        guard rc == 0 else {
-            close(readEnd)
-            throw .system("spawn \(monitor): \(Sys.errorText(rc))")
-        }
-        return (pid, readEnd)
+        guard rc == 0 else { throw .system("spawn \(monitor): \(Sys.errorText(rc))") }
+        return pid
     }
 
     /// Reads the report of a started monitor; closes `readEnd`.
@@ -175,21 +193,6 @@ enum MonitorSpawner {
         waitpid(pid, &status, 0)
         if report.hasPrefix("error ") { throw .system(String(report.dropFirst(6))) }
         throw .system("nest-monitor exited without a report (status \(status))")
-    }
-
-    /// Initializes `attr` so that the monitor starts with no signal blocked
-    /// and every disposition at its default, whatever its spawner set.
-    static func cleanSignals(_ attr: inout posix_spawnattr_t) {
-        posix_spawnattr_init(&attr)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        sigdelset(&all, SIGKILL)
-        sigdelset(&all, SIGSTOP)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     }
 
     static func readReport(_ fd: Int32) -> String {

@@ -78,28 +78,12 @@ final class MonitorZygote: Sendable {
         p = Process()
         var pair: [Int32] = [-1, -1]
         guard nest_seqpacket_pair(&pair) == 0 else { return }
-        if pair[1] == 3 {  // dup2 onto itself would leave it close-on-exec
-            let moved = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
-            close(pair[1])
-            pair[1] = moved
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 3)
-        nest_spawn_closefrom(&actions, 4)
-        var attr = posix_spawnattr_t()
-        MonitorSpawner.cleanSignals(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        // The padding is the room each forked monitor's command line takes.
-        let args = ["nest-monitor", "-z", "3", String(repeating: " ", count: 1024)]
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
-        close(pair[1])
-        guard rc == 0 else {
+        // The padding is the room each forked monitor's command line takes;
+        // the zygote itself writes nothing (a monitor gets its stdio with
+        // each request).
+        let pad = String(repeating: " ", count: 1024)
+        guard let pid = try? MonitorSpawner.spawnProcess(monitor: monitor, args: ["-z", String(MonitorSpawner.syncFD), pad], stdio: .null,
+                                                         extra: [pair[1]]) else {
             close(pair[0])
             return
         }

@@ -25,33 +25,44 @@
 
 static pid_t host_pid;
 static int cg_joined; /* the monitor sent "C": the init is in its cgroups */
-static int cg_made;   /* the monitor sent "K": the cgroup dirs exist */
+static int cg_made;   /* the monitor sent "K" (or "C"): the cgroup dirs exist */
+
+/* Notes a "K" or "C" message; 0 for any other. */
+static int note_cgroups(const char *buf, ssize_t n)
+{
+	if (n != 1 || (buf[0] != 'C' && buf[0] != 'K'))
+		return 0;
+	cg_made = 1;
+	if (buf[0] == 'C')
+		cg_joined = 1;
+	return 1;
+}
 
 /* Next message from the monitor that is not "C" or "K" (which are noted). */
 ssize_t chan_recv_go(char *buf, size_t len)
 {
 	for (;;) {
 		ssize_t n = chan_recv(g_chan, buf, len);
-		if (n != 1 || (buf[0] != 'C' && buf[0] != 'K'))
+		if (!note_cgroups(buf, n))
 			return n;
-		if (buf[0] == 'C')
-			cg_joined = 1;
-		cg_made = 1;
 	}
+}
+
+/* Waits until *FLAG is set by a "K" or "C"; anything else is the
+ * monitor gone or confused. */
+static void await_cgroups(const int *flag)
+{
+	char buf[64];
+	while (!*flag)
+		if (!note_cgroups(buf, chan_recv(g_chan, buf, sizeof buf)))
+			_exit(1);
 }
 
 /* The cgroup dirs exist (the spawner may make them while the init makes
  * its namespaces): needed before they are bind-mounted. */
 void cgroups_made(void)
 {
-	char buf[64];
-	while (!cg_made) {
-		if (chan_recv(g_chan, buf, sizeof buf) != 1 || (buf[0] != 'K' && buf[0] != 'C'))
-			_exit(1);
-		if (buf[0] == 'C')
-			cg_joined = 1;
-		cg_made = 1;
-	}
+	await_cgroups(&cg_made);
 }
 
 /* The monitor joins the cgroups while the init sets up its mounts. The
@@ -61,15 +72,10 @@ void cgroups_made(void)
 void cgroups_ready(void)
 {
 	static int done;
-	char buf[64];
 	if (done)
 		return;
 	done = 1;
-	while (!cg_joined) {
-		if (chan_recv(g_chan, buf, sizeof buf) != 1 || (buf[0] != 'C' && buf[0] != 'K'))
-			_exit(1);
-		cg_joined = buf[0] == 'C';
-	}
+	await_cgroups(&cg_joined);
 	if (ns_is_new("cgroup") && unshare(CLONE_NEWCGROUP) < 0)
 		fail("namespace cgroup");
 	mtrace("cgroups ready");

@@ -221,12 +221,12 @@ int main(int argc, char **argv)
 		 * that the spawner gave up (not an error). */
 		char go;
 		ssize_t n;
+		g_go_fd = atoi(argv[2]);
 		do
-			n = read(atoi(argv[2]), &go, 1);
+			n = read(g_go_fd, &go, 1);
 		while (n < 0 && errno == EINTR);
 		if (n != 1)
 			return 0;
-		g_go_fd = atoi(argv[2]);
 		fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
 		plan = argv[3];
 		mtrace("go");

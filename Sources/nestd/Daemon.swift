@@ -181,7 +181,7 @@ final class Daemon: Sendable {
                                 labels: req.labels ?? [:],
                                 command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
                                 created: Date(), started: nil, phase: .created,
-                                autoRemove: req.autoRemove == true ? true : nil)
+                                autoRemove: ephemeral ? true : nil)
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {

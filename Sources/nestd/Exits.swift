@@ -68,9 +68,11 @@ extension Daemon {
         }
     }
 
-    /// The monitor is the daemon's child (unless an earlier daemon started
-    /// it); it exits right after writing the status file. A pidfd wakes us
-    /// the moment it has, where polling waitpid would sleep in steps.
+    /// A monitor forked by the zygote is reaped by the kernel; one the
+    /// daemon had to spawn itself (no zygote to be had) is the daemon's
+    /// child and is collected here. It exits right after writing the status
+    /// file; a pidfd wakes us the moment it has, where polling waitpid
+    /// would sleep in steps.
     static func reap(_ pid: Int32) {
         var status: Int32 = 0
         let pfd = nest_pidfd_open(pid)

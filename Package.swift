@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "NestSubsystem", dependencies: ["NestOCI"]),
         .target(name: "CNestShims"),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
-        .target(name: "NestAPI"),
+        .target(name: "NestAPI", dependencies: ["NestOCI"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         .executableTarget(name: "nest", dependencies: [
             "NestRuntime",

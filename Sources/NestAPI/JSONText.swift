@@ -1,3 +1,5 @@
+import NestOCI
+
 /// Hand-written JSON for the hot messages (the create request and response,
 /// the container list): Codable's encoder and decoder cost more than the
 /// rest of handling them (GET /v1/containers with 1000 containers: ~50 ms,
@@ -13,32 +15,9 @@ public struct JSONText {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// A JSON string: `"` and `\` escaped, control characters as \b \f \n
-    /// \r \t or \u00XX, everything else (`/` and non-ASCII too) as it is.
+    /// A JSON string, escaped as NestOCI's JSONWriter does (JSONEncoder's way).
     public mutating func string(_ s: String) {
-        bytes.append(0x22)
-        var s = s
-        s.withUTF8 { utf8 in
-            var start = 0
-            for (i, b) in utf8.enumerated() where b < 0x20 || b == 0x22 || b == 0x5c {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                start = i + 1
-                switch b {
-                case 0x22: bytes += [0x5c, 0x22]
-                case 0x5c: bytes += [0x5c, 0x5c]
-                case 0x08: bytes += [0x5c, 0x62]
-                case 0x0c: bytes += [0x5c, 0x66]
-                case 0x0a: bytes += [0x5c, 0x6e]
-                case 0x0d: bytes += [0x5c, 0x72]
-                case 0x09: bytes += [0x5c, 0x74]
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes += [0x5c, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(0x22)
+        JSONWriter.appendString(s, to: &bytes)
     }
 
     public mutating func int(_ n: some BinaryInteger) { bytes += Array(String(n).utf8) }

@@ -1,22 +1,26 @@
 import Glibc
+import Synchronization
 
-/// With NEST_TRACE set, each mark prints the milliseconds since the last
+/// With NEST_TRACE set, each mark prints the microseconds since the last
 /// one to stderr: where the time of a create or delete goes.
 public enum Trace {
-    nonisolated(unsafe) static var last: timespec = {
+    /// The last mark's time; nestd marks from many threads.
+    static let last = Mutex<timespec>({
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return t
-    }()
+    }())
     static let enabled = getenv("NEST_TRACE") != nil
 
     public static func mark(_ what: @autoclosure () -> String) {
         guard enabled else { return }
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        let ms = Double(now.tv_sec - last.tv_sec) * 1000 + Double(now.tv_nsec - last.tv_nsec) / 1e6
-        last = now
-        let line = "nest-trace: \(what()) \(Int(ms * 1000)) us\n"
+        let us = last.withLock { last in
+            defer { last = now }
+            return (now.tv_sec - last.tv_sec) * 1_000_000 + (now.tv_nsec - last.tv_nsec) / 1000
+        }
+        let line = "nest-trace: \(what()) \(us) us\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -7,7 +7,7 @@ extension Runtime {
     public func start(id: String) throws(RuntimeError) {
         try Self.validate(id: id)
         let record = try self.record(id)
-        let current = status(record)
+        let current = try status(record)
         guard current.status == "created" else { throw .invalidState(id: id, state: current.status, wanted: "created") }
         let fifo = store.fifo(id)
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
@@ -38,7 +38,10 @@ extension Runtime {
         // The state for the hooks is read only when there are hooks: start is
         // on the path of every container.
         guard !record.poststart.isEmpty else { return }
-        let state = status(record).ociState()
+        guard let state = try? status(record).ociState() else {
+            Runtime.warn("\(id): poststart hooks not run: the state cannot be read")
+            return
+        }
         for hook in record.poststart {
             // The runtime-spec: a failing poststart hook is a warning only.
             do { try HookRunner.run(hook, kind: "poststart", state: state) } catch {
@@ -50,7 +53,7 @@ extension Runtime {
     public func kill(id: String, signal: Int32, all: Bool = false) throws(RuntimeError) {
         try Self.validate(id: id)
         let record = try self.record(id)
-        let current = status(record)
+        let current = try status(record)
         guard current.status == "created" || current.status == "running" else {
             throw .invalidState(id: id, state: current.status, wanted: "created or running")
         }
@@ -72,9 +75,9 @@ extension Runtime {
         repeat { r = waitpid(record.monitorPid, &st, 0) } while r < 0 && errno == EINTR
         if r != record.monitorPid {
             // Not our child: the monitor writes the status file, then exits.
-            while store.exit(id) == nil && Sys.isAlive(record.monitorPid) { usleep(10_000) }
+            while try store.exit(id) == nil && Sys.isAlive(record.monitorPid) { usleep(10_000) }
         }
-        return status(record)
+        return try status(record)
     }
 
     /// Removes a stopped container: its cgroup, state directory and
@@ -86,35 +89,39 @@ extension Runtime {
         do {
             record = try self.record(id)
         } catch let error {
-            // A state directory without state: a create that died half-way.
-            if case .invalidState = error, force {
-                Sys.removeTree(store.dir(id))
+            // A create that is under way, or whose maker died half-way.
+            if case .invalidState(_, "creating", _) = error, force {
+                try undoCreate(id: id)
                 return
             }
             throw error
         }
-        var current = status(record)
+        var current = try status(record)
         if current.status != "stopped" {
             guard force else { throw .invalidState(id: id, state: current.status, wanted: "stopped") }
             Glibc.kill(record.pid, SIGKILL)
             var waited = 0
-            while status(record).status != "stopped" && waited < 1000 {
+            while try status(record).status != "stopped" && waited < 1000 {
                 usleep(10_000)
                 waited += 1
             }
         }
+        CrashPoint.hit("delete:killed")
         // status() has waited for the monitor's status file once it found
         // the init gone, so the monitor is exiting or gone: collect it.
         var st: Int32 = 0
         waitpid(record.monitorPid, &st, WNOHANG)
         Trace.mark("wait for monitor")
+        // Only the cgroups Nest made: a cgroup that existed before the
+        // container is not Nest's to empty or remove.
         if let cgroups {
-            do { try cgroups.destroy(record.cgroups, killRemaining: true) } catch {
+            do { try cgroups.destroy(cgroups.owned(record.cgroups, made: record.cgroupsMade), killRemaining: true) } catch {
                 throw .system("delete \(id): \(error)")
             }
         }
+        CrashPoint.hit("delete:cgroups")
         Trace.mark("cgroups destroyed")
-        if !record.poststop.isEmpty { current = status(record) }
+        if !record.poststop.isEmpty { current = (try? status(record)) ?? current }
         Sys.removeTree(store.dir(id))
         _ = records.withLock { $0.removeValue(forKey: id) }
         Trace.mark("state removed")

@@ -47,17 +47,12 @@ extension Runtime {
     static func monitors(plan: String) -> [Int32] {
         guard let d = opendir("/proc") else { return [] }
         defer { closedir(d) }
-        let want = Array(plan.utf8)
         var out: [Int32] = []
         while let entry = readdir(d) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            guard let pid = Int32(name), pid > 0, pid != getpid(),
-                  let cmdline = Sys.readFile("/proc/\(name)/cmdline", limit: 8192) else { continue }
-            let args = cmdline.split(separator: 0, omittingEmptySubsequences: false)
-            guard let first = args.first, first.elementsEqual("nest-monitor".utf8) else { continue }
-            if args.dropFirst().contains(where: { $0.elementsEqual(want) }) { out.append(pid) }
+            if let pid = Int32(name), pid != getpid(), isMonitor(pid, plan: plan) { out.append(pid) }
         }
         return out
     }

@@ -40,15 +40,16 @@ extension Daemon {
         guard let r = known.withLock({ $0[id] }) else { return }
         // It has stopped (the watcher read that); a read failing now
         // (EMFILE) is retried, and never taken for an exit without a code.
-        var s: ContainerStatus?
+        var read: ContainerStatus?
         var unreadable = false
         for attempt in 0..<50 {
-            do { s = try runtime.state(id: id); unreadable = false; break } catch {
+            do { read = try runtime.state(id: id); unreadable = false; break } catch {
                 if case RuntimeError.notFound = error { break }
                 unreadable = true
                 if attempt < 49 { usleep(20_000) }
             }
         }
+        let s = read
         events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
         if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
         if r.removesItself && !unreadable {

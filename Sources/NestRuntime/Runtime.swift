@@ -138,7 +138,7 @@ public final class Runtime: Sendable {
                     CrashPoint.hit("create:cgroups")
                     try DeviceRules.apply(container.resources.devices, to: made!)
                 } catch let error as CgroupError {
-                    let field = error.message.hasPrefix("linux.cgroupsPath") ? "linux.cgroupsPath" : "linux.resources"
+                    let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath" : "linux.resources"
                     throw RuntimeError.invalidArgument(error.description, field: field)
                 } catch {
                     throw RuntimeError.system("\(error)")

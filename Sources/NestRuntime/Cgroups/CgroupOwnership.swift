@@ -18,10 +18,12 @@ extension CgroupManager {
         return (paths, toMake)
     }
 
+    static let busyMessage = "the cgroup exists and holds processes that are not the container's; use a new or empty cgroup"
+
     static func refuseBusy(_ dir: String) throws {
         if !procsRecursive(in: dir).isEmpty {
             throw CgroupError(path: dir, message:
-                "linux.cgroupsPath: the cgroup exists and holds processes that are not the container's; use a new or empty cgroup")
+                Self.busyMessage)
         }
     }
 

@@ -104,8 +104,10 @@ struct StateStore: Sendable {
         }
     }
 
+    /// Not fsynced: it matters after a crash of its maker, and a power loss
+    /// takes the processes and cgroups it names with it.
     func saveCreating(_ record: CreatingRecord) throws(RuntimeError) {
-        try Sys.writeAtomic(creatingFile(record.id), record.json())
+        try Sys.writeAtomic(creatingFile(record.id), record.json(), durable: false)
     }
 
     /// The monitor's status; nil until it has written one. A status file

@@ -49,7 +49,9 @@ enum Sys {
     }
 
     /// write, fsync, rename: a reader sees the old file or the new one.
-    static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(RuntimeError) {
+    /// `durable: false` leaves out the fsync, for what only a process crash
+    /// (not a power loss, which ends every container) must find whole.
+    static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600, durable: Bool = true) throws(RuntimeError) {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .system("\(tmp): \(errorText())") }
@@ -65,7 +67,7 @@ enum Sys {
             }
             off += n
         }
-        if fsync(fd) != 0 {
+        if durable && fsync(fd) != 0 {
             let e = errno
             close(fd)
             unlink(tmp)

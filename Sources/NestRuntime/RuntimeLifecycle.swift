@@ -58,10 +58,28 @@ extension Runtime {
             throw .invalidState(id: id, state: current.status, wanted: "created or running")
         }
         if all, let cgroups {
-            for pid in cgroups.pids(record.cgroups) { Glibc.kill(pid, signal) }
+            for pid in Self.containerPids(record, cgroups) { Glibc.kill(pid, signal) }
         } else if Glibc.kill(record.pid, signal) != 0 {
             throw .system("kill \(record.pid): \(Sys.errorText())")
         }
+    }
+
+    /// The container's processes for `kill --all`: those in its cgroups,
+    /// when Nest made them. In a cgroup that existed before (Nest made none
+    /// of the container's dirs), only those in the init's PID namespace: a
+    /// host process put there is not the container's.
+    static func containerPids(_ record: StateRecord, _ cgroups: CgroupManager) -> [Int32] {
+        let owned = cgroups.owned(record.cgroups, made: record.cgroupsMade)
+        if !owned.joinDirs.isEmpty { return cgroups.pids(owned) }
+        guard let ns = pidNamespace(record.pid), ns != pidNamespace(getpid()) else { return [record.pid] }
+        return cgroups.pids(record.cgroups).filter { pidNamespace($0) == ns }
+    }
+
+    static func pidNamespace(_ pid: Int32) -> String? {
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = readlink("/proc/\(pid)/ns/pid", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Waits until the container has stopped and the monitor has written its

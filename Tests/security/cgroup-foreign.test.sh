@@ -56,9 +56,18 @@ if nest create -b "$B" "$NS_TAG-c2" </dev/null >/dev/null; then
 	check "cgroupsPath: the container runs in the existing empty cgroup" \
 		grep -q "$EMPTY" "/proc/$pid/cgroup"
 	nest start "$NS_TAG-c2"
+	# a host process put into the cgroup afterwards is not the container's
+	sleep 1000 &
+	VICTIM=$!
+	for h in $(hierarchies); do echo "$VICTIM" > "$h/$EMPTY/cgroup.procs"; done
+	nest kill --all "$NS_TAG-c2" KILL
+	sleep 0.3
+	check "cgroupsPath: kill --all spares a host process in a cgroup Nest did not make" kill -0 "$VICTIM"
 	nest delete -f "$NS_TAG-c2"
 	check "cgroupsPath: delete leaves the cgroup it did not make (all $nh hierarchies)" [ "$(count_cg "$EMPTY")" = "$nh" ]
+	check "cgroupsPath: ... and the host process in it" kill -0 "$VICTIM"
 	check "cgroupsPath: the container's process is gone" [ ! -e "/proc/$pid" ]
+	kill -9 "$VICTIM"; wait "$VICTIM" 2>/dev/null
 else
 	bad "cgroupsPath: create into an existing empty cgroup failed"
 fi

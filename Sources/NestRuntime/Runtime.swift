@@ -107,8 +107,23 @@ public final class Runtime: Sendable {
             if errno == EEXIST { throw .exists(id) }
             throw .system("\(dir): \(Sys.errorText())")
         }
+        CrashPoint.hit("create:state-dir")
         var made: CgroupPaths?
+        var madeDirs: [String] = []
         do {
+            guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
+            // Before any cgroup or process exists: what a `delete -f` or a
+            // restarted daemon needs to undo this create if its maker dies.
+            let cgroupsPath = container.resources.cgroupsPath
+            let planned: (paths: CgroupPaths, toMake: [String])
+            do { planned = try cgroups.planCreate(path: cgroupsPath) } catch {
+                throw RuntimeError.invalidArgument("\(error)", field: "linux.cgroupsPath")
+            }
+            try store.saveCreating(CreatingRecord(
+                id: id, ociVersion: sub.ociVersion, bundle: sub.bundle, created: Sys.now(),
+                cgroups: planned.paths, cgroupsMade: planned.toMake,
+                monitorPid: early?.pid ?? 0, monitorStartTime: early.flatMap { Sys.startTime($0.pid) } ?? 0))
+            CrashPoint.hit("create:creating")
             let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
             if rom.modules.contains(where: { $0.path != nil }) {
                 mkdir(dir + "/rom", 0o755)
@@ -117,13 +132,14 @@ public final class Runtime: Sendable {
                 }
             }
             Trace.mark("state dir")
-            guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
             let makeCgroups = { () throws(RuntimeError) in
                 do {
-                    made = try cgroups.create(path: container.resources.cgroupsPath, limits: container.resources.limits)
+                    (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: container.resources.limits)
+                    CrashPoint.hit("create:cgroups")
                     try DeviceRules.apply(container.resources.devices, to: made!)
                 } catch let error as CgroupError {
-                    throw RuntimeError.invalidArgument(error.description, field: "linux.resources")
+                    let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath" : "linux.resources"
+                    throw RuntimeError.invalidArgument(error.description, field: field)
                 } catch {
                     throw RuntimeError.system("\(error)")
                 }
@@ -134,7 +150,7 @@ public final class Runtime: Sendable {
             // made here; it joins them once told they are (the second byte
             // of its go pipe).
             if early == nil { try makeCgroups() }
-            let planned = cgroups.paths(for: container.resources.cgroupsPath)
+            let planPaths = planned.paths
             let fifo: String? = opts.startAtOnce ? nil : store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
@@ -143,10 +159,11 @@ public final class Runtime: Sendable {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
-                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planned.joinDirs,
-                                  oomFile: planned.oomFile, cgroupIsV2: cgroupVersionName == "v2")
+                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
+                                  oomFile: planPaths.oomFile, cgroupIsV2: cgroupVersionName == "v2")
             let plan = try PlanWriter.plan(sub, ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
+            CrashPoint.hit("create:plan")
             Trace.mark("plan")
             // The subsystem is written while the monitor builds the container.
             let subsystemFile = store.subsystemFile(id)
@@ -169,12 +186,13 @@ public final class Runtime: Sendable {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
                                          stdio: opts.stdio, meanwhile: writeSubsystem)
             }
+            CrashPoint.hit("create:monitor")
             Trace.mark("monitor")
             let record = StateRecord(
                 id: id, ociVersion: sub.ociVersion, bundle: sub.bundle,
                 annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                 created: Sys.now(), pid: started.initPid, pidStartTime: Sys.startTime(started.initPid) ?? 0,
-                monitorPid: started.monitorPid, cgroups: made!,
+                monitorPid: started.monitorPid, cgroups: made!, cgroupsMade: madeDirs,
                 poststart: container.hooks.filter { $0.kind == "poststart" }.map(\.hook),
                 poststop: container.hooks.filter { $0.kind == "poststop" }.map(\.hook))
             do {
@@ -185,11 +203,17 @@ public final class Runtime: Sendable {
                 waitpid(started.monitorPid, &st, 0)
                 throw error
             }
+            CrashPoint.hit("create:state")
+            // state.json now says what the container is; a crash before this
+            // unlink leaves both, and state.json wins.
+            unlink(store.creatingFile(id))
             records.withLock { $0[id] = record }
             Trace.mark("state")
-            return status(record)
+            return (try? status(record)) ?? ContainerStatus(
+                ociVersion: record.ociVersion, id: id, status: opts.startAtOnce ? "running" : "created", pid: record.pid,
+                bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid)
         } catch {
-            if let made { try? cgroups?.destroy(made, killRemaining: true) }
+            if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }
             Sys.removeTree(dir)
             throw error as? RuntimeError ?? .system("\(error)")
         }
@@ -202,13 +226,35 @@ public final class Runtime: Sendable {
         return loaded
     }
 
+    /// The state of a container; "creating" for one being made, or whose
+    /// maker died half-way (`delete -f` removes it). An error reading the
+    /// state is thrown, never taken for "stopped" or "not found".
     public func state(id: String) throws(RuntimeError) -> ContainerStatus {
         try Self.validate(id: id)
-        return status(try record(id))
+        do {
+            return try status(try record(id))
+        } catch {
+            guard case .invalidState(_, "creating", _) = error else { throw error }
+            return try creatingStatus(id)
+        }
     }
 
+    func creatingStatus(_ id: String) throws(RuntimeError) -> ContainerStatus {
+        let c = try store.loadCreating(id)
+        return ContainerStatus(ociVersion: c?.ociVersion ?? "", id: id, status: "creating", pid: 0,
+                               bundle: c?.bundle ?? "", annotations: nil, created: c?.created ?? "",
+                               monitorPid: c.map { $0.monitorPid > 0 ? $0.monitorPid : nil } ?? nil)
+    }
+
+    /// Every container, those being made (or half-made) included. A
+    /// container whose state cannot be read is left out; `state` says why.
     public func list() -> [ContainerStatus] {
-        store.ids().compactMap { try? state(id: $0) }
+        ((try? store.ids()) ?? []).compactMap { try? state(id: $0) }
+    }
+
+    /// Every container id, or why the state root cannot be read.
+    public func ids() throws(RuntimeError) -> [String] {
+        try store.ids()
     }
 
     public func subsystemXML(id: String) throws(RuntimeError) -> String {
@@ -217,11 +263,11 @@ public final class Runtime: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    func status(_ r: StateRecord) -> ContainerStatus {
+    func status(_ r: StateRecord) throws(RuntimeError) -> ContainerStatus {
         var s = ContainerStatus(ociVersion: r.ociVersion, id: r.id, status: "stopped", pid: 0, bundle: r.bundle,
                                 annotations: r.annotations, created: r.created, monitorPid: r.monitorPid)
-        if store.exit(r.id) == nil {
-            if Sys.isAlive(r.pid) && Sys.startTime(r.pid) == r.pidStartTime {
+        if try store.exit(r.id) == nil {
+            if try Sys.isRunning(r.pid, startTime: r.pidStartTime) {
                 s.pid = r.pid
                 s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
                 return s
@@ -230,12 +276,15 @@ public final class Runtime: Sendable {
             // (once the log is drained). Give it a moment, so that
             // "stopped" comes with its exit code.
             var waited = 0
-            while store.exit(r.id) == nil && Sys.isAlive(r.monitorPid) && waited < 200 {
+            while try store.exit(r.id) == nil && Sys.isAlive(r.monitorPid) && waited < 200 {
                 usleep(5_000)
                 waited += 1
             }
         }
-        if let exit = store.exit(r.id) {
+        // No status file and no monitor: the monitor was killed. Its init's
+        // exit code is unknown here (a daemon holding a pidfd of the init
+        // writes the status in the monitor's stead): exitCode stays nil.
+        if let exit = try store.exit(r.id) {
             s.exitCode = exit.exitCode
             s.oomKilled = exit.oomKilled
             s.finishedAt = exit.finishedAt

@@ -7,7 +7,7 @@ extension Runtime {
     public func start(id: String) throws(RuntimeError) {
         try Self.validate(id: id)
         let record = try self.record(id)
-        let current = status(record)
+        let current = try status(record)
         guard current.status == "created" else { throw .invalidState(id: id, state: current.status, wanted: "created") }
         let fifo = store.fifo(id)
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
@@ -38,7 +38,10 @@ extension Runtime {
         // The state for the hooks is read only when there are hooks: start is
         // on the path of every container.
         guard !record.poststart.isEmpty else { return }
-        let state = status(record).ociState()
+        guard let state = try? status(record).ociState() else {
+            Runtime.warn("\(id): poststart hooks not run: the state cannot be read")
+            return
+        }
         for hook in record.poststart {
             // The runtime-spec: a failing poststart hook is a warning only.
             do { try HookRunner.run(hook, kind: "poststart", state: state) } catch {
@@ -50,15 +53,33 @@ extension Runtime {
     public func kill(id: String, signal: Int32, all: Bool = false) throws(RuntimeError) {
         try Self.validate(id: id)
         let record = try self.record(id)
-        let current = status(record)
+        let current = try status(record)
         guard current.status == "created" || current.status == "running" else {
             throw .invalidState(id: id, state: current.status, wanted: "created or running")
         }
         if all, let cgroups {
-            for pid in cgroups.pids(record.cgroups) { Glibc.kill(pid, signal) }
+            for pid in Self.containerPids(record, cgroups) { Glibc.kill(pid, signal) }
         } else if Glibc.kill(record.pid, signal) != 0 {
             throw .system("kill \(record.pid): \(Sys.errorText())")
         }
+    }
+
+    /// The container's processes for `kill --all`: those in its cgroups,
+    /// when Nest made them. In a cgroup that existed before (Nest made none
+    /// of the container's dirs), only those in the init's PID namespace: a
+    /// host process put there is not the container's.
+    static func containerPids(_ record: StateRecord, _ cgroups: CgroupManager) -> [Int32] {
+        let owned = cgroups.owned(record.cgroups, made: record.cgroupsMade)
+        if !owned.joinDirs.isEmpty { return cgroups.pids(owned) }
+        guard let ns = pidNamespace(record.pid), ns != pidNamespace(getpid()) else { return [record.pid] }
+        return cgroups.pids(record.cgroups).filter { pidNamespace($0) == ns }
+    }
+
+    static func pidNamespace(_ pid: Int32) -> String? {
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = readlink("/proc/\(pid)/ns/pid", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Waits until the container has stopped and the monitor has written its
@@ -72,9 +93,9 @@ extension Runtime {
         repeat { r = waitpid(record.monitorPid, &st, 0) } while r < 0 && errno == EINTR
         if r != record.monitorPid {
             // Not our child: the monitor writes the status file, then exits.
-            while store.exit(id) == nil && Sys.isAlive(record.monitorPid) { usleep(10_000) }
+            while try store.exit(id) == nil && Sys.isAlive(record.monitorPid) { usleep(10_000) }
         }
-        return status(record)
+        return try status(record)
     }
 
     /// Removes a stopped container: its cgroup, state directory and
@@ -86,35 +107,39 @@ extension Runtime {
         do {
             record = try self.record(id)
         } catch let error {
-            // A state directory without state: a create that died half-way.
-            if case .invalidState = error, force {
-                Sys.removeTree(store.dir(id))
+            // A create that is under way, or whose maker died half-way.
+            if case .invalidState(_, "creating", _) = error, force {
+                try undoCreate(id: id)
                 return
             }
             throw error
         }
-        var current = status(record)
+        var current = try status(record)
         if current.status != "stopped" {
             guard force else { throw .invalidState(id: id, state: current.status, wanted: "stopped") }
             Glibc.kill(record.pid, SIGKILL)
             var waited = 0
-            while status(record).status != "stopped" && waited < 1000 {
+            while try status(record).status != "stopped" && waited < 1000 {
                 usleep(10_000)
                 waited += 1
             }
         }
+        CrashPoint.hit("delete:killed")
         // status() has waited for the monitor's status file once it found
         // the init gone, so the monitor is exiting or gone: collect it.
         var st: Int32 = 0
         waitpid(record.monitorPid, &st, WNOHANG)
         Trace.mark("wait for monitor")
+        // Only the cgroups Nest made: a cgroup that existed before the
+        // container is not Nest's to empty or remove.
         if let cgroups {
-            do { try cgroups.destroy(record.cgroups, killRemaining: true) } catch {
+            do { try cgroups.destroy(cgroups.owned(record.cgroups, made: record.cgroupsMade), killRemaining: true) } catch {
                 throw .system("delete \(id): \(error)")
             }
         }
+        CrashPoint.hit("delete:cgroups")
         Trace.mark("cgroups destroyed")
-        if !record.poststop.isEmpty { current = status(record) }
+        if !record.poststop.isEmpty { current = (try? status(record)) ?? current }
         Sys.removeTree(store.dir(id))
         _ = records.withLock { $0.removeValue(forKey: id) }
         Trace.mark("state removed")

@@ -18,6 +18,7 @@ extension StateRecord {
         }
         w.key("bundle"); w.string(bundle)
         w.key("cgroups"); cgroups.write(to: &w)
+        if let cgroupsMade { w.key("cgroupsMade"); w.strings(cgroupsMade) }
         w.key("created"); w.string(created)
         w.key("id"); w.string(id)
         w.key("monitorPid"); w.integer(monitorPid)
@@ -41,12 +42,56 @@ extension StateRecord {
         pidStartTime = try o.required("pidStartTime").integer()
         monitorPid = try o.required("monitorPid").integer()
         cgroups = try CgroupPaths(json: o.required("cgroups"))
+        cgroupsMade = try o.optional("cgroupsMade")?.strings()
         poststart = try o.required("poststart").array(Spec.Hook.init(json:))
         poststop = try o.required("poststop").array(Spec.Hook.init(json:))
     }
 }
 
+extension CreatingRecord {
+    func json() -> [UInt8] {
+        var w = JSONWriter(pretty: true)
+        w.beginObject()
+        w.key("bundle"); w.string(bundle)
+        w.key("cgroups"); cgroups.write(to: &w)
+        w.key("cgroupsMade"); w.strings(cgroupsMade)
+        w.key("created"); w.string(created)
+        w.key("id"); w.string(id)
+        w.key("monitorPid"); w.integer(monitorPid)
+        w.key("monitorStartTime"); w.integer(monitorStartTime)
+        w.key("ociVersion"); w.string(ociVersion)
+        w.key("status"); w.string("creating")
+        w.endObject()
+        return w.bytes
+    }
+
+    init(json: JSONReader) throws(SpecError) {
+        let o = try json.object()
+        id = try o.required("id").string()
+        ociVersion = try o.required("ociVersion").string()
+        bundle = try o.required("bundle").string()
+        created = try o.required("created").string()
+        cgroups = try CgroupPaths(json: o.required("cgroups"))
+        cgroupsMade = try o.required("cgroupsMade").strings()
+        monitorPid = try o.required("monitorPid").integer()
+        monitorStartTime = try o.required("monitorStartTime").integer()
+    }
+}
+
 extension ExitRecord {
+    /// What the monitor writes, for the daemon that writes it in the
+    /// monitor's stead (a monitor killed before its init exited).
+    func json() -> [UInt8] {
+        var w = JSONWriter(pretty: false)
+        w.beginObject()
+        w.key("exitCode"); w.integer(exitCode)
+        w.key("finishedAt"); w.string(finishedAt)
+        w.key("oomKilled"); w.bool(oomKilled)
+        w.key("signal"); w.integer(signal)
+        w.endObject()
+        return w.bytes + [UInt8(ascii: "\n")]
+    }
+
     /// The monitor writes this file (monitor.c); Nest only reads it.
     init(json: JSONReader) throws(SpecError) {
         let o = try json.object()

@@ -19,8 +19,31 @@ struct StateRecord: Codable, Sendable {
     var pidStartTime: UInt64
     var monitorPid: Int32
     var cgroups: CgroupPaths
+    /// The cgroup dirs Nest made for the container: only these are killed
+    /// and removed at delete. nil in records of versions that did not say
+    /// (they made every dir of `cgroups`).
+    var cgroupsMade: [String]? = nil
     var poststart: [Spec.Hook]
     var poststop: [Spec.Hook]
+}
+
+/// What `create` records in ROOT/ID/creating.json before it makes any
+/// cgroup or process: enough for `delete -f` and a restarted daemon to undo
+/// a create whose maker was killed half-way. Replaced by state.json once the
+/// container is created.
+struct CreatingRecord: Sendable, Equatable {
+    var id: String
+    var ociVersion: String
+    var bundle: String
+    var created: String
+    /// The container's cgroup dirs, and those of them this create makes
+    /// (the ones that did not exist): only these are killed and removed.
+    var cgroups: CgroupPaths
+    var cgroupsMade: [String]
+    /// The monitor, when it is started before this record is written (the
+    /// early monitor of `nest`); else 0, and it is found by its plan.
+    var monitorPid: Int32
+    var monitorStartTime: UInt64
 }
 
 /// The monitor's status file.
@@ -40,6 +63,7 @@ struct StateStore: Sendable {
     func statusFile(_ id: String) -> String { dir(id) + "/status" }
     func subsystemFile(_ id: String) -> String { dir(id) + "/subsystem.xml" }
     func planFile(_ id: String) -> String { dir(id) + "/plan" }
+    func creatingFile(_ id: String) -> String { dir(id) + "/creating.json" }
 
     func ensureRoot() throws(RuntimeError) {
         var path = ""
@@ -49,9 +73,13 @@ struct StateStore: Sendable {
         }
     }
 
+    /// The state record; `.invalidState(creating)` for a container being
+    /// made (or whose maker died), `.notFound` when there is none, and
+    /// `.system` when it cannot be read: never one for another.
     func load(_ id: String) throws(RuntimeError) -> StateRecord {
-        guard let bytes = Sys.readFile(stateFile(id)) else {
+        guard let bytes = try Sys.readExisting(stateFile(id)) else {
             if Sys.exists(dir(id)) { throw .invalidState(id: id, state: "creating", wanted: "created") }
+            if errno != ENOENT { throw .system("\(dir(id)): \(Sys.errorText())") }
             throw .notFound(id)
         }
         do {
@@ -65,20 +93,50 @@ struct StateStore: Sendable {
         try Sys.writeAtomic(stateFile(record.id), record.json())
     }
 
-    func exit(_ id: String) -> ExitRecord? {
-        Sys.readFile(statusFile(id)).flatMap { bytes in try? ExitRecord(json: JSONReader.parse(bytes)) }
+    /// The creating record; nil when there is none (the maker died before
+    /// writing it: nothing but the directory exists).
+    func loadCreating(_ id: String) throws(RuntimeError) -> CreatingRecord? {
+        guard let bytes = try Sys.readExisting(creatingFile(id)) else { return nil }
+        do {
+            return try CreatingRecord(json: JSONReader.parse(bytes))
+        } catch {
+            throw .system("\(creatingFile(id)): \(error)")
+        }
     }
 
-    func ids() -> [String] {
-        guard let d = opendir(root) else { return [] }
+    /// Not fsynced: it matters after a crash of its maker, and a power loss
+    /// takes the processes and cgroups it names with it.
+    func saveCreating(_ record: CreatingRecord) throws(RuntimeError) {
+        try Sys.writeAtomic(creatingFile(record.id), record.json(), durable: false)
+    }
+
+    /// The monitor's status; nil until it has written one. A status file
+    /// that cannot be read is an error, not "still running".
+    func exit(_ id: String) throws(RuntimeError) -> ExitRecord? {
+        guard let bytes = try Sys.readExisting(statusFile(id)) else { return nil }
+        do {
+            return try ExitRecord(json: JSONReader.parse(bytes))
+        } catch {
+            throw .system("\(statusFile(id)): \(error)")
+        }
+    }
+
+    /// Every container directory: created ones and those being made.
+    func ids() throws(RuntimeError) -> [String] {
+        guard let d = opendir(root) else {
+            if errno == ENOENT { return [] }
+            throw .system("\(root): \(Sys.errorText())")
+        }
         defer { closedir(d) }
         var out: [String] = []
         while let entry = readdir(d) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            if name.hasPrefix(".") { continue }
-            if Sys.exists(stateFile(name)) { out.append(name) }
+            if name.hasPrefix(".") || name.utf8.count > 1024 { continue }
+            if entry.pointee.d_type == UInt8(DT_DIR) || (entry.pointee.d_type == UInt8(DT_UNKNOWN) && Sys.isDirectory(dir(name))) {
+                out.append(name)
+            }
         }
         return out.sorted()
     }

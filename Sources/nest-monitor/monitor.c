@@ -96,6 +96,7 @@ static void join_cgroups(int chan, pid_t pid)
 		}
 	}
 	mtrace("cgroups joined");
+	crash_point("monitor:joined");
 }
 
 static int oom_killed(void)
@@ -307,6 +308,7 @@ int monitor_main(const char *plan)
 	}
 	g_child = pid;
 	mtrace("clone");
+	crash_point("monitor:clone");
 	close(sv[1]);
 	ns_close_joins();
 	if (out[1] >= 0) {
@@ -328,6 +330,7 @@ int monitor_main(const char *plan)
 		close(g_sync_fd);
 		g_sync_fd = -1;
 	}
+	crash_point("monitor:created");
 	g_child = 0;
 	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
 	 * unless they are the container's, let them go. */
@@ -343,6 +346,7 @@ int monitor_main(const char *plan)
 	int st = 0;
 	log_loop(pid, &st);
 	mtrace("init exited");
+	crash_point("monitor:exited");
 	/* a failure after `created` (exec-fifo, startContainer, exec) */
 	char msg[4200];
 	ssize_t n = recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT);

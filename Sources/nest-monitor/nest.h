@@ -63,6 +63,7 @@ unsigned long locked_mount_flags_at(const char *path);
 /* NEST_TRACE: prints WHAT with the time since the monitor's first mark. */
 void mtrace_restart(void);
 void mtrace(const char *what);
+/* crash.c: NEST_CRASH_AT=NAME kills the monitor at the point NAME. */ void crash_point(const char *name);
 
 /* ---- ns.c ---- */
 int ns_type_flag(const char *type);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@ int zygote_main(int sock)
 	 * from their status file and a pidfd, not from wait. */
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* a dead monitor's init: reaped here, its status kept for pidfds */
 	for (;;) {
 		char plan[4096];
 		int fds[NFDS];

@@ -64,9 +64,15 @@ final class Daemon: Sendable {
         try? FileManager.default.createDirectory(atPath: records.ephemeralDir, withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let w = ExitWatcher(root: root, isStopped: { [runtime] id in
-            // Gone from the runtime counts as stopped too.
-            (try? runtime.state(id: id).status) ?? "stopped" == "stopped"
-        }, onExit: { [weak self] id in self?.exited(id) })
+            // Gone from the runtime counts as stopped too; a state that
+            // cannot be read (EMFILE) does not: the sweep asks again.
+            do { return try runtime.state(id: id).status == "stopped" } catch {
+                if case RuntimeError.notFound = error { return true }
+                return false
+            }
+        }, openPidfd: { [runtime] id in runtime.exitWatch(id: id) },
+        noteExit: { [runtime] id, pidfd in (try? runtime.noteExit(id: id, pidfd: pidfd)) ?? false },
+        onExit: { [weak self] id in self?.exited(id) })
         watcherBox.withLock { $0 = w }
         for var r in records.loadAll() {
             let st = try? runtime.state(id: r.id)
@@ -87,10 +93,24 @@ final class Daemon: Sendable {
         // Runtime containers without a record: a create the daemon did not
         // finish. Remove them, as a create that failed would have.
         let recorded = Set(known.withLock { Array($0.keys) })
+        // Those being made are listed too (a creating record, or only a
+        // state directory): their cgroups, processes and dirs are undone.
         for status in runtime.list() where !recorded.contains(status.id) {
-            try? runtime.delete(id: status.id, force: true)
-            records.remove(status.id)
-            logger.info("removed half-made container", metadata: ["id": "\(status.id)", "phase": "creating"])
+            do {
+                try runtime.delete(id: status.id, force: true)
+                records.remove(status.id)
+                logger.info("removed half-made container", metadata: ["id": "\(status.id)", "phase": "\(status.status)"])
+            } catch {
+                logger.warning("could not remove half-made container", metadata: ["id": "\(status.id)", "error": "\(error)"])
+            }
+        }
+        // Data directories without a record: made by a create the daemon
+        // did not finish (the record is written last).
+        for id in records.unrecordedDirs() where !recorded.contains(id) {
+            if (try? runtime.state(id: id)) == nil {
+                records.remove(id)
+                logger.info("removed the data of a half-made container", metadata: ["id": "\(id)"])
+            }
         }
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
@@ -172,7 +192,9 @@ final class Daemon: Sendable {
         let sub: Subsystem
         do {
             try records.makeContainerDir(id, ephemeral: ephemeral)
+            CrashPoint.hit("nestd:data-dir")
             sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
+            CrashPoint.hit("nestd:runtime-created")
         } catch {
             records.remove(id)
             throw APIError(error)
@@ -190,6 +212,7 @@ final class Daemon: Sendable {
             // container has nothing to keep across one: the crash killed it,
             // and it would have been removed when it exited. Atomic either way.
             try records.save(r, durable: !r.removesItself)
+            CrashPoint.hit("nestd:record")
         } catch {
             try? runtime.delete(id: id, force: true)
             records.remove(id)
@@ -245,7 +268,16 @@ final class Daemon: Sendable {
     /// exited; `exitStatus` is what the exit watcher saw, for the waiters.
     func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil) throws(APIError) {
         var r = try record(idOrName)
-        let status = autoRemoval ? exitStatus : (try? runtime.state(id: r.id))
+        let status: ContainerStatus?
+        if autoRemoval {
+            status = exitStatus
+        } else {
+            // A state that cannot be read is not "stopped": a delete without
+            // force must not kill what may be running.
+            do { status = try runtime.state(id: r.id) } catch {
+                if case .notFound = error { status = nil } else if force { status = nil } else { throw APIError(error) }
+            }
+        }
         let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
             throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")

@@ -38,10 +38,21 @@ extension Daemon {
     /// Called by the exit watcher's thread.
     func exited(_ id: String) {
         guard let r = known.withLock({ $0[id] }) else { return }
-        let s = try? runtime.state(id: id)
+        // It has stopped (the watcher read that); a read failing now
+        // (EMFILE) is retried, and never taken for an exit without a code.
+        var read: ContainerStatus?
+        var unreadable = false
+        for attempt in 0..<50 {
+            do { read = try runtime.state(id: id); unreadable = false; break } catch {
+                if case RuntimeError.notFound = error { break }
+                unreadable = true
+                if attempt < 49 { usleep(20_000) }
+            }
+        }
+        let s = read
         events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
         if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
-        if r.removesItself {
+        if r.removesItself && !unreadable {
             // off the watcher's thread: the removal takes a while, and other
             // containers exit meanwhile
             detachThread(stackSize: 256 * 1024) { [self] in removeExited(r.id, s) }

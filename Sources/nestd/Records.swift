@@ -87,6 +87,17 @@ struct RecordStore: Sendable {
         }
     }
 
+    /// Container directories that have no record.json: what a create the
+    /// daemon did not finish left (the record is written last).
+    func unrecordedDirs() -> [String] {
+        [dir, ephemeralDir].flatMap { base -> [String] in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+            return names.filter { name in
+                !name.hasPrefix(".") && access(base + "/" + name + "/record.json", F_OK) != 0 && errno == ENOENT
+            }
+        }
+    }
+
     func remove(_ id: String) {
         for base in [ephemeralDir, dir] {
             let d = base + "/" + id

@@ -5,6 +5,13 @@ extension CgroupManager {
     static let v2Controllers = ["cpu", "cpuset", "io", "memory", "pids", "hugetlb", "misc", "rdma"]
 
     public func create(path: String, limits: CgroupLimits) throws -> CgroupPaths {
+        try createOwned(path: path, limits: limits).paths
+    }
+
+    /// `create`, also giving the container dirs this call made (see
+    /// CgroupOwnership.swift): an existing dir is used only when empty, and
+    /// is not Nest's to remove.
+    public func createOwned(path: String, limits: CgroupLimits) throws -> (paths: CgroupPaths, made: [String]) {
         guard !Self.climbs(path) else {
             throw CgroupError(path: path, message: "cgroupsPath must not contain \"..\"")
         }
@@ -24,7 +31,8 @@ extension CgroupManager {
             removeMade(made)
             throw error
         }
-        return paths
+        let leaves = Set(paths.dirs)
+        return (paths, made.filter { leaves.contains($0) })
     }
 
     /// Checks that need no syscall, so a bad request makes no dir at all.
@@ -81,7 +89,7 @@ extension CgroupManager {
         let v2 = h.isV2 ? v2Controllers(for: limits) : (needed: [], enable: [])
         var e = CgroupFS.mkdir(leaf)
         if e == 0 || e == EEXIST {
-            if e == 0 { made.append(leaf); hooks?.didMakeDir(leaf) }
+            if e == 0 { made.append(leaf); hooks?.didMakeDir(leaf) } else { try Self.refuseBusy(leaf) }
             if h.isV2 && !v2.needed.isEmpty {
                 let have = Set(CgroupFS.readTrimmed(leaf + "/cgroup.controllers")?.split(separator: " ").map(String.init) ?? [])
                 if !Set(v2.needed).isSubset(of: have) {

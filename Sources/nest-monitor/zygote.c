@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nest.h"
@@ -75,6 +76,9 @@ static int become_monitor(int sock, int fds[NFDS], const char *plan)
 
 int zygote_main(int sock)
 {
+	/* The read-only bind we were exec'd from (MonitorSpawner) is not
+	 * kept: once closed, it is attached nowhere and stays read-only. */
+	syscall(SYS_close_range, (unsigned)sock + 1, ~0U, 0U);
 	/* Monitors are reaped by the kernel: the daemon learns of their end
 	 * from their status file and a pidfd, not from wait. */
 	signal(SIGCHLD, SIG_IGN);

@@ -16,24 +16,27 @@ chown 0:0 "$HOSTFILE"
 B="$(bundle shared true)"
 jqset "$B" 'del(.mounts[] | select(.destination == "/dev"))'
 
-"$T/swapper" link "$HOSTFILE" "$B/rootfs/dev/zero" >"$T/swaps" &
+# The swapper, woken by inotify at a real-time priority on the CPU the
+# create runs on, replaces the node right after the syscall that made it.
+taskset -c 0 "$T/swapper" notify "$HOSTFILE" "$B/rootfs/dev/zero" >"$T/swaps" &
 SW=$!
-ok=0 failed=0 unclear=""
-for i in $(seq 1 150); do
+made=0 refused=0 unclear=""
+for i in $(seq 1 ${ITER:-40}); do
 	id="$NS_TAG-d$i"
 	jqset "$B" '.linux.cgroupsPath = $c' --arg c "/$id"
-	if out="$(nest create --bundle "$B" "$id" 2>&1)"; then
-		ok=$((ok + 1))
+	# the created init keeps stdout: it is not a pipe that $(...) waits on
+	if taskset -c 0 "$BINDIR/nest" --root "$ROOT" create --bundle "$B" "$id" >/dev/null 2>"$T/err"; then
+		made=$((made + 1))
 	else
-		failed=$((failed + 1))
-		case "$out" in *device*) ;; *) unclear="$out" ;; esac
+		refused=$((refused + 1))
+		case "$(cat "$T/err")" in *device*) ;; *) unclear="$(cat "$T/err")" ;; esac
 	fi
 	nest delete -f "$id" >/dev/null 2>&1
 	[ "$(stat -c %a:%u:%g "$HOSTFILE")" = 600:0:0 ] || break
 done
 kill -TERM $SW; wait $SW
-echo "info: $ok created, $failed refused, $(cat "$T/swaps") swaps"
-check "CVE-2025-52565: the swapper ran" test "$(cat "$T/swaps")" -gt 200
+echo "info: $made created, $refused refused, $(cat "$T/swaps") swaps"
+check "CVE-2025-52565: the swapper replaced nodes" test "$(cat "$T/swaps")" -gt 0
 check "CVE-2025-52565: the host file's mode and owner are unchanged ($(stat -c %a:%u:%g "$HOSTFILE"))" \
 	test "$(stat -c %a:%u:%g "$HOSTFILE")" = 600:0:0
 check "CVE-2025-52565: a refused create names the device${unclear:+: $unclear}" test -z "$unclear"

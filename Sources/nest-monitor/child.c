@@ -173,8 +173,55 @@ static void die_with_monitor(int on)
 		fail("parent death signal");
 }
 
+/* Closes every fd from 3 up but the three (-1 for none). */
+static void close_all_but(int a, int b, int c)
+{
+	int keep[3] = { a, b, c };
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	unsigned from = 3;
+	for (int i = 0; i <= 3; i++) {
+		unsigned to = i < 3 ? (unsigned)keep[i] : ~0U;
+		if (i < 3 && keep[i] < (int)from)
+			continue;
+		if (to > from && syscall(SYS_close_range, from, i < 3 ? to - 1 : to, 0U) < 0)
+			for (int fd = (int)from; fd < (i < 3 ? (int)to : 1024); fd++)
+				close(fd);
+		if (i < 3)
+			from = to + 1;
+	}
+}
+
+/* Until PROG's exec, the init is a copy of the monitor holding its plan,
+ * its channel and (while it sets up) host paths: no process of a container
+ * that can see it may open its /proc files (fd, exe, root, cwd, mem,
+ * environ) or ptrace it without CAP_SYS_PTRACE over it. The exec of PROG
+ * (by nest-init's loop, or of an "init" program) makes a new image that
+ * is dumpable by the usual rules. */
+static void no_dump(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail("dumpable");
+}
+
+/* Created: the monitor says "S" once `start` has read the exec FIFO; EOF
+ * is the monitor gone, and a container without its monitor never starts. */
+static void wait_start(void)
+{
+	char buf[64];
+	if (chan_recv_go(buf, sizeof buf) <= 0 || buf[0] != 'S')
+		_exit(1);
+	mtrace("started");
+}
+
 void child_main(int out_w, int err_w)
 {
+	no_dump();
 	die_with_monitor(1);
 	wait_go();
 	mtrace("go");
@@ -213,29 +260,17 @@ void child_main(int out_w, int err_w)
 		cgroups_ready();
 	run_hooks("createContainer");
 
-	/* With an "init" record the init is that program, exec'd; without
-	 * one, nest-init's loop runs here, in the process that is already
-	 * PID 1, which saves an exec per container. */
+	/* With an "init" record the init is that program, exec'd from a
+	 * read-only clone of it (a container never reaches a writable host
+	 * binary); without one, nest-init's loop runs here, in the process that
+	 * is already PID 1, which saves an exec per container. */
 	const char *init = plan_str("init", NULL);
 	int initfd = -1;
-	if (init && (initfd = open(init, O_PATH | O_CLOEXEC)) < 0)
+	if (init && (initfd = sealed_exe_open(init)) < 0)
 		fail("init %s", init);
-	const char *fifo = plan_str("exec-fifo", NULL);
-	int fifofd = -1, fifodir = -1;
-	const char *fifobase = NULL;
-	if (fifo) {
-		if ((fifofd = open(fifo, O_PATH | O_CLOEXEC)) < 0)
-			fail("exec-fifo %s", fifo);
-		/* for a container without /proc: its directory */
-		char dir[4096];
-		snprintf(dir, sizeof dir, "%s", fifo);
-		char *slash = strrchr(dir, '/');
-		if (slash)
-			slash[slash == dir] = 0;
-		fifobase = strrchr(fifo, '/') ? strrchr(fifo, '/') + 1 : fifo;
-		if ((fifodir = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			fail("exec-fifo %s", fifo);
-	}
+	/* The exec FIFO is the monitor's business (startgate.c): the init
+	 * holds no fd of a host file or directory while it waits. */
+	int gated = plan_next("exec-fifo", NULL) != NULL;
 	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nullfd < 0)
 		fail("stdio /dev/null");
@@ -254,18 +289,27 @@ void child_main(int out_w, int err_w)
 	proc_sysctl();
 	proc_prepare_cwd();
 	rootfs_finish();
+	int cwdfd = proc_open_cwd();
+	close(g_rootfd);
+	g_rootfd = -1;
 	proc_rlimits();
 	char **envp = proc_env(), **argv = proc_argv();
 
 	cgroups_ready(); /* unshare(CLONE_NEWCGROUP) needs CAP_SYS_ADMIN */
+	/* Before it can be started or seen as created, the init holds stdio,
+	 * its channel and the program to exec; nothing of the host. */
+	close_all_but(g_chan, initfd, cwdfd);
 	int nnp = strcmp(plan_str("no-new-privileges", "0"), "1") == 0;
 	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail("no-new-privileges");
 	proc_drop_bounding();
 	if (!nnp)
 		seccomp_apply(0); /* needs CAP_SYS_ADMIN: before the user switch */
-	proc_user();
+	proc_user(cwdfd);
+	if (cwdfd >= 0)
+		close(cwdfd);
 	proc_caps();
+	no_dump();
 	die_with_monitor(1);
 	if (nnp)
 		seccomp_apply(1);
@@ -274,25 +318,8 @@ void child_main(int out_w, int err_w)
 	if (chan_send(g_chan, "R") < 0)
 		_exit(1); /* the monitor is gone */
 	die_with_monitor(0);
-	if (fifofd >= 0) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/self/fd/%d", fifofd);
-		int fd;
-		do
-			fd = open(path, O_WRONLY | O_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
-		if (fd < 0 && errno == ENOENT) /* no /proc in the container */
-			do
-				fd = openat(fifodir, fifobase, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-			while (fd < 0 && errno == EINTR);
-		if (fd < 0)
-			fail("exec-fifo %s", fifo);
-		if (write_all(fd, "0", 1) < 0)
-			fail("exec-fifo %s: write", fifo);
-		close(fd);
-		close(fifofd);
-		close(fifodir);
-	}
+	if (gated)
+		wait_start();
 	run_hooks("startContainer");
 	reset_signals();
 	if (initfd < 0)

@@ -109,7 +109,9 @@ void log_loop(pid_t init, int *status)
 		int st;
 		pid_t w;
 		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-			if (w == init) {
+			if (start_gate_reaped(w, st))
+				continue;
+			else if (w == init) {
 				*status = st;
 				done = 1;
 				rfc3339nano(g_finished, sizeof g_finished);

@@ -343,8 +343,10 @@ int monitor_main(const char *plan)
 		}
 	}
 
+	start_gate_open(sv[0]);
 	int st = 0;
 	log_loop(pid, &st);
+	start_gate_close();
 	mtrace("init exited");
 	crash_point("monitor:exited");
 	/* a failure after `created` (exec-fifo, startContainer, exec) */

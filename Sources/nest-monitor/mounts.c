@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,76 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 	}
 }
 
+static uint64_t mount_attrs(unsigned long flags, unsigned long *rest)
+{
+	static const struct {
+		unsigned long ms;
+		uint64_t attr;
+	} t[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV },	  { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+	};
+	uint64_t a = 0;
+	*rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (*rest & t[i].ms) {
+			a |= t[i].attr;
+			*rest &= ~t[i].ms;
+		}
+	if (*rest & MS_NOATIME)
+		a |= MOUNT_ATTR_NOATIME;
+	else if (*rest & MS_STRICTATIME)
+		a |= MOUNT_ATTR_STRICTATIME;
+	*rest &= ~(MS_NOATIME | MS_STRICTATIME | MS_RELATIME);
+	return a;
+}
+
+/* A bind of SRCFD on FD: the clone gets its flags before it is attached,
+ * so nothing is looked up by path after the checks (a volume's contents
+ * swapped meanwhile can move nothing). Flags the new API has no attribute
+ * for take the remount by path, as before. */
+static void bind_fd(int srcfd, int fd, unsigned long flags, const char *dest)
+{
+	unsigned rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
+	int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+	if (tree < 0)
+		fail("mount %s", dest);
+	unsigned long rest;
+	struct mount_attr attr = { .attr_set = mount_attrs(flags, &rest) };
+	if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME))
+		attr.attr_clr = MOUNT_ATTR__ATIME;
+	/* read-only applies to the submounts of a recursive bind too */
+	if (attr.attr_set && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
+		fail("mount %s: attributes", dest);
+	int r = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int e = errno;
+	close(tree);
+	errno = e;
+	if (r < 0)
+		fail("mount %s", dest);
+	if (rest)
+		remount(dest, flags & ~(MS_BIND | MS_REC | MS_REMOUNT), "mount");
+}
+
+/* procfs and sysfs go where the config says, not where a symlink of the
+ * image (or of a volume) leads (CVE-2019-19921): masked paths, read-only
+ * paths and sysctls are applied beneath /proc and /sys. */
+static int no_symlinks(int fd, const char *dest, const char *type)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int strict = (int)syscall(SYS_openat2, g_rootfd, dest[0] ? dest : "/", &how, sizeof how);
+	if (strict < 0 && errno == ELOOP)
+		failx("mount %s: a %s mount's destination must not be or pass through a symlink", dest, type);
+	if (strict < 0)
+		fail("mount %s", dest);
+	close(fd);
+	return strict;
+}
+
 static void mount_one(struct rec *r)
 {
 	const char *dest = r->f[0], *type = r->f[1], *src = r->f[2], *data = r->f[5];
@@ -199,10 +270,13 @@ static void mount_one(struct rec *r)
 	}
 	if (strcmp(type, "bind") == 0 || strcmp(type, "rbind") == 0)
 		flags |= MS_BIND | (type[0] == 'r' ? MS_REC : 0);
-	int create = 1;
+	int create = 1, srcfd = -1;
 	struct stat st;
 	if (flags & MS_BIND) {
-		if (stat(src, &st) < 0)
+		/* The source is looked up once: what was checked is what is
+		 * bound, whatever another container does in a shared volume
+		 * meanwhile (CVE-2024-45310, CVE-2021-30465). */
+		if ((srcfd = open(src, O_PATH | O_CLOEXEC)) < 0 || fstat(srcfd, &st) < 0)
 			fail("mount %s: source %s", dest, src);
 		if (!S_ISDIR(st.st_mode))
 			create = 2;
@@ -210,15 +284,12 @@ static void mount_one(struct rec *r)
 	int fd = open_in_root(g_rootfd, dest, O_PATH, create);
 	if (fd < 0)
 		fail("mount %s", dest);
+	if (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)
+		fd = no_symlinks(fd, dest, type);
 	if (flags & MS_BIND) {
-		if (mount(src, fdpath(fd), NULL, flags & (MS_BIND | MS_REC), NULL) < 0)
-			fail("mount %s", dest);
+		bind_fd(srcfd, fd, flags, dest);
+		close(srcfd);
 		close(fd);
-		unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-		if (rest)
-			remount(dest, rest, "mount");
-		if ((flags & MS_REC) && (flags & MS_RDONLY))
-			readonly_recursive(dest);
 	} else if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0) {
 		/* sysfs of a network ns that the user ns does not own: the
 		 * host's /sys, bound (as runc does) */

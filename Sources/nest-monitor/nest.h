@@ -94,8 +94,9 @@ void proc_sysctl(void);
 void proc_rlimits(void);
 void proc_oom(void);
 void proc_prepare_cwd(void);
+int proc_open_cwd(void);		/* after rootfs_finish: the cwd's fd, or -1 */
 void proc_drop_bounding(void);
-void proc_user(void);
+void proc_user(int cwdfd);
 void proc_caps(void);
 char **proc_env(void);
 char **proc_argv(void);
@@ -115,6 +116,18 @@ void console_setup(void);	/* after pivot_root */
 void log_setup(int out[2], int errp[2]);
 void log_loop(pid_t init, int *status);
 void rfc3339nano(char *out, size_t len);
+
+/* ---- sealexe.c ---- */
+/* An fd of PATH to execveat: a read-only clone, or a sealed memfd copy. */
+int sealed_exe_open(const char *path);
+
+/* ---- startgate.c ---- */
+/* Monitor, once `created` is reported: a helper waits for `start` on the
+ * exec FIFO, and the init (on CHAN) is told "S" when it has. */
+void start_gate_open(int chan);
+/* From the reaping loop: 1 when PID was the helper (and is dealt with). */
+int start_gate_reaped(pid_t pid, int status);
+void start_gate_close(void);
 
 /* ---- child.c ---- */
 void child_main(int out_w, int err_w);

@@ -74,9 +74,20 @@ void ns_open_joins(void)
 	}
 }
 
-/* The monitor lets go of the joined namespaces once the child has them. */
+/* The monitor's own pid namespace, while its children go to a joined one. */
+static int own_pid_fd = -1;
+
+/* The monitor lets go of the joined namespaces once the child has them;
+ * what it forks later (hooks, the exec FIFO's helper) is its own, in its
+ * own pid namespace, never one a container sees. */
 void ns_close_joins(void)
 {
+	if (own_pid_fd >= 0) {
+		if (setns(own_pid_fd, CLONE_NEWPID) < 0)
+			fail("namespace pid: back to the monitor's");
+		close(own_pid_fd);
+		own_pid_fd = -1;
+	}
 	for (int i = 0; i < NTYPES; i++)
 		if (join_fd[i] >= 0) {
 			close(join_fd[i]);
@@ -88,7 +99,11 @@ void ns_close_joins(void)
 void ns_monitor_prepare(void)
 {
 	int i = type_index("pid");
-	if (join_fd[i] >= 0 && setns(join_fd[i], CLONE_NEWPID) < 0)
+	if (join_fd[i] < 0)
+		return;
+	if ((own_pid_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+		fail("namespace pid: /proc/self/ns/pid");
+	if (setns(join_fd[i], CLONE_NEWPID) < 0)
 		fail("namespace pid");
 }
 
@@ -189,6 +204,9 @@ void ns_child_setup(void)
 	done[pid] = 1; /* joined by the monitor */
 	if (join_fd[pid] >= 0)
 		close(join_fd[pid]);
+	if (own_pid_fd >= 0)
+		close(own_pid_fd);
+	own_pid_fd = -1;
 	for (int i = 0; i < NTYPES; i++)
 		if (i != user)
 			join(i, done);

@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "nest.h"
@@ -48,8 +50,13 @@ void proc_sysctl(void)
 		snprintf(path, sizeof path, "%s", r->f[0]);
 		for (char *p = path; *p; p++)
 			*p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
-		if (dir < 0 && (dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		if (dir < 0 && (dir = open_in_root(g_rootfd, "/proc/sys", O_PATH | O_DIRECTORY, 0)) < 0)
 			fail("sysctl %s: /proc/sys", r->f[0]);
+		/* a /proc that is not procfs (a symlink into a volume, a
+		 * directory of the image) takes no sysctl */
+		struct statfs sfs;
+		if (fstatfs(dir, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+			failx("sysctl %s: /proc/sys is not procfs", r->f[0]);
 		struct open_how how = {
 			.flags = O_WRONLY | O_TRUNC | O_CLOEXEC,
 			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
@@ -130,6 +137,21 @@ void proc_prepare_cwd(void)
 	close(fd);
 }
 
+/* The cwd is entered by this fd, taken once the masked and read-only
+ * mounts are in place (an fd taken before them would lead beneath them)
+ * and resolved in the root without magic links: a cwd like
+ * /proc/self/fd/N never reaches an fd the init holds (CVE-2024-21626). */
+int proc_open_cwd(void)
+{
+	const char *cwd = plan_str("cwd", NULL);
+	if (!cwd)
+		return -1;
+	int fd = open_in_root(g_rootfd, cwd, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		fail("cwd %s", cwd);
+	return fd;
+}
+
 static cap_value_t cap_named(const char *name)
 {
 	cap_value_t v;
@@ -169,7 +191,7 @@ void proc_drop_bounding(void)
 			fail("cap bounding: drop %d", c);
 }
 
-void proc_user(void)
+void proc_user(int cwdfd)
 {
 	struct rec *u = plan_next("user", NULL);
 	uid_t uid = u ? (uid_t)parse_long(u->f[0], 10, "user uid") : 0;
@@ -193,9 +215,9 @@ void proc_user(void)
 	if (setresuid(uid, uid, uid) < 0)
 		fail("user uid %u", (unsigned)uid);
 	umask(mask);
-	const char *cwd = plan_str("cwd", NULL);
-	if (cwd && chdir(cwd) < 0)
-		fail("cwd %s", cwd);
+	/* as the user: the directory must be searchable by it */
+	if (cwdfd >= 0 && fchdir(cwdfd) < 0)
+		fail("cwd %s", plan_str("cwd", ""));
 }
 
 void proc_caps(void)

@@ -10,9 +10,14 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nest.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 
 /* Opens the parent directory of PATH inside the root (made if missing)
  * and returns it; *base points at the last component. */
@@ -61,14 +66,26 @@ static void device_one(struct rec *r)
 	if (dfd < 0)
 		fail("device %s", path);
 	if (!ns_in_userns()) {
+		/* The node is made, then changed only through an fd of it that
+		 * was checked to be it: a symlink put in its place (a shared
+		 * /dev or rootfs) is never followed to a host file while the
+		 * host's root is still reachable (CVE-2025-52565). */
 		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
 			fail("device %s: unlink", path);
 		if (mknodat(dfd, base, fmt | mode, makedev(maj, min)) < 0)
 			fail("device %s", path);
-		if (fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			fail("device %s", path);
+		if ((st.st_mode & S_IFMT) != fmt || (fmt != S_IFIFO && st.st_rdev != makedev(maj, min)))
+			failx("device %s: replaced while it was made", path);
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
 			fail("device %s: chown", path);
-		if (fchmodat(dfd, base, mode, 0) < 0)
+		if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) < 0 &&
+		    (errno != ENOSYS || chmod(fdpath(fd), mode) < 0))
 			fail("device %s: chmod", path);
+		close(fd);
 		close(dfd);
 		return;
 	}
@@ -82,8 +99,11 @@ static void device_one(struct rec *r)
 		fail("device %s", path);
 	}
 	int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		fail("device %s", path);
+	if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
+		failx("device %s: replaced by a %s while it was made", path,
+		      S_ISLNK(st.st_mode) ? "symlink" : "directory");
 	if (mount(path, fdpath(fd), NULL, MS_BIND, NULL) < 0)
 		fail("device %s: bind", path);
 	close(fd);
@@ -116,24 +136,53 @@ void symlinks_apply(void)
 	}
 }
 
-/* After pivot_root: the paths below are the container's own. */
-static int open_target(const char *path, char *tgt, size_t len)
+/* After pivot_root: the paths below are the container's own, resolved in
+ * the root, and every mount goes on the fd resolved (the new mount API:
+ * no path is looked up twice, and no /proc is needed). */
+
+/* The container's /dev/null, checked to be the null device: a symlink or
+ * another file swapped in for it (by a container that shares /dev or the
+ * rootfs) is never bound over a masked path (CVE-2025-31133). */
+static int null_device(void)
 {
-	int fd = open_in_root(g_rootfd, path, O_PATH, 0);
-	if (fd < 0)
-		return -1;
-	if (access("/proc/self/fd", X_OK) == 0)
-		snprintf(tgt, len, "/proc/self/fd/%d", fd);
-	else
-		snprintf(tgt, len, "%s", path);
+	int fd = open_in_root(g_rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fail("masked: /dev/null");
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		failx("masked: /dev/null is not the null device (1:3)");
 	return fd;
 }
 
-static void masked_one(const char *path)
+/* Puts the mount TREE (an fd of open_tree or fsmount) on the file FD. */
+static int move_onto(int tree, int fd)
 {
-	char tgt[128];
+	int r = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int e = errno;
+	close(tree);
+	errno = e;
+	return r;
+}
+
+static int empty_tmpfs(void)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int m = -1;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "0", 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		m = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	int e = errno;
+	close(fs);
+	errno = e;
+	return m;
+}
+
+static void masked_one(const char *path, int *nullfd)
+{
 	struct stat st;
-	int fd = open_target(path, tgt, sizeof tgt);
+	int fd = open_in_root(g_rootfd, path, O_PATH, 0);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
@@ -141,41 +190,45 @@ static void masked_one(const char *path)
 	}
 	if (fstat(fd, &st) < 0)
 		fail("masked %s", path);
-	int r;
-	if (S_ISDIR(st.st_mode))
-		r = mount("tmpfs", tgt, "tmpfs", MS_RDONLY, "size=0");
-	else
-		r = mount("/dev/null", tgt, NULL, MS_BIND, NULL);
-	if (r < 0)
+	int tree;
+	if (S_ISDIR(st.st_mode)) {
+		tree = empty_tmpfs();
+	} else {
+		if (*nullfd < 0)
+			*nullfd = null_device();
+		tree = open_tree(*nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	}
+	if (tree < 0 || move_onto(tree, fd) < 0)
 		fail("masked %s", path);
 	close(fd);
 }
 
+/* A recursive bind of PATH on itself, its top mount read-only (the flags
+ * that a user namespace's owner locked are kept by mount_setattr). */
 static void readonly_one(const char *path)
 {
-	char tgt[128];
-	int fd = open_target(path, tgt, sizeof tgt);
+	int fd = open_in_root(g_rootfd, path, O_PATH, 0);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
 		fail("readonly %s", path);
 	}
-	if (mount(tgt, tgt, NULL, MS_BIND | MS_REC, NULL) < 0)
+	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
 		fail("readonly %s", path);
-	close(fd);
-	fd = open_target(path, tgt, sizeof tgt);
-	if (fd < 0)
+	if (move_onto(tree, fd) < 0)
 		fail("readonly %s", path);
-	unsigned long keep = (locked_mount_flags_at(tgt) & ~(MS_RDONLY | MS_NODIRATIME));
-	if (mount(NULL, tgt, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
-		fail("readonly %s: remount", path);
 	close(fd);
 }
 
 void rootfs_finish(void)
 {
+	int nullfd = -1;
 	for (struct rec *r = NULL; (r = plan_next("masked", r));)
-		masked_one(r->f[0]);
+		masked_one(r->f[0], &nullfd);
+	if (nullfd >= 0)
+		close(nullfd);
 	for (struct rec *r = NULL; (r = plan_next("readonly", r));)
 		readonly_one(r->f[0]);
 	if (strcmp(plan_str("rootfs-readonly", "0"), "1") == 0) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nest.h"
@@ -76,6 +77,9 @@ static int become_monitor(int sock, int fds[NFDS], const char *plan)
 
 int zygote_main(int sock)
 {
+	/* The read-only bind we were exec'd from (MonitorSpawner) is not
+	 * kept: once closed, it is attached nowhere and stays read-only. */
+	syscall(SYS_close_range, (unsigned)sock + 1, ~0U, 0U);
 	/* Monitors are reaped by the kernel: the daemon learns of their end
 	 * from their status file and a pidfd, not from wait. */
 	signal(SIGCHLD, SIG_IGN);

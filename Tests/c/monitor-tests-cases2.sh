@@ -4,7 +4,9 @@
 fresh
 mkfifo -m 0622 "$S/exec.fifo"
 { base fifo; t exec-fifo "$S/exec.fifo"; sh_args 'echo started'; } >"$S/plan"
-timeout 20 sh -c 'exec "$0" "$1" 3>"$2" 7>"$3"' "$MON" "$S/plan" "$S/sync" "$S/extra-fd" &
+# (60 s: the scan of every /proc/*/fd below takes seconds on a busy host,
+# and a monitor killed in created state takes its init with it)
+timeout 60 sh -c 'exec "$0" "$1" 3>"$2" 7>"$3"' "$MON" "$S/plan" "$S/sync" "$S/extra-fd" &
 mpid=$!
 for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
 grep -q '^created ' "$S/sync" && ok "fifo: created before start" || bad "fifo: sync: $(cat "$S/sync")"

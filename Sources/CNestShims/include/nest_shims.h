@@ -14,4 +14,7 @@ int nest_pidfd_open(int pid);
 int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) */
 int nest_seqpacket_pair(int fds[2]);
+/* An fd to exec PATH from (/proc/self/fd/N) that no process can write
+ * through: a detached read-only bind, or a sealed memfd copy; -1 if none. */
+int nest_sealed_exe(const char *path);
 #endif

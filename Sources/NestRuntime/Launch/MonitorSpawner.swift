@@ -131,6 +131,19 @@ enum MonitorSpawner {
         } else if case .log = stdio {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
+        // The monitor (and so every container init, a clone of it) runs from
+        // a read-only bind of its binary, passed as the last extra fd and
+        // exec'd through /proc/self/fd: /proc/PID/exe of an init never
+        // leads to a writable host file (CVE-2019-5736). The monitor and
+        // the zygote close that fd at their start. A daemon's zygote is
+        // started this way once, and every monitor it forks inherits it.
+        var extra = extra
+        var path = monitor
+        let exe = nest_sealed_exe(monitor)
+        if exe >= 0 {
+            path = "/proc/self/fd/\(syncFD + Int32(extra.count))"
+            extra.append(exe)
+        }
         // dup2 onto 3, 4, ... clears close-on-exec there; a source that
         // already has one of those numbers is moved first, or an earlier
         // dup2 or the exec would close it.
@@ -161,7 +174,7 @@ enum MonitorSpawner {
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("nest-monitor")] + args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let rc = posix_spawn(&pid, monitor, &actions, &attr, argv, environ)
+        let rc = posix_spawn(&pid, path, &actions, &attr, argv, environ)
         guard rc == 0 else { throw .system("spawn \(monitor): \(Sys.errorText(rc))") }
         return pid
     }

@@ -315,9 +315,11 @@ void child_main(int out_w, int err_w)
 		seccomp_apply(1);
 
 	mtrace("ready");
+	/* A monitor killed once the init is reported ready must not take the
+	 * running container with it: the death signal goes first. */
+	die_with_monitor(0);
 	if (chan_send(g_chan, "R") < 0)
 		_exit(1); /* the monitor is gone */
-	die_with_monitor(0);
 	if (gated)
 		wait_start();
 	run_hooks("startContainer");

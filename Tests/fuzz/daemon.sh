@@ -1,0 +1,74 @@
+#!/bin/bash
+# The fuzzers that need a running nestd (Tests/fuzz/run.sh runs this):
+#   http    nest-fuzz's raw, mutated HTTP requests over the unix socket
+#   schema  schemathesis against docs/api/openapi.yaml, over socat
+#           (TCP 127.0.0.1 -> the unix socket)
+# nestd runs with a private socket, --root and --data (Tests/security/lib.sh);
+# every container either fuzzer made is deleted at the end, and a cgroup
+# dir, mount or process of one that is left fails the run.
+#   daemon.sh FUZZER ARTIFACTS   (FUZZ_SECONDS / FUZZ_RUNS, FUZZ_SEED, NEST_FUZZ)
+source "$(dirname "$0")/../security/lib.sh"
+WHAT="$1" ART="$2"
+SECONDS_BOUND="${FUZZ_SECONDS:-30}"
+
+api() { curl -s --max-time 10 --unix-socket "$SOCK" "http://localhost$@"; }
+
+start_nestd || finish
+b="$(bundle fuzzb sleep 3600)" || { bad "$WHAT: cannot make a bundle"; finish; }
+jqset "$b" '.linux.cgroupsPath = $c' --arg c "/nest/$NS_TAG-fuzzme"
+# a container for the requests to act on (start, kill, logs, subsystem...)
+nestctl create --name fuzzme "$b" >/dev/null || bad "$WHAT: cannot create the target container"
+fd0=$(ls "/proc/$NESTD_PID/fd" | wc -l)
+
+case "$WHAT" in
+http)
+	if [ -n "${FUZZ_RUNS:-}" ]; then bound=(--runs "$FUZZ_RUNS"); else bound=(--seconds "$SECONDS_BOUND"); fi
+	"$NEST_FUZZ" http --socket "$SOCK" --pid "$NESTD_PID" --seeds "$REPO/Tests/fuzz/seeds/http" \
+		--seed "${FUZZ_SEED:-1}" --artifacts "$ART" --timeout-ms 10000 --max-len 8192 "${bound[@]}" \
+		| tee "$T/http.out" | grep -v "inputs, .*/s, corpus"
+	check "http: no 5xx, nestd alive, every answer HTTP (issue 9: bad REST input)" [ "${PIPESTATUS[0]}" = 0 ]
+	if grep -q "FAIL" "$T/http.out"; then
+		echo "http: the request that failed:"; od -c "$ART/finding-http" | head -20
+		echo "http: nestd's log:"; tail -20 "$T/nestd.log"
+	fi
+	;;
+schema)
+	ST="$REPO/.build/fuzz/venv/bin/schemathesis"
+	[ -x "$ST" ] || { bad "schema: schemathesis is not installed"; finish; }
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	socat TCP-LISTEN:"$port",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$SOCK" 2>/dev/null &
+	SOCAT=$!
+	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+	# events never ends and wait blocks until an exit: a request timeout is
+	# their answer, not a fault. Every other operation is checked in full.
+	"$ST" run "$REPO/docs/api/openapi.yaml" --url "http://127.0.0.1:$port" --checks all \
+		--exclude-checks ignored_auth,positive_data_acceptance \
+		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 5 --seed "${FUZZ_SEED:-1}" \
+		--workers 2 --no-shrink --exclude-operation-id events --exclude-operation-id waitContainer \
+		--report junit --report-dir "$ART/schemathesis" --warnings off > "$T/schema.out" 2>&1
+	rc=$?
+	kill "$SOCAT" 2>/dev/null; wait "$SOCAT" 2>/dev/null
+	grep -E "^(GET|POST|DELETE|PUT) |passed|failed|errored|Summary|^ *[0-9]+\. |Test cases|not_a_server_error|Server error|schema|✅|❌|🚫" "$T/schema.out" | head -80
+	cp "$T/schema.out" "$ART/schemathesis.log"
+	check "schema: schemathesis: no 5xx, every answer conforms to docs/api/openapi.yaml (log: $ART/schemathesis.log)" [ "$rc" = 0 ]
+	;;
+*) bad "daemon.sh: unknown fuzzer $WHAT" ;;
+esac
+
+alive=1; [ -d "/proc/$NESTD_PID" ] && ! grep -q '^State:.*Z' "/proc/$NESTD_PID/status" || alive=0
+check "$WHAT: nestd survived" [ "$alive" = 1 ]
+if [ "$alive" = 1 ]; then
+	sleep 1
+	fd1=$(ls "/proc/$NESTD_PID/fd" | wc -l)
+	check "$WHAT: nestd holds no more fds than before ($fd0 -> $fd1)" [ "$fd1" -le $((fd0 + 2)) ]
+	# what the fuzzer made: every container nestd knows, deleted
+	ids=$(api "/v1/containers?all=true" | jq -r '.[].id' 2>/dev/null)
+	for id in $ids; do api "/v1/containers/$id?force=true" -X DELETE >/dev/null; done
+	left=$(api "/v1/containers" | jq 'length' 2>/dev/null)
+	check "$WHAT: every container the fuzzer made is deleted (${left:-?} left)" [ "${left:-1}" = 0 ]
+	for id in $ids; do
+		c=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$id*" 2>/dev/null | head -3)
+		[ -z "$c" ] || bad "$WHAT: cgroup of deleted container $id left: $c"
+	done
+fi
+finish

@@ -6,13 +6,17 @@
 # nestd runs with a private socket, --root and --data (Tests/security/lib.sh);
 # every container either fuzzer made is deleted at the end, and a cgroup
 # dir, mount or process of one that is left fails the run.
-#   daemon.sh FUZZER ARTIFACTS   (FUZZ_SECONDS / FUZZ_RUNS, FUZZ_SEED, NEST_FUZZ)
+#   replay  one request of Tests/fuzz/regressions/http (a fresh nestd each)
+#   daemon.sh FUZZER ARTIFACTS [FILE]  (FUZZ_SECONDS / FUZZ_RUNS, FUZZ_SEED, NEST_FUZZ)
 source "$(dirname "$0")/../security/lib.sh"
-WHAT="$1" ART="$2"
+WHAT="$1" ART="$2" FILE="${3:-}"
 SECONDS_BOUND="${FUZZ_SECONDS:-30}"
 
 api() { curl -s --max-time 10 --unix-socket "$SOCK" "http://localhost$@"; }
 
+# nestd's own crash report names the line that failed; it takes a few
+# seconds to write, so nestd is asked for /v1/version before it is judged
+export SWIFT_BACKTRACE=enable=yes,interactive=no
 start_nestd || finish
 b="$(bundle fuzzb sleep 3600)" || { bad "$WHAT: cannot make a bundle"; finish; }
 jqset "$b" '.linux.cgroupsPath = $c' --arg c "/nest/$NS_TAG-fuzzme"
@@ -21,6 +25,11 @@ nestctl create --name fuzzme "$b" >/dev/null || bad "$WHAT: cannot create the ta
 fd0=$(ls "/proc/$NESTD_PID/fd" | wc -l)
 
 case "$WHAT" in
+replay)
+	# the oracle of the http fuzzer, on one request once
+	"$NEST_FUZZ" http --socket "$SOCK" --pid "$NESTD_PID" --artifacts "$ART" --replay "$FILE"
+	check "replay $(basename "$FILE"): no 5xx, an HTTP answer" [ $? = 0 ]
+	;;
 http)
 	if [ -n "${FUZZ_RUNS:-}" ]; then bound=(--runs "$FUZZ_RUNS"); else bound=(--seconds "$SECONDS_BOUND"); fi
 	"$NEST_FUZZ" http --socket "$SOCK" --pid "$NESTD_PID" --seeds "$REPO/Tests/fuzz/seeds/http" \
@@ -36,7 +45,8 @@ schema)
 	ST="$REPO/.build/fuzz/venv/bin/schemathesis"
 	[ -x "$ST" ] || { bad "schema: schemathesis is not installed"; finish; }
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	socat TCP-LISTEN:"$port",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$SOCK" 2>/dev/null &
+	# -v: the traffic is kept, so that a request that kills nestd can be named
+	socat -v TCP-LISTEN:"$port",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$SOCK" 2>"$ART/schema-traffic.log" &
 	SOCAT=$!
 	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 	# events never ends and wait blocks until an exit: a request timeout is
@@ -45,7 +55,7 @@ schema)
 		--exclude-checks ignored_auth,positive_data_acceptance \
 		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 5 --seed "${FUZZ_SEED:-1}" \
 		--workers 2 --no-shrink --exclude-operation-id events --exclude-operation-id waitContainer \
-		--report junit --report-dir "$ART/schemathesis" --warnings off > "$T/schema.out" 2>&1
+		--report junit,har --report-dir "$ART/schemathesis" --warnings off > "$T/schema.out" 2>&1
 	rc=$?
 	kill "$SOCAT" 2>/dev/null; wait "$SOCAT" 2>/dev/null
 	grep -E "^(GET|POST|DELETE|PUT) |passed|failed|errored|Summary|^ *[0-9]+\. |Test cases|not_a_server_error|Server error|schema|✅|❌|🚫" "$T/schema.out" | head -80
@@ -55,8 +65,12 @@ schema)
 *) bad "daemon.sh: unknown fuzzer $WHAT" ;;
 esac
 
-alive=1; [ -d "/proc/$NESTD_PID" ] && ! grep -q '^State:.*Z' "/proc/$NESTD_PID/status" || alive=0
+sleep 0.5
+alive=1
+api /v1/version --max-time 30 | grep -q apiVersion || alive=0
+[ -d "/proc/$NESTD_PID" ] && ! grep -q '^State:.*Z' "/proc/$NESTD_PID/status" || alive=0
 check "$WHAT: nestd survived" [ "$alive" = 1 ]
+cp "$T/nestd.log" "$ART/nestd-$WHAT.log"
 if [ "$alive" = 1 ]; then
 	sleep 1
 	fd1=$(ls "/proc/$NESTD_PID/fd" | wc -l)
@@ -66,9 +80,17 @@ if [ "$alive" = 1 ]; then
 	for id in $ids; do api "/v1/containers/$id?force=true" -X DELETE >/dev/null; done
 	left=$(api "/v1/containers" | jq 'length' 2>/dev/null)
 	check "$WHAT: every container the fuzzer made is deleted (${left:-?} left)" [ "${left:-1}" = 0 ]
-	for id in $ids; do
-		c=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$id*" 2>/dev/null | head -3)
-		[ -z "$c" ] || bad "$WHAT: cgroup of deleted container $id left: $c"
-	done
+else
+	echo "$WHAT: nestd died; its last words (all in $ART/nestd-$WHAT.log):"
+	{ grep -m1 "Fatal error" "$T/nestd.log"; grep -A12 "crashed:" "$T/nestd.log" | grep "Sources/nestd" | head -n 4; } | sed 's/^/    /'
+	[ "$WHAT" = schema ] && { echo "$WHAT: the last requests through socat:"; grep -a -A1 '^> ' "$ART/schema-traffic.log" | grep -a -E '^(GET|POST|DELETE|PUT|PATCH|TRACE|HEAD|OPTIONS) ' | tail -n 8 | sed 's/^/    /'; }
+	NESTD_PID=""
+	# its containers are deleted without it, so that none outlives the test
+	ids=$(ls "$T/droot" 2>/dev/null)
+	for id in $ids; do "$BINDIR/nest" --root "$T/droot" delete -f "$id" >/dev/null 2>&1; done
 fi
+for id in $ids; do
+	c=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*$id*" 2>/dev/null | head -3)
+	[ -z "$c" ] || bad "$WHAT: cgroup of deleted container $id left: $c"
+done
 finish

@@ -65,6 +65,16 @@ if want regressions; then
 	done
 fi
 
+# requests that once failed nestd, each to a fresh one (the fuzzer's oracle)
+if want regressions && [ "$(id -u)" = 0 ]; then
+	for f in Tests/fuzz/regressions/http/*; do
+		[ -e "$f" ] || continue
+		echo "== fuzz: regression $f against a running nestd"
+		if timeout 120 bash Tests/fuzz/daemon.sh replay "$ART" "$REPO/$f"; then pass "regressions: http $(basename "$f")"
+		else fail "regressions: http $(basename "$f") (a nestd fault, see above)"; fi
+	done
+fi
+
 if want libfuzzer; then
 	if [ $have_libfuzzer = 0 ]; then skip libfuzzer "no libclang_rt.fuzzer in /opt/swift (the Swift toolchain's clang)"
 	else

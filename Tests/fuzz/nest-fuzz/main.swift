@@ -111,7 +111,7 @@ case "xml": target = XMLTarget()
 case "api": target = APITarget()
 case "http":
     guard !o.socket.isEmpty, o.pid > 0 else { usage("http needs --socket and --pid") }
-    target = HTTPTarget(socketPath: o.socket, daemonPID: o.pid, readTimeoutMS: 1500)
+    target = HTTPTarget(socketPath: o.socket, daemonPID: o.pid, readTimeoutMS: 1000)
 default: usage("unknown target \(o.target)")
 }
 Guard.setUp(artifacts: o.artifacts, target: o.target, timeoutMS: o.timeoutMS)

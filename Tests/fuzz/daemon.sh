@@ -55,7 +55,7 @@ schema)
 		--exclude-checks ignored_auth,positive_data_acceptance \
 		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 5 --seed "${FUZZ_SEED:-1}" \
 		--workers 2 --no-shrink --exclude-operation-id events --exclude-operation-id waitContainer \
-		--report junit,har --report-dir "$ART/schemathesis" --warnings off > "$T/schema.out" 2>&1
+		--report junit,har --report-dir "$ART/schemathesis" --warnings off ${SCHEMA_ARGS:-} > "$T/schema.out" 2>&1
 	rc=$?
 	kill "$SOCAT" 2>/dev/null; wait "$SOCAT" 2>/dev/null
 	grep -E "^(GET|POST|DELETE|PUT) |passed|failed|errored|Summary|^ *[0-9]+\. |Test cases|not_a_server_error|Server error|schema|✅|❌|🚫" "$T/schema.out" | head -80
@@ -70,7 +70,8 @@ alive=1
 api /v1/version --max-time 30 | grep -q apiVersion || alive=0
 [ -d "/proc/$NESTD_PID" ] && ! grep -q '^State:.*Z' "/proc/$NESTD_PID/status" || alive=0
 check "$WHAT: nestd survived" [ "$alive" = 1 ]
-cp "$T/nestd.log" "$ART/nestd-$WHAT.log"
+LOG="$ART/nestd-$WHAT${FILE:+-$(basename "$FILE")}.log"
+cp "$T/nestd.log" "$LOG"
 if [ "$alive" = 1 ]; then
 	sleep 1
 	fd1=$(ls "/proc/$NESTD_PID/fd" | wc -l)
@@ -81,7 +82,7 @@ if [ "$alive" = 1 ]; then
 	left=$(api "/v1/containers" | jq 'length' 2>/dev/null)
 	check "$WHAT: every container the fuzzer made is deleted (${left:-?} left)" [ "${left:-1}" = 0 ]
 else
-	echo "$WHAT: nestd died; its last words (all in $ART/nestd-$WHAT.log):"
+	echo "$WHAT: nestd died; its last words (all in $LOG):"
 	{ grep -m1 "Fatal error" "$T/nestd.log"; grep -A12 "crashed:" "$T/nestd.log" | grep "Sources/nestd" | head -n 4; } | sed 's/^/    /'
 	[ "$WHAT" = schema ] && { echo "$WHAT: the last requests through socat:"; grep -a -A1 '^> ' "$ART/schema-traffic.log" | grep -a -E '^(GET|POST|DELETE|PUT|PATCH|TRACE|HEAD|OPTIONS) ' | tail -n 8 | sed 's/^/    /'; }
 	NESTD_PID=""

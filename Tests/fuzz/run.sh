@@ -82,7 +82,8 @@ if want libfuzzer; then
 			corpus="$OUT/corpus/$t"; mkdir -p "$corpus"
 			case $t in
 			plan) cp Tests/fuzz/seeds/plan/* "$corpus/" ;;
-			spec) cp Tests/NestOCITests/Fixtures/*.json Tests/NestSubsystemTests/Golden/*.json "$corpus/" ;;
+			spec) cp Tests/NestOCITests/Fixtures/*.json "$corpus/"
+			      for f in Tests/NestSubsystemTests/Golden/*.json; do cp "$f" "$corpus/golden-${f##*/}"; done ;;
 			xml) cp Tests/NestSubsystemTests/Golden/*.xml "$corpus/" ;;
 			esac
 			if [ -n "${FUZZ_RUNS:-}" ]; then bound=(-runs="$FUZZ_RUNS"); else bound=(-max_total_time="$SECS"); fi

@@ -51,11 +51,12 @@ schema)
 	for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 	# events never ends and wait blocks until an exit: a request timeout is
 	# their answer, not a fault. Every other operation is checked in full.
-	"$ST" run "$REPO/docs/api/openapi.yaml" --url "http://127.0.0.1:$port" --checks all \
+	# from $T: schemathesis keeps a cache in its working directory
+	(cd "$T" && exec "$ST" run "$REPO/docs/api/openapi.yaml" --url "http://127.0.0.1:$port" --checks all \
 		--exclude-checks ignored_auth,positive_data_acceptance \
 		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 5 --seed "${FUZZ_SEED:-1}" \
 		--workers 2 --no-shrink --exclude-operation-id events --exclude-operation-id waitContainer \
-		--report junit,har --report-dir "$ART/schemathesis" --warnings off ${SCHEMA_ARGS:-} > "$T/schema.out" 2>&1
+		--report junit,har --report-dir "$ART/schemathesis" --warnings off ${SCHEMA_ARGS:-}) > "$T/schema.out" 2>&1
 	rc=$?
 	kill "$SOCAT" 2>/dev/null; wait "$SOCAT" 2>/dev/null
 	grep -E "^(GET|POST|DELETE|PUT) |passed|failed|errored|Summary|^ *[0-9]+\. |Test cases|not_a_server_error|Server error|schema|✅|❌|🚫" "$T/schema.out" | head -80

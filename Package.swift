@@ -52,6 +52,9 @@ let package = Package(
             "NestClient", "NestSubsystem", "NestOCI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
+        // The mutation fuzz loop of Tests/fuzz (docs/security-testing.md).
+        .executableTarget(name: "nest-fuzz", dependencies: ["NestOCI", "NestSubsystem", "NestAPI"],
+                          path: "Tests/fuzz/nest-fuzz"),
         .testTarget(name: "NestOCITests", dependencies: ["NestOCI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),

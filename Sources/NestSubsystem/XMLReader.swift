@@ -151,6 +151,12 @@ private struct Parser {
                 out += try reference()
                 continue
             }
+            // XML 1.0 has no other C0 control characters, and the writer
+            // never puts one in raw (a NUL is not written at all): taking a
+            // raw NUL here would read what the writer cannot write back.
+            if b < 0x20 && b != 0x0A && b != 0x09 && b != 0x0D {
+                throw fail("control character 0x\(String(b, radix: 16)) in an attribute value")
+            }
             // Attribute-value normalization: literal whitespace becomes a space.
             out.append(b == 0x0A || b == 0x09 || b == 0x0D ? 0x20 : b)
             pos += 1

@@ -85,11 +85,6 @@ static int add_line(char *line, int lineno, char *err, size_t errlen)
 			break;
 		p = t + 1;
 	}
-	for (int k = 0; k < nf; k++)
-		if (unescape(f[k]) < 0) {
-			snprintf(err, errlen, "plan line %d: bad escape", lineno);
-			return -1;
-		}
 	size_t k;
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		if (strcmp(kinds[k].kind, f[0]) == 0)
@@ -105,12 +100,23 @@ static int add_line(char *line, int lineno, char *err, size_t errlen)
 		rep |= strcmp(repeated[i], f[0]) == 0;
 	if (!rep && plan_next(f[0], NULL)) {
 		snprintf(err, errlen, "plan line %d: %s given twice", lineno, f[0]);
+		free(f);
 		return -1;
 	}
 	if (k == sizeof kinds / sizeof kinds[0]) {
 		snprintf(err, errlen, "plan line %d: unknown record %s", lineno, f[0]);
+		free(f);
 		return -1;
 	}
+	/* The kind is matched as written (no kind has an escape), so that an
+	 * error naming it never carries a newline into the `error MESSAGE\n`
+	 * line of the sync fd. */
+	for (int j = 1; j < nf; j++)
+		if (unescape(f[j]) < 0) {
+			snprintf(err, errlen, "plan line %d: bad escape", lineno);
+			free(f);
+			return -1;
+		}
 	int n = nf - 1;
 	/* `groups` with one empty field means no groups */
 	if (strcmp(f[0], "groups") == 0 && n == 1 && f[1][0] == 0)
@@ -118,19 +124,23 @@ static int add_line(char *line, int lineno, char *err, size_t errlen)
 	if (n < kinds[k].min || (kinds[k].max >= 0 && n > kinds[k].max)) {
 		snprintf(err, errlen, "plan line %d: %s: wrong number of fields (%d)",
 			 lineno, f[0], n);
+		free(f);
 		return -1;
 	}
 	if (lineno == 1 && strcmp(f[0], "version") != 0) {
 		snprintf(err, errlen, "plan line 1: expected version");
+		free(f);
 		return -1;
 	}
 	if (strcmp(f[0], "version") == 0 && (lineno != 1 || strcmp(f[1], "1") != 0)) {
 		snprintf(err, errlen, "plan line %d: unsupported version", lineno);
+		free(f);
 		return -1;
 	}
 	struct rec *r = realloc(P.r, sizeof *r * (size_t)(P.n + 1));
 	if (!r) {
 		snprintf(err, errlen, "plan: out of memory");
+		free(f);
 		return -1;
 	}
 	P.r = r;
@@ -153,14 +163,17 @@ int plan_load(const char *path, char *err, size_t errlen)
 		lineno++;
 		if (len == 0 || line[len - 1] != '\n') {
 			snprintf(err, errlen, "plan line %d: not terminated", lineno);
-			fclose(fp);
-			return -1;
+			goto fail;
 		}
 		line[len - 1] = 0;
 		char *copy = strdup(line);
-		if (!copy || add_line(copy, lineno, err, errlen) < 0) {
-			fclose(fp);
-			return -1;
+		if (!copy) {
+			snprintf(err, errlen, "plan: out of memory");
+			goto fail;
+		}
+		if (add_line(copy, lineno, err, errlen) < 0) {
+			free(copy);
+			goto fail;
 		}
 	}
 	free(line);
@@ -176,6 +189,12 @@ int plan_load(const char *path, char *err, size_t errlen)
 			return -1;
 		}
 	return 0;
+fail:
+	/* the monitor exits on a bad plan, but a plan refused must not cost
+	 * memory to a process that carries on (the fuzz target loads many) */
+	free(line);
+	fclose(fp);
+	return -1;
 }
 
 struct rec *plan_next(const char *kind, struct rec *prev)

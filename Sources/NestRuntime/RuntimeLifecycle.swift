@@ -126,9 +126,12 @@ extension Runtime {
         }
         CrashPoint.hit("delete:killed")
         // status() has waited for the monitor's status file once it found
-        // the init gone, so the monitor is exiting or gone: collect it.
+        // the init gone, so the monitor is exiting or gone: collect it when
+        // it is ours (its last steps, the start gate and the read-only clone
+        // of its binary, take a moment; a caller that is not its parent gets
+        // ECHILD at once).
         var st: Int32 = 0
-        waitpid(record.monitorPid, &st, WNOHANG)
+        for _ in 0..<400 where waitpid(record.monitorPid, &st, WNOHANG) == 0 { usleep(5_000) }
         Trace.mark("wait for monitor")
         // Only the cgroups Nest made: a cgroup that existed before the
         // container is not Nest's to empty or remove.

@@ -65,6 +65,10 @@ struct Kill: ParsableCommand {
     @Argument(help: "Signal name (TERM, SIGKILL) or number.")
     var signal: String = "TERM"
 
+    func validate() throws {
+        do throws(RuntimeError) { _ = try Signals.parse(signal) } catch { throw ValidationError(error.description) }
+    }
+
     func run() throws {
         try Operations.kill(root: global.root, id: id, signal: signal, all: all)
     }

@@ -64,8 +64,9 @@ final class Daemon: Sendable {
         try? FileManager.default.createDirectory(atPath: records.ephemeralDir, withIntermediateDirectories: true)
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let w = ExitWatcher(root: root, isStopped: { [runtime] id in
-            // Gone from the runtime counts as stopped too.
-            (try? runtime.state(id: id).status) ?? "stopped" == "stopped"
+            // Gone from the runtime counts as stopped too; a state that
+            // could not be read does not (see ExitCheck).
+            runtime.exitCheck(id).isFinal
         }, onExit: { [weak self] id in self?.exited(id) })
         watcherBox.withLock { $0 = w }
         for var r in records.loadAll() {
@@ -223,9 +224,10 @@ final class Daemon: Sendable {
     }
 
     func kill(_ idOrName: String, signal: String) throws(APIError) {
-        let r = try record(idOrName)
+        // the signal first: a bad one is a 400 whether or not the container exists
         let sig: Int32
-        do { sig = try Signals.parse(signal) } catch { throw APIError(400, "unknown signal \(signal)", field: "signal") }
+        do { sig = try Signals.parse(signal) } catch { throw APIError(error) }
+        let r = try record(idOrName)
         do { try runtime.kill(id: r.id, signal: sig) } catch { throw APIError(error) }
     }
 
@@ -245,7 +247,18 @@ final class Daemon: Sendable {
     /// exited; `exitStatus` is what the exit watcher saw, for the waiters.
     func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil) throws(APIError) {
         var r = try record(idOrName)
-        let status = autoRemoval ? exitStatus : (try? runtime.state(id: r.id))
+        let status: ContainerStatus?
+        if autoRemoval {
+            status = exitStatus
+        } else {
+            // An unreadable state is not "stopped": a delete without force
+            // must not remove a container it could not see had stopped.
+            do { status = try runtime.state(id: r.id) } catch {
+                if case .notFound = error { status = nil }
+                else if !force { throw APIError(503, "container \(r.id): its state could not be read (\(error)); try again") }
+                else { status = nil }
+            }
+        }
         let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
             throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")

@@ -12,7 +12,7 @@ extension Daemon {
     /// a client told of the exit then no longer finds it.
     func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
         let removesItself = known.withLock { $0[id]?.removesItself } ?? false
-        if !removesItself, let s = try? runtime.state(id: id), s.status == "stopped" { done(s); return }
+        if !removesItself, let s = runtime.exitCheck(id).status { done(s); return }
         let registered = known.withLock { k -> Bool in
             guard k[id] != nil else { return false }
             waiters.withLock { $0[id, default: []].append(done) }
@@ -21,7 +21,7 @@ extension Daemon {
         // removed between the lookup and the registration
         guard registered else { done(nil); return }
         // it may have exited between the check and the registration
-        if !removesItself, let s = try? runtime.state(id: id), s.status == "stopped" {
+        if !removesItself, let s = runtime.exitCheck(id).status {
             let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
             for w in ws { w(s) }
         }
@@ -38,7 +38,16 @@ extension Daemon {
     /// Called by the exit watcher's thread.
     func exited(_ id: String) {
         guard let r = known.withLock({ $0[id] }) else { return }
-        let s = try? runtime.state(id: id)
+        let check = runtime.exitCheck(id)
+        guard check.isFinal else {
+            // The watcher's read said it exited, this one could not confirm
+            // it (a state read that failed): no exit is reported and nothing
+            // is removed; the watcher looks again.
+            logger.warning("exit not confirmed; still watching", metadata: ["id": "\(id)"])
+            watcher.watch(id)
+            return
+        }
+        let s = check.status
         events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
         if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
         if r.removesItself {

@@ -98,7 +98,8 @@ enum FastPath {
             case "kill":
                 // a bad signal is a usage error (exit 2), like a bad option
                 do throws(RuntimeError) { _ = try Signals.parse(p.positional.count > 1 ? p.positional[1] : "TERM") } catch {
-                    writeStderr("Error: " + error.description + "\n")
+                    if case .invalidArgument(let m, _) = error { writeStderr("Error: " + m + "\n") }
+                    else { writeStderr("Error: " + error.description + "\n") }
                     return 2
                 }
                 try Operations.kill(root: p.root, id: id, signal: p.positional.count > 1 ? p.positional[1] : "TERM",

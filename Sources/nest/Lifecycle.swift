@@ -66,7 +66,10 @@ struct Kill: ParsableCommand {
     var signal: String = "TERM"
 
     func validate() throws {
-        do throws(RuntimeError) { _ = try Signals.parse(signal) } catch { throw ValidationError(error.description) }
+        do throws(RuntimeError) { _ = try Signals.parse(signal) } catch {
+            if case .invalidArgument(let m, _) = error { throw ValidationError(m) }
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {

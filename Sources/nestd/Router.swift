@@ -128,7 +128,9 @@ struct Router: Sendable {
     /// (no NaN, no infinity, no 1e400, which is infinity), else a 400 naming it.
     static func seconds(_ text: String?, name: String, default value: Double, max: Double) throws(APIError) -> Double {
         guard let text else { return value }
-        guard text.utf8.count <= 32, let v = Double(text), v.isFinite, v >= 0, v <= max else {
+        // decimal only: Double() also reads hex (0x10), inf and nan
+        let decimal = text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x65 || $0 == 0x45 || $0 == 0x2b || $0 == 0x2d }
+        guard text.utf8.count <= 32, decimal, let v = Double(text), v.isFinite, v >= 0, v <= max else {
             throw APIError(400, "\(name) must be a number of seconds from 0 to \(Int(max)), got \(text.prefix(32))", field: name)
         }
         return v

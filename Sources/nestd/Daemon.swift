@@ -144,7 +144,11 @@ final class Daemon: Sendable {
         if let known = summaries.withLock({ $0[id] }) { return known }
         guard let xml = try? runtime.subsystemXML(id: id) else { return [] }
         let components = SubsystemSummary.components(xml)
-        summaries.withLock { $0[id] = components }
+        // Only for a container still known: a lookup that raced its removal
+        // must not leave an entry that nothing would ever remove.
+        known.withLock { k in
+            if k[id] != nil { summaries.withLock { $0[id] = components } }
+        }
         return components
     }
 

@@ -31,6 +31,11 @@ struct ResponseWriter: Sendable {
     let channel: Channel
 
     var isActive: Bool { channel.isActive }
+    /// False while NIO holds more unsent output than its high watermark
+    /// (64 kB): the client is not reading.
+    var isWritable: Bool { channel.isWritable }
+
+    func close() { channel.close(promise: nil) }
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
     /// `close`: once written (the usual case); a refusal leaves it to the handler.
@@ -171,7 +176,11 @@ final class HTTPHandler: ChannelInboundHandler {
             // A thread per request: waits and followed logs block for the
             // life of a container, and the global queue's few threads would
             // make fifty concurrent runs take turns.
-            detachThread { router.handle(req, writer) }
+            // Never on the event loop when no thread can be had: a wait
+            // would stop every other connection. The client is told instead.
+            if !detachThread(inlineOnFailure: false, { router.handle(req, writer) }) {
+                writer.json(503, ErrorBody(error: "nestd could not start a thread for the request; try again later"))
+            }
         }
     }
 }

@@ -84,7 +84,9 @@ final class LogTail {
             if poll(&p, 2, 500) > 0, p[0].revents != 0 {
                 _ = buf.withUnsafeMutableBytes { read(ino, $0.baseAddress, $0.count) }
             }
-            pump(w)
+            // A client that does not read gets no more until it does: the
+            // log stays on disk instead of piling up in the daemon's memory.
+            if w.isWritable { pump(w) }
         }
         return nil
     }

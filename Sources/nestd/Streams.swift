@@ -14,6 +14,8 @@ extension Router {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let sub = d.events.subscribe { e in
+            // a listener that does not read is dropped rather than buffered for
+            guard w.isWritable else { w.close(); return }
             if let data = try? enc.encode(e) { w.chunk(Array(data) + [0x0a]) }
         }
         w.closeFuture.whenComplete { _ in d.events.unsubscribe(sub) }

@@ -1,3 +1,4 @@
+import CNestShims
 import Glibc
 import NIOCore
 import Synchronization
@@ -19,6 +20,8 @@ final class ConnectionGate: Sendable {
     static let descriptorsPerConnection = 4
 
     private let open = Atomic<Int>(0)
+    /// The most connections open at once since the heap was last trimmed.
+    private let peak = Atomic<Int>(0)
 
     /// The cap for the soft descriptor limit now in force (read each time:
     /// an administrator may change it with prlimit while the daemon runs).
@@ -39,7 +42,14 @@ final class ConnectionGate: Sendable {
             open.subtract(1, ordering: .relaxed)
             return false
         }
-        channel.closeFuture.whenComplete { [self] _ in open.subtract(1, ordering: .relaxed) }
+        _ = peak.max(n, ordering: .relaxed)
+        channel.closeFuture.whenComplete { [self] _ in
+            // After a burst of connections (a flood, a slowloris) has gone,
+            // glibc keeps their buffers' pages; give them back.
+            if open.subtract(1, ordering: .relaxed).newValue <= 16, peak.exchange(0, ordering: .relaxed) > 256 {
+                detachThread(stackSize: 64 * 1024, inlineOnFailure: false) { _ = nest_trim_heap() }
+            }
+        }
         return true
     }
 

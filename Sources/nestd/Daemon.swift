@@ -257,10 +257,12 @@ final class Daemon: Sendable {
         } else {
             // An unreadable state is not "stopped": a delete without force
             // must not remove a container it could not see had stopped.
-            do { status = try runtime.state(id: r.id) } catch {
-                if case .notFound = error { status = nil }
-                else if !force { throw APIError(503, "container \(r.id): its state could not be read (\(error)); try again") }
-                else { status = nil }
+            switch runtime.exitCheck(r.id) {
+            case .running(let s), .exited(let s): status = s
+            case .gone: status = nil
+            case .unknown:
+                if !force { throw APIError(503, "container \(r.id): its state could not be read; try again") }
+                status = nil
             }
         }
         let st = status?.status ?? "stopped"

@@ -6,7 +6,8 @@ import NestRuntime
 /// the daemon must not report an exit it did not see, nor remove an
 /// auto-remove container that is still running.
 enum ExitCheck {
-    case running
+    /// Created or running, with its status.
+    case running(ContainerStatus)
     /// Exited, with its status.
     case exited(ContainerStatus)
     /// No longer known to the runtime (removed behind the daemon's back).
@@ -34,7 +35,7 @@ extension Runtime {
             if case .notFound = error { return .gone }
             return .unknown
         }
-        guard s.status == "stopped" else { return .running }
+        guard s.status == "stopped" else { return .running(s) }
         // The monitor writes the exit status before it exits. "stopped"
         // without one while the monitor lives means the init's liveness
         // could not be read (EMFILE on /proc/PID/stat), not that it exited.

@@ -23,6 +23,7 @@ int nest_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
 int nest_mkfifo(const char *path, unsigned int mode) { return mkfifo(path, (mode_t)mode); }
 
 int nest_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
+int nest_trim_heap(void) { return malloc_trim(0); }
 
 int nest_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 

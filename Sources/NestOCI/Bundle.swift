@@ -66,14 +66,37 @@ public enum BundleLoader {
         return Bundle(path: bundlePath, spec: spec, rootfsPath: rootfsPath)
     }
 
+    /// Looks before it opens: an O_PATH descriptor (which opens nothing and
+    /// follows no final symlink) is checked to be a regular file, and only
+    /// then reopened for reading, without blocking. A FIFO (whose open or
+    /// read would wait for a writer forever), a device (whose open may act)
+    /// or a directory is refused by name before anything is opened for
+    /// reading. The size is checked before reading and again while reading
+    /// (a file may grow meanwhile), against `maxConfigSize`.
     static func readFile(_ path: String) throws(SpecError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let pathFD = open(path, openPathOnly | O_CLOEXEC | O_NOFOLLOW)
+        guard pathFD >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        defer { close(pathFD) }
+        var info = stat()
+        guard fstat(pathFD, &info) == 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SpecError(path: "", message: "\(path): \(kind(info.st_mode)); config.json must be a regular file")
+        }
+        guard info.st_size <= maxConfigSize else {
+            throw SpecError(path: "", message: "\(path): larger than \(maxConfigSize >> 20) MiB")
+        }
+        // through the checked descriptor, so a swap of the name in between
+        // opens nothing else; without /proc, by name, and compared below
+        var fd = open("/proc/self/fd/\(pathFD)", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        if fd < 0 && errno == ENOENT { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY) }
         guard fd >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw SpecError(path: "", message: "\(path): not a regular file") }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else {
+            throw SpecError(path: "", message: "\(path): changed while being opened")
+        }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(info.st_size))
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -88,6 +111,22 @@ public enum BundleLoader {
             }
         }
         return bytes
+    }
+
+    /// Linux's O_PATH, which Glibc's Swift module does not export (it is
+    /// behind _GNU_SOURCE); the same value on every Linux architecture.
+    private static let openPathOnly: Int32 = 0o10000000
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFDIR: "a directory"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
     }
 
     private static func errnoText() -> String {

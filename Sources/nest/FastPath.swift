@@ -96,6 +96,12 @@ enum FastPath {
             case "start": try Operations.start(root: p.root, id: id)
             case "state": try Operations.state(root: p.root, id: id)
             case "kill":
+                // a bad signal is a usage error (exit 2), like a bad option
+                do throws(RuntimeError) { _ = try Signals.parse(p.positional.count > 1 ? p.positional[1] : "TERM") } catch {
+                    if case .invalidArgument(let m, _) = error { writeStderr("Error: " + m + "\n") }
+                    else { writeStderr("Error: " + error.description + "\n") }
+                    return 2
+                }
                 try Operations.kill(root: p.root, id: id, signal: p.positional.count > 1 ? p.positional[1] : "TERM",
                                     all: p.flags.contains("all"))
             case "delete": try Operations.delete(root: p.root, id: id, force: p.flags.contains("force"))

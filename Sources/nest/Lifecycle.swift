@@ -65,6 +65,13 @@ struct Kill: ParsableCommand {
     @Argument(help: "Signal name (TERM, SIGKILL) or number.")
     var signal: String = "TERM"
 
+    func validate() throws {
+        do throws(RuntimeError) { _ = try Signals.parse(signal) } catch {
+            if case .invalidArgument(let m, _) = error { throw ValidationError(m) }
+            throw ValidationError(error.description)
+        }
+    }
+
     func run() throws {
         try Operations.kill(root: global.root, id: id, signal: signal, all: all)
     }

@@ -97,6 +97,13 @@ struct Stop: ParsableCommand {
     @Argument(help: "Container ids or names.")
     var containers: [String]
 
+    func validate() throws {
+        // nestd's bound (see the API's stop timeout)
+        guard timeout.isFinite, timeout >= 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be a number of seconds from 0 to 3600")
+        }
+    }
+
     func run() throws {
         try options.client.each(containers, "POST", "/stop?timeout=\(timeout)")
     }
@@ -111,7 +118,7 @@ struct Kill: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        try options.client.each(containers, "POST", "/kill?signal=\(signal)")
+        try options.client.each(containers, "POST", "/kill?signal=" + queryEscaped(signal))
     }
 }
 
@@ -138,4 +145,20 @@ struct Wait: ParsableCommand {
         let result: WaitResponse = try options.client.post("/containers/\(container)/wait")
         print(result.exitCode)
     }
+}
+
+/// A query value with everything but unreserved characters %-escaped: a
+/// signal like `RTMIN+3` keeps its `+`, which a query would read as a space.
+func queryEscaped(_ value: String) -> String {
+    var out = ""
+    for b in value.utf8 {
+        switch b {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(b))
+        default:
+            out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+        }
+    }
+    return out
 }

@@ -24,8 +24,9 @@ struct APIError: Error {
         case .invalidState: self.init(409, r.description)
         case .invalidSpec(let errs):
             let fields = errs.map { FieldError(field: $0.path, message: $0.message) }
-            self.init(400, errs.map { "\($0.path): \($0.message)" }.joined(separator: "; "),
-                      field: errs.first?.path, errors: fields)
+            // an empty path: the bundle itself (config.json unreadable, not a file)
+            self.init(400, errs.map { $0.path.isEmpty ? $0.message : "\($0.path): \($0.message)" }.joined(separator: "; "),
+                      field: errs.first.map { $0.path.isEmpty ? "bundle" : $0.path }, errors: fields)
         case .invalidArgument(let m, let field): self.init(400, m, field: field)
         case .system(let m): self.init(500, m)
         }

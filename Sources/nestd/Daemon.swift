@@ -65,11 +65,8 @@ final class Daemon: Sendable {
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let w = ExitWatcher(root: root, isStopped: { [runtime] id in
             // Gone from the runtime counts as stopped too; a state that
-            // cannot be read (EMFILE) does not: the sweep asks again.
-            do { return try runtime.state(id: id).status == "stopped" } catch {
-                if case RuntimeError.notFound = error { return true }
-                return false
-            }
+            // could not be read does not (see ExitCheck).
+            runtime.exitCheck(id).isFinal
         }, openPidfd: { [runtime] id in runtime.exitWatch(id: id) },
         noteExit: { [runtime] id, pidfd in (try? runtime.noteExit(id: id, pidfd: pidfd)) ?? false },
         onExit: { [weak self] id in self?.exited(id) })
@@ -163,7 +160,11 @@ final class Daemon: Sendable {
         if let known = summaries.withLock({ $0[id] }) { return known }
         guard let xml = try? runtime.subsystemXML(id: id) else { return [] }
         let components = SubsystemSummary.components(xml)
-        summaries.withLock { $0[id] = components }
+        // Only for a container still known: a lookup that raced its removal
+        // must not leave an entry that nothing would ever remove.
+        known.withLock { k in
+            if k[id] != nil { summaries.withLock { $0[id] = components } }
+        }
         return components
     }
 
@@ -246,9 +247,10 @@ final class Daemon: Sendable {
     }
 
     func kill(_ idOrName: String, signal: String) throws(APIError) {
-        let r = try record(idOrName)
+        // the signal first: a bad one is a 400 whether or not the container exists
         let sig: Int32
-        do { sig = try Signals.parse(signal) } catch { throw APIError(400, "unknown signal \(signal)", field: "signal") }
+        do { sig = try Signals.parse(signal) } catch { throw APIError(error) }
+        let r = try record(idOrName)
         do { try runtime.kill(id: r.id, signal: sig) } catch { throw APIError(error) }
     }
 
@@ -272,10 +274,14 @@ final class Daemon: Sendable {
         if autoRemoval {
             status = exitStatus
         } else {
-            // A state that cannot be read is not "stopped": a delete without
-            // force must not kill what may be running.
-            do { status = try runtime.state(id: r.id) } catch {
-                if case .notFound = error { status = nil } else if force { status = nil } else { throw APIError(error) }
+            // An unreadable state is not "stopped": a delete without force
+            // must not remove a container it could not see had stopped.
+            switch runtime.exitCheck(r.id) {
+            case .running(let s), .exited(let s): status = s
+            case .gone: status = nil
+            case .unknown:
+                if !force { throw APIError(503, "container \(r.id): its state could not be read; try again") }
+                status = nil
             }
         }
         let st = status?.status ?? "stopped"

@@ -12,7 +12,7 @@ extension Daemon {
     /// a client told of the exit then no longer finds it.
     func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
         let removesItself = known.withLock { $0[id]?.removesItself } ?? false
-        if !removesItself, let s = try? runtime.state(id: id), s.status == "stopped" { done(s); return }
+        if !removesItself, let s = runtime.exitCheck(id).status { done(s); return }
         let registered = known.withLock { k -> Bool in
             guard k[id] != nil else { return false }
             waiters.withLock { $0[id, default: []].append(done) }
@@ -21,7 +21,7 @@ extension Daemon {
         // removed between the lookup and the registration
         guard registered else { done(nil); return }
         // it may have exited between the check and the registration
-        if !removesItself, let s = try? runtime.state(id: id), s.status == "stopped" {
+        if !removesItself, let s = runtime.exitCheck(id).status {
             let ws = waiters.withLock { $0.removeValue(forKey: id) } ?? []
             for w in ws { w(s) }
         }
@@ -38,21 +38,19 @@ extension Daemon {
     /// Called by the exit watcher's thread.
     func exited(_ id: String) {
         guard let r = known.withLock({ $0[id] }) else { return }
-        // It has stopped (the watcher read that); a read failing now
-        // (EMFILE) is retried, and never taken for an exit without a code.
-        var read: ContainerStatus?
-        var unreadable = false
-        for attempt in 0..<50 {
-            do { read = try runtime.state(id: id); unreadable = false; break } catch {
-                if case RuntimeError.notFound = error { break }
-                unreadable = true
-                if attempt < 49 { usleep(20_000) }
-            }
+        let check = runtime.exitCheck(id)
+        guard check.isFinal else {
+            // The watcher's read said it exited, this one could not confirm
+            // it (a state read that failed): no exit is reported and nothing
+            // is removed; the watcher looks again.
+            logger.warning("exit not confirmed; still watching", metadata: ["id": "\(id)"])
+            watcher.watch(id)
+            return
         }
-        let s = read
+        let s = check.status
         events.emit("exited", id: id, name: r.name, exitCode: s?.exitCode)
         if s?.oomKilled == true { events.emit("oom", id: id, name: r.name) }
-        if r.removesItself && !unreadable {
+        if r.removesItself {
             // off the watcher's thread: the removal takes a while, and other
             // containers exit meanwhile
             detachThread(stackSize: 256 * 1024) { [self] in removeExited(r.id, s) }

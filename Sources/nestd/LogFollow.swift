@@ -84,16 +84,24 @@ final class LogTail {
             if poll(&p, 2, 500) > 0, p[0].revents != 0 {
                 _ = buf.withUnsafeMutableBytes { read(ino, $0.baseAddress, $0.count) }
             }
-            pump(w)
+            // A client that does not read gets no more until it does: the
+            // log stays on disk instead of piling up in the daemon's memory.
+            if w.isWritable { pump(w) }
         }
         return nil
     }
 
+    /// Opens the log now rather than at the first read. `creating`: makes it
+    /// if the monitor has not yet (it appends to whatever is there, with the
+    /// same mode), so that the descriptor is the file the monitor writes.
+    func openLog(creating: Bool = false) {
+        guard fd < 0 else { return }
+        fd = creating ? open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600) : open(path, O_RDONLY | O_CLOEXEC)
+    }
+
     private func pump(_ w: ResponseWriter) {
-        if fd < 0 {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 { return }
-        }
+        openLog()
+        if fd < 0 { return }
         var data: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         var at = off_t(offset)

@@ -24,10 +24,15 @@ struct NestD: ParsableCommand {
     var data = "/var/lib/nest"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
+    @Option(name: .customLong("request-timeout"), help: "Seconds a client has to send its whole request (1-3600).")
+    var requestTimeout: Int = 30
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level \(logLevel)")
+        }
+        guard (1...3600).contains(requestTimeout) else {
+            throw ValidationError("--request-timeout: must be 1-3600 seconds, got \(requestTimeout)")
         }
     }
 
@@ -43,6 +48,7 @@ struct NestD: ParsableCommand {
         // an arena of their own and keep it, tens of MiB after a burst.
         _ = nest_limit_malloc_arenas(2)
         signal(SIGPIPE, SIG_IGN)
+        let descriptors = ConnectionGate.raiseDescriptorLimit()
         // SIGTERM and SIGINT are caught from the start: an early stop request
         // (even one right after READY=1) waits in the pipe until the listener
         // exists, instead of killing the daemon or being lost.
@@ -54,9 +60,12 @@ struct NestD: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let activated = SystemD.activatedSocket()
         let channel = try Server.bind(group: group, socketPath: socket, activatedFD: activated,
-                                      router: Router(daemon: daemon), access: AccessPolicy(), logger: logger)
+                                      router: Router(daemon: daemon), access: AccessPolicy(),
+                                      limits: ConnectionLimits(requestSeconds: Int64(requestTimeout)),
+                                      gate: ConnectionGate(), logger: logger)
         logger.info("listening", metadata: ["socket": "\(activated.map { "fd \($0)" } ?? socket)",
-                                            "root": "\(root)", "data": "\(data)"])
+                                            "root": "\(root)", "data": "\(data)",
+                                            "descriptors": "\(descriptors)", "connections": "\(ConnectionGate.cap())"])
 
         // SIGTERM and SIGINT close the listener; containers keep running under
         // their monitors and a new nestd finds them again.

@@ -82,8 +82,7 @@ struct Router: Sendable {
             }
         case "stop":
             try only(m, .POST)
-            let t = req.query["timeout"].map { Double($0) } ?? 10
-            guard let timeout = t, timeout >= 0 else { throw APIError(400, "timeout must be a number of seconds", field: "timeout") }
+            let timeout = try Self.seconds(req.query["timeout"], name: "timeout", default: 10, max: Self.maxStopTimeout)
             w.json(200, try d.stop(id, timeout: timeout))
         case "kill":
             try only(m, .POST); try d.kill(id, signal: req.query["signal"] ?? "KILL"); w.json(200, try d.info(id))
@@ -119,6 +118,22 @@ struct Router: Sendable {
         default:
             throw APIError(404, "no such action: \(action)")
         }
+    }
+
+    /// The longest stop timeout: a stop holds a worker thread for as long
+    /// as it waits, so no request may ask for an unbounded wait.
+    static let maxStopTimeout: Double = 3600
+
+    /// A query parameter of seconds: a finite decimal number in 0...max
+    /// (no NaN, no infinity, no 1e400, which is infinity), else a 400 naming it.
+    static func seconds(_ text: String?, name: String, default value: Double, max: Double) throws(APIError) -> Double {
+        guard let text else { return value }
+        // decimal only: Double() also reads hex (0x10), inf and nan
+        let decimal = text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2e || $0 == 0x65 || $0 == 0x45 || $0 == 0x2b || $0 == 0x2d }
+        guard text.utf8.count <= 32, decimal, let v = Double(text), v.isFinite, v >= 0, v <= max else {
+            throw APIError(400, "\(name) must be a number of seconds from 0 to \(Int(max)), got \(text.prefix(32))", field: name)
+        }
+        return v
     }
 
     private func only(_ m: HTTPMethod, _ want: HTTPMethod) throws(APIError) {

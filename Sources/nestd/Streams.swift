@@ -14,6 +14,8 @@ extension Router {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let sub = d.events.subscribe { e in
+            // a listener that does not read is dropped rather than buffered for
+            guard w.isWritable else { w.close(); return }
             if let data = try? enc.encode(e) { w.chunk(Array(data) + [0x0a]) }
         }
         w.closeFuture.whenComplete { _ in d.events.unsubscribe(sub) }
@@ -32,7 +34,7 @@ extension Router {
             q.tail = n
         }
         if let s = req.query["since"] {
-            guard let date = Timestamp.parseLoose(s) ?? Double(s).map({ Date(timeIntervalSince1970: $0) }) else {
+            guard let date = Timestamp.parseLoose(s) ?? Double(s).flatMap({ $0.isFinite ? Date(timeIntervalSince1970: $0) : nil }) else {
                 throw APIError(400, "since must be RFC 3339 or seconds since the epoch", field: "since")
             }
             q.since = date
@@ -56,9 +58,14 @@ extension Router {
         q.follow = true
         q.raw = true
         let follower = LogFollower(d, r.id)     // before the start: an exit is never missed
+        // The log is opened before the start too: an auto-remove container
+        // that exits at once is removed (its log unlinked) as soon as it
+        // has exited, maybe before the stream's first read; the open
+        // descriptor still reads every record it wrote.
+        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        tail.openLog(creating: true)
         try d.start(r.id)
         w.begin(contentType: "text/plain; charset=utf-8")
-        let tail = LogTail(path: d.records.logPath(r.id), query: q)
         withExtendedLifetime(tail) {
             if let status = tail.stream(to: w, until: follower) {
                 let exit = WaitResponse(exitCode: status.exitCode ?? -1, oomKilled: status.oomKilled ?? false)

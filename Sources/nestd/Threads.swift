@@ -1,8 +1,10 @@
 import Glibc
 
 /// A detached thread running `body`: requests that block (waits, followed
-/// logs) and the daemon's watchers each get one.
-func detachThread(stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Void) {
+/// logs) and the daemon's watchers each get one. When no thread can be had,
+/// `body` runs here (`inlineOnFailure`) or not at all; false then.
+@discardableResult
+func detachThread(stackSize: Int = 1 << 20, inlineOnFailure: Bool = true, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -20,9 +22,12 @@ func detachThread(stackSize: Int = 1 << 20, _ body: @escaping @Sendable () -> Vo
         return nil
     }, box)
     if rc != 0 {
-        // No thread to be had: run it here rather than drop the request.
-        Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+        let work = Unmanaged<Box>.fromOpaque(box).takeRetainedValue()
+        // No thread to be had: run it here rather than drop the work.
+        if inlineOnFailure { work.body() }
+        return false
     }
+    return true
 }
 
 /// The directory part of a path.

@@ -96,4 +96,19 @@ final class StateTransitionTests: RootTestCase {
         XCTAssertThrowsError(try Signals.parse("NOPE"))
         XCTAssertThrowsError(try Signals.parse("65"))
     }
+
+    /// Issue 9 item 6: offsets that overflowed Int32 arithmetic (a trap in
+    /// nestd) are errors naming the signal; the range ends stay valid.
+    func testSignalOffsetsCannotOverflow() throws {
+        XCTAssertEqual(try Signals.parse("RTMIN+30"), 64)
+        XCTAssertEqual(try Signals.parse("RTMAX-30"), 34)
+        XCTAssertEqual(try Signals.parse("sigrtmax-0"), 64)
+        for bad in ["RTMIN+2147483647", "RTMAX-2147483647", "RTMIN+-2147483648", "RTMAX--2147483648", "RTMIN+-1",
+                    "RTMIN+31", "RTMAX-31", "RTMIN+", "RTMIN+4294967296", "2147483648", "-9", "0", "+9", "9 "] {
+            XCTAssertThrowsError(try Signals.parse(bad), bad) { error in
+                guard case RuntimeError.invalidArgument(_, let field) = error else { return XCTFail("\(bad): \(error)") }
+                XCTAssertEqual(field, "signal")
+            }
+        }
+    }
 }

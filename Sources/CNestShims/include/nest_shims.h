@@ -8,6 +8,8 @@ int nest_pipe2(int fds[2], int flags);
 int nest_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 int nest_mkfifo(const char *path, unsigned int mode);
 int nest_limit_malloc_arenas(int n);
+/* Gives freed heap memory back to the kernel (malloc_trim(0)). */
+int nest_trim_heap(void);
 /* pidfd_open(2): a descriptor that polls readable once the process has exited. */
 int nest_pidfd_open(int pid);
 /* sendmsg of BUF with NFDS (1-8) descriptors as SCM_RIGHTS; 0 or -1 (errno). */

@@ -5,6 +5,8 @@ import NestRuntime
 struct APIError: Error {
     var status: Int
     var body: ErrorBody
+    /// The methods a 405 names in its Allow header (RFC 9110 requires it).
+    var allow: [String] = []
 
     init(_ status: Int, _ message: String, field: String? = nil, errors: [FieldError]? = nil) {
         self.status = status
@@ -12,6 +14,12 @@ struct APIError: Error {
     }
 
     static func notFound(_ id: String) -> APIError { APIError(404, "no such container: \(id)") }
+
+    static func methodNotAllowed(_ message: String, allow: [String]) -> APIError {
+        var e = APIError(405, message)
+        e.allow = allow
+        return e
+    }
 
     init(_ e: Error) {
         guard let r = e as? RuntimeError else {

@@ -141,8 +141,10 @@ final class Daemon: Sendable {
         out.reserveCapacity(all.count)
         for r in all {
             if let label {
-                let kv = label.split(separator: "=", maxSplits: 1).map(String.init)
-                if kv.count == 2 ? r.labels[kv[0]] != kv[1] : r.labels[kv[0]] == nil { continue }
+                // "KEY=" asks for an empty value, "KEY" for any value
+                if let eq = label.firstIndex(of: "=") {
+                    if r.labels[String(label[..<eq])] != String(label[label.index(after: eq)...]) { continue }
+                } else if r.labels[label] == nil { continue }
             }
             // once per container: each reads the status file and /proc
             let s = try? runtime.state(id: r.id)

@@ -39,8 +39,10 @@ struct ResponseWriter: Sendable {
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
     /// `close`: once written (the usual case); a refusal leaves it to the handler.
-    func send(_ status: Int, contentType: String = "application/json", _ body: [UInt8], close: Bool = true) {
+    func send(_ status: Int, contentType: String = "application/json", _ body: [UInt8], close: Bool = true,
+              headers extra: [(String, String)] = []) {
         var h = HTTPHeaders()
+        for (name, value) in extra { h.add(name: name, value: value) }
         h.add(name: "Content-Type", value: contentType)
         h.add(name: "Content-Length", value: "\(body.count)")
         h.add(name: "Connection", value: "close")
@@ -52,10 +54,10 @@ struct ResponseWriter: Sendable {
         }
     }
 
-    func json<T: Encodable>(_ status: Int, _ value: T, close: Bool = true) {
+    func json<T: Encodable>(_ status: Int, _ value: T, close: Bool = true, headers: [(String, String)] = []) {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        send(status, Array((try? enc.encode(value)) ?? Data("{}".utf8)) + [0x0a], close: close)
+        send(status, Array((try? enc.encode(value)) ?? Data("{}".utf8)) + [0x0a], close: close, headers: headers)
     }
 
     /// Starts a chunked response (followed logs, events).

@@ -22,7 +22,8 @@ struct Router: Sendable {
         do throws(APIError) {
             try route(daemon, req, w)
         } catch {
-            w.json(error.status, error.body)
+            w.json(error.status, error.body,
+                   headers: error.allow.isEmpty ? [] : [("Allow", error.allow.joined(separator: ", "))])
         }
     }
 
@@ -42,6 +43,10 @@ struct Router: Sendable {
             streamEvents(d, w)
         case (2, "containers"):
             if m == .GET {
+                // KEY or KEY=VALUE; an empty key matches nothing meaningful
+                if let label = req.query["label"], label.isEmpty || label.hasPrefix("=") {
+                    throw APIError(400, "label must be KEY or KEY=VALUE, got \"\(label.prefix(64))\"", field: "label")
+                }
                 w.send(200, ContainerInfo.jsonArray(d.list(state: req.query["state"], label: req.query["label"])) + [0x0a])
             } else if m == .POST {
                 let body: CreateRequest
@@ -56,13 +61,13 @@ struct Router: Sendable {
                     }
                 }
                 w.send(201, created.json + [0x0a])
-            } else { throw APIError(405, "method \(m) not allowed on /v1/containers") }
+            } else { throw .methodNotAllowed("method \(m) not allowed on /v1/containers", allow: ["GET", "POST"]) }
         case (3, "containers"):
             if m == .GET { w.json(200, try d.info(p[2])) }
             else if m == .DELETE {
                 try d.delete(p[2], force: req.query["force"] == "true" || req.query["force"] == "1")
                 w.send(204, [])
-            } else { throw APIError(405, "method \(m) not allowed on /v1/containers/{id}") }
+            } else { throw .methodNotAllowed("method \(m) not allowed on /v1/containers/{id}", allow: ["GET", "DELETE"]) }
         case (4, "containers"):
             try action(d, p[2], p[3], req, w)
         default:
@@ -137,7 +142,7 @@ struct Router: Sendable {
     }
 
     private func only(_ m: HTTPMethod, _ want: HTTPMethod) throws(APIError) {
-        if m != want { throw APIError(405, "method \(m) not allowed; use \(want)") }
+        if m != want { throw .methodNotAllowed("method \(m) not allowed; use \(want)", allow: ["\(want)"]) }
     }
 
     static func describe(_ e: Error) -> String {

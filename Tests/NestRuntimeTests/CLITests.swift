@@ -179,7 +179,7 @@ final class CLITests: RootTestCase {
         let bundle = try makeBundle(["sleep", "100"])
         XCTAssertEqual(try nest(["create", "-b", bundle, "sig1"]).code, 0)
         let r = try nest(["kill", "sig1", "NOPE"])
-        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(r.code, 2, "an unknown signal is a usage error")
         XCTAssertTrue(r.stderr.contains("NOPE"), r.stderr)
         XCTAssertEqual(try stateJSON("sig1")["status"] as? String, "created")
         XCTAssertEqual(try nest(["delete", "--force", "sig1"]).code, 0)

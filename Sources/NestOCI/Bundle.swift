@@ -51,7 +51,7 @@ public enum BundleLoader {
         } catch {
             throw SpecErrors([SpecError(path: error.path, message: error.path.isEmpty ? "\(configPath): \(error.message)" : error.message)])
         }
-        var problems = spec.validate()
+        var problems = spec.validate(json: bytes)
         var rootfsPath = bundlePath
         if let root = spec.root, !root.path.isEmpty {
             rootfsPath = root.path.hasPrefix("/") ? FilePath.normalize(root.path) : FilePath.join(bundlePath, root.path)

@@ -47,7 +47,8 @@ struct Router: Sendable {
                 if let label = req.query["label"], label.isEmpty || label.hasPrefix("=") {
                     throw APIError(400, "label must be KEY or KEY=VALUE, got \"\(label.prefix(64))\"", field: "label")
                 }
-                w.send(200, ContainerInfo.jsonArray(d.list(state: req.query["state"], label: req.query["label"])) + [0x0a])
+                let state = try req.oneOf("state", ["creating", "created", "running", "stopped"])
+                w.send(200, ContainerInfo.jsonArray(d.list(state: state, label: req.query["label"])) + [0x0a])
             } else if m == .POST {
                 let body: CreateRequest
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
@@ -65,7 +66,7 @@ struct Router: Sendable {
         case (3, "containers"):
             if m == .GET { w.json(200, try d.info(p[2])) }
             else if m == .DELETE {
-                try d.delete(p[2], force: req.query["force"] == "true" || req.query["force"] == "1")
+                try d.delete(p[2], force: try req.flag("force"))
                 w.send(204, [])
             } else { throw .methodNotAllowed("method \(m) not allowed on /v1/containers/{id}", allow: ["GET", "DELETE"]) }
         case (4, "containers"):
@@ -80,7 +81,7 @@ struct Router: Sendable {
         switch action {
         case "start":
             try only(m, .POST)
-            if req.query["attach"] == "true" || req.query["attach"] == "1" {
+            if try req.flag("attach") {
                 try startAttached(d, id, w)
             } else {
                 try d.start(id); w.json(200, try d.info(id))
@@ -96,7 +97,7 @@ struct Router: Sendable {
             let r = try d.record(id)
             // remove=true: the container is deleted once it has exited, before
             // the answer, so `run --rm` needs no DELETE of its own.
-            let remove = req.query["remove"] == "true" || req.query["remove"] == "1"
+            let remove = try req.flag("remove")
             d.onExit(r.id) { s in
                 guard let s else {
                     w.json(404, ErrorBody(error: "container \(r.id) was deleted"))

@@ -26,9 +26,9 @@ extension Router {
     func streamLogs(_ d: Daemon, _ id: String, _ req: Request, _ w: ResponseWriter) throws(APIError) {
         let r = try d.record(id)
         var q = LogQuery()
-        q.follow = req.query["follow"] == "true" || req.query["follow"] == "1"
-        q.timestamps = req.query["timestamps"] == "true" || req.query["timestamps"] == "1"
-        q.raw = req.query["format"] == "records"
+        q.follow = try req.flag("follow")
+        q.timestamps = try req.flag("timestamps")
+        q.raw = try req.oneOf("format", ["records"]) != nil
         if let t = req.query["tail"], t != "all" {
             guard let n = Int(t), n >= 0 else { throw APIError(400, "tail must be a number or all", field: "tail") }
             q.tail = n

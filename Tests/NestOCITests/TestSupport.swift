@@ -22,7 +22,8 @@ func config(_ extra: String = "") -> String {
 /// The errors of decoding and validating `json`.
 func problems(_ json: String) -> [SpecError] {
     do {
-        return try Spec.decode(json).validate()
+        // as the bundle loader validates: the fields, and a NUL anywhere
+        return try Spec.decode(json).validate(json: Array(json.utf8))
     } catch {
         return [error]
     }

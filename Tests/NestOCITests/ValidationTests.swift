@@ -20,6 +20,12 @@ import Testing
               message: "version 2.0.0 is not supported (Nest reads 1.x)"),
         .init(description: "no root", json: #"{"ociVersion": "1.0.0"}"#, path: "root", message: "is required on Linux"),
         .init(description: "empty root path", json: config(#""root": {"path": ""}"#), path: "root.path", message: "must not be empty"),
+        // found by the fuzz stage: read, but its subsystem could not be read back
+        .init(description: "NUL in a mount option",
+              json: config(#""mounts": [{"destination": "/a", "type": "tmpfs", "options": ["nosuid", "noex\u0000ec"]}]"#),
+              path: "mounts[0].options[1]", message: "must not contain a NUL character"),
+        .init(description: "NUL in an annotation key", json: config(#""annotations": {"a\u0000b": "c"}"#),
+              path: #"annotations["a\u{0}b"]"#, message: "must not contain a NUL character"),
         .init(description: "empty args", json: config(#""process": {\#(process), "args": []}"#), path: "process.args",
               message: "must not be empty when process is given"),
         .init(description: "missing args", json: config(#""process": {\#(process)}"#), path: "process.args",

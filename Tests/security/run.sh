@@ -14,7 +14,9 @@ for t in "${tests[@]}"; do
 	[ -e "$t" ] || continue
 	name="$(basename "$t" .test.sh)"
 	echo "== security: $name"
+	start=$SECONDS
 	if timeout 900 bash "$t"; then passed+=("$name"); else failed+=("$name"); fi
+	echo "== security: $name took $((SECONDS - start)) s"
 done
 echo "== security summary: ${#passed[@]} passed, ${#failed[@]} failed${failed[*]:+ (${failed[*]})}"
 [ "${#failed[@]}" = 0 ]

@@ -47,7 +47,7 @@ struct SpecTarget: Target {
             if error.message.isEmpty { throw Finding(message: "a decode error without a message at \(error.path)") }
             return "decode " + error.path.filter { !$0.isNumber } + " " + shape(error.message)
         }
-        let problems = spec.validate()
+        let problems = spec.validate(json: input)  // as the bundle loader does
         for p in problems where p.message.isEmpty { throw Finding(message: "a validation error without a message at \(p.path)") }
         let encoded: [UInt8]
         do { encoded = try spec.encoded(pretty: false) } catch { throw Finding(message: "a decoded spec does not encode: \(error)") }

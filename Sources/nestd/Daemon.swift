@@ -259,9 +259,13 @@ final class Daemon: Sendable {
     /// TERM, then KILL when the container has not exited after `timeout` seconds.
     func stop(_ idOrName: String, timeout: Double) throws(APIError) -> ContainerInfo {
         let r = try record(idOrName)
-        guard stateName(r.id) == "running" || stateName(r.id) == "created" else { return try info(r.id) }
-        try? runtime.kill(id: r.id, signal: SIGTERM)
-        if waitExit(r.id, timeout: timeout) == nil {
+        let state = stateName(r.id)
+        guard state == "running" || state == "created" else { return try info(r.id) }
+        // A created container runs no program yet, and its init, PID 1 of
+        // its namespace, ignores a TERM it has no handler for: nothing to
+        // stop gracefully, so no reason to wait out the timeout.
+        try? runtime.kill(id: r.id, signal: state == "created" ? SIGKILL : SIGTERM)
+        if waitExit(r.id, timeout: state == "created" ? 10 : timeout) == nil {
             try? runtime.kill(id: r.id, signal: SIGKILL)
             _ = waitExit(r.id, timeout: 10)
         }

@@ -265,6 +265,8 @@ final class Daemon: Sendable {
         // its namespace, ignores a TERM it has no handler for: nothing to
         // stop gracefully, so no reason to wait out the timeout.
         try? runtime.kill(id: r.id, signal: state == "created" ? SIGKILL : SIGTERM)
+        // a process stopped by SIGSTOP would hold the TERM until the timeout
+        if state == "running" { try? runtime.kill(id: r.id, signal: SIGCONT) }
         if waitExit(r.id, timeout: state == "created" ? 10 : timeout) == nil {
             try? runtime.kill(id: r.id, signal: SIGKILL)
             _ = waitExit(r.id, timeout: 10)

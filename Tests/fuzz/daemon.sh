@@ -54,7 +54,7 @@ schema)
 	# from $T: schemathesis keeps a cache in its working directory
 	(cd "$T" && exec "$ST" run "$REPO/docs/api/openapi.yaml" --url "http://127.0.0.1:$port" --checks all \
 		--exclude-checks ignored_auth,positive_data_acceptance \
-		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 20 --seed "${FUZZ_SEED:-1}" \
+		--max-time "${SCHEMA_SECONDS:-150}" --request-timeout 20 --max-response-time 19 --seed "${FUZZ_SEED:-1}" \
 		--workers 2 --no-shrink --exclude-operation-id events --exclude-operation-id waitContainer \
 		--report junit,har --report-dir "$ART/schemathesis" --warnings off ${SCHEMA_ARGS:-}) > "$T/schema.out" 2>&1
 	rc=$?

@@ -15,6 +15,9 @@ INIT_SRC    := $(wildcard Sources/nest-init/*.c)
 INIT_HDR    := $(wildcard Sources/nest-init/*.h)
 # nest-monitor runs nest-init's loop in the container's first process.
 INIT_CORE   := Sources/nest-init/init-run.c
+# The sealed copy of an `init` program is made as the Swift spawner makes
+# the monitor's (one implementation, in CNestShims).
+SEALED_EXE  := Sources/CNestShims/sealed-exe.c
 MONITOR_SRC := $(wildcard Sources/nest-monitor/*.c)
 MONITOR_HDR := $(wildcard Sources/nest-monitor/*.h)
 
@@ -31,9 +34,9 @@ $(BINDIR)/nest-init: $(INIT_SRC) $(INIT_HDR)
 	@mkdir -p $(BINDIR)
 	$(CC) -static $(CFLAGS) $(LDFLAGS) -o $@ $(INIT_SRC)
 
-$(BINDIR)/nest-monitor: $(MONITOR_SRC) $(MONITOR_HDR) $(INIT_CORE) $(INIT_HDR)
+$(BINDIR)/nest-monitor: $(MONITOR_SRC) $(MONITOR_HDR) $(INIT_CORE) $(INIT_HDR) $(SEALED_EXE)
 	@mkdir -p $(BINDIR)
-	$(CC) -static $(CFLAGS) -ISources/nest-init $(LDFLAGS) -o $@ $(MONITOR_SRC) $(INIT_CORE) -lseccomp -lcap
+	$(CC) -static $(CFLAGS) -ISources/nest-init -ISources/CNestShims/include $(LDFLAGS) -o $@ $(MONITOR_SRC) $(INIT_CORE) $(SEALED_EXE) -lseccomp -lcap
 
 clean:
 	rm -f $(BINDIR)/nest-init $(BINDIR)/nest-monitor

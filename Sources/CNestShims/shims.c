@@ -4,8 +4,6 @@
 #include <malloc.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,38 +46,3 @@ int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, in
 }
 
 int nest_seqpacket_pair(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }
-
-/* An fd of the program at PATH to execute through /proc/self/fd: a
- * detached read-only bind of it (no copy), or a sealed memfd copy where
- * the mount API is refused; -1 when neither can be had. No container
- * process may map a writable host binary (CVE-2019-5736). */
-int nest_sealed_exe(const char *path)
-{
-	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
-	if (fd >= 0) {
-		struct { unsigned long long set, clr, prop, userns; } attr = { 0x1 | 0x2 | 0x4, 0, 0, 0 }; /* RDONLY NOSUID NODEV */
-		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
-			return fd;
-		close(fd);
-	}
-	int src = open(path, O_RDONLY | O_CLOEXEC);
-	if (src < 0)
-		return -1;
-	struct stat st;
-	fd = fstat(src, &st) == 0 ? memfd_create("nest-exe", MFD_CLOEXEC | MFD_ALLOW_SEALING) : -1;
-	off_t off = 0;
-	while (fd >= 0 && off < st.st_size) {
-		ssize_t n = sendfile(fd, src, &off, (size_t)(st.st_size - off));
-		if (n <= 0 && !(n < 0 && errno == EINTR)) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	close(src);
-	if (fd >= 0 && (fchmod(fd, 0555) < 0 ||
-			fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}

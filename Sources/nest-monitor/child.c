@@ -266,7 +266,7 @@ void child_main(int out_w, int err_w)
 	 * is already PID 1, which saves an exec per container. */
 	const char *init = plan_str("init", NULL);
 	int initfd = -1;
-	if (init && (initfd = sealed_exe_open(init)) < 0)
+	if (init && (initfd = nest_sealed_exe(init)) < 0)
 		fail("init %s", init);
 	/* The exec FIFO is the monitor's business (startgate.c): the init
 	 * holds no fd of a host file or directory while it waits. */

@@ -119,7 +119,7 @@ void rfc3339nano(char *out, size_t len);
 
 /* ---- sealexe.c ---- */
 /* An fd of PATH to execveat: a read-only clone, or a sealed memfd copy. */
-int sealed_exe_open(const char *path);
+int nest_sealed_exe(const char *path);	/* CNestShims/sealed-exe.c */
 
 /* ---- startgate.c ---- */
 /* Monitor, once `created` is reported: a helper waits for `start` on the

@@ -73,9 +73,15 @@ procs_of_test() {
 		fi
 	done
 }
-# cgroup dirs named after $NS_TAG, deepest first
+# cgroup dirs named after $NS_TAG or after a container of this test's roots
+# (nestd names a container's cgroup after its generated id), deepest first
+TEST_IDS=""
 cgroups_of_test() {
-	find /sys/fs/cgroup -depth -type d -name "*$NS_TAG*" 2>/dev/null
+	local id
+	{
+		find /sys/fs/cgroup -depth -type d -name "*$NS_TAG*" 2>/dev/null
+		for id in $TEST_IDS; do find /sys/fs/cgroup -depth -type d -name "$id" 2>/dev/null; done
+	} | awk '!seen[$0]++'
 }
 mounts_of_test() {
 	awk -v t="$T" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r
@@ -84,9 +90,16 @@ mounts_of_test() {
 cleanup() {
 	local id
 	stop_nestd
-	if [ -d "$ROOT" ]; then
-		for id in $(ls "$ROOT" 2>/dev/null); do "$BINDIR/nest" --root "$ROOT" delete -f "$id" >/dev/null 2>&1; done
-	fi
+	# what a test left is deleted as a user would; only what Nest then
+	# leaves behind is a failure (containers outlive nestd, so its root too)
+	local r
+	for r in "$ROOT" "$T/droot"; do
+		[ -d "$r" ] || continue
+		for id in $(ls "$r" 2>/dev/null); do
+			TEST_IDS="$TEST_IDS $id"
+			"$BINDIR/nest" --root "$r" delete -f "$id" >/dev/null 2>&1
+		done
+	done
 	for p in $(procs_of_test); do kill -9 "$p" 2>/dev/null; done
 	sleep 0.2
 	for c in $(cgroups_of_test); do

@@ -1,12 +1,20 @@
 /*
  * A program that a container process runs must never be a writable host
  * file (CVE-2019-5736: a container that reaches /proc/PID/exe of its init
- * could rewrite the host's binary). sealed_exe_open gives an fd to execute
- * with execveat(fd, "", AT_EMPTY_PATH): a detached read-only bind of the
+ * could rewrite the host's binary). nest_sealed_exe gives an fd to execute
+ * (execveat(fd, "", AT_EMPTY_PATH), or /proc/self/fd/N for posix_spawn): a
+ * detached read-only bind of the
  * file (no copy; once the fd is closed the mount is no longer attached
  * anywhere, so nothing can make it writable again), or, where the new
  * mount API is refused, a sealed memfd copy.
+ *
+ * One implementation for both users: the Swift spawner of nest-monitor
+ * (through CNestShims) and nest-monitor itself for an `init` program (the
+ * Makefile compiles this file into it).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* open_tree, mount_setattr, memfd_create */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -15,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nest.h"
+#include "nest_shims.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -65,7 +73,7 @@ static int sealed_copy(const char *path)
 	return fd;
 }
 
-int sealed_exe_open(const char *path)
+int nest_sealed_exe(const char *path)
 {
 	int fd = ro_clone(path);
 	return fd >= 0 ? fd : sealed_copy(path);

@@ -5,22 +5,9 @@ import Glibc
 enum Sys {
     static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
+    /// The file's bytes, or nil when it cannot be read for any reason.
     static func readFile(_ path: String, limit: Int = 1 << 24) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        // Most files read here (status, /proc/PID/stat, state) are small: one
-        // 4 kB read, on the stack.
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buf -> [UInt8] in
-            while out.count < limit {
-                let n = read(fd, buf.baseAddress, buf.count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                out.append(contentsOf: buf[0..<n])
-            }
-            return out
-        }
+        (try? readExisting(path, limit: limit)) ?? nil
     }
 
     /// The file's bytes; nil only when it does not exist. Any other failure
@@ -35,6 +22,8 @@ enum Sys {
         defer { close(fd) }
         var out: [UInt8] = []
         var failed: Int32 = 0
+        // Most files read here (status, /proc/PID/stat, state) are small: one
+        // 4 kB read, on the stack.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buf in
             while out.count < limit {
                 let n = read(fd, buf.baseAddress, buf.count)
@@ -94,12 +83,6 @@ enum Sys {
     /// pid is reused once its process is reaped).
     static func isSame(_ pid: Int32, startTime: UInt64) -> Bool {
         pid > 0 && startTime != 0 && Sys.startTime(pid) == startTime
-    }
-
-    /// SIGKILL to `pid` when it is still the process that started at
-    /// `startTime`.
-    static func killChecked(_ pid: Int32, startTime: UInt64) {
-        if isSame(pid, startTime: startTime) { kill(pid, SIGKILL) }
     }
 
     /// Start time of a process in clock ticks since boot (field 22 of

@@ -73,14 +73,14 @@ public enum BundleLoader {
     /// or a directory is refused by name before anything is opened for
     /// reading. The size is checked before reading and again while reading
     /// (a file may grow meanwhile), against `maxConfigSize`.
-    static func readFile(_ path: String) throws(SpecError) -> [UInt8] {
+    public static func readFile(_ path: String) throws(SpecError) -> [UInt8] {
         let pathFD = open(path, openPathOnly | O_CLOEXEC | O_NOFOLLOW)
         guard pathFD >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
         defer { close(pathFD) }
         var info = stat()
         guard fstat(pathFD, &info) == 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw SpecError(path: "", message: "\(path): \(kind(info.st_mode)); config.json must be a regular file")
+            throw SpecError(path: "", message: "\(path): \(kind(info.st_mode)); it must be a regular file")
         }
         guard info.st_size <= maxConfigSize else {
             throw SpecError(path: "", message: "\(path): larger than \(maxConfigSize >> 20) MiB")

@@ -33,11 +33,18 @@ public final class Runtime: Sendable {
         }
     }
 
+    /// A container id: a subsystem's name, or `SUBSYSTEM/PROCESS` for a
+    /// process of a subsystem of several.
     static func validate(id: String) throws(RuntimeError) {
-        let ok = !id.isEmpty && id.count <= 1024 && id.first != "." && id.allSatisfy { ch in
-            ch.isASCII && (ch.isLetter || ch.isNumber || ch == "_" || ch == "-" || ch == ".")
+        func valid(_ part: Substring) -> Bool {
+            !part.isEmpty && part.count <= 1024 && part.first != "." && part.allSatisfy { ch in
+                ch.isASCII && (ch.isLetter || ch.isNumber || ch == "_" || ch == "-" || ch == ".")
+            }
         }
-        if !ok { throw .invalidArgument("container id '\(id)' must be 1-1024 characters of A-Z a-z 0-9 _ - . not starting with a dot", field: "id") }
+        let parts = id.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        if !parts.allSatisfy(valid) || (parts.count == 2 && parts[1].contains("/")) {
+            throw .invalidArgument("container id '\(id)' must be 1-1024 characters of A-Z a-z 0-9 _ - . not starting with a dot (SUBSYSTEM/PROCESS for a process of a subsystem)", field: "id")
+        }
     }
 
     /// Loads, validates and translates the bundle; nothing is made on the host.
@@ -51,7 +58,8 @@ public final class Runtime: Sendable {
         }
         Trace.mark("load bundle")
         let sub = Translator.translate(bundle.spec, options: TranslateOptions(
-            id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf))
+            id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf,
+            logFile: options.stdio.logFile))
         Trace.mark("translate")
         let problems = sub.check()
         if !problems.isEmpty { throw .invalidSpec(problems) }
@@ -83,21 +91,91 @@ public final class Runtime: Sendable {
         }
     }
 
-    /// Creates the container a subsystem describes: cgroup, state directory,
-    /// launch plan, monitor. On any failure everything made is removed.
+    /// Creates the containers a subsystem describes. A subsystem of one
+    /// process is one container named after it; one of several processes
+    /// (or with shared namespaces or a quota of its own) is a holder of the
+    /// shared part named after the subsystem and a container `SUB/NAME`
+    /// per process. The config is checked first and written to the state
+    /// directory before anything is launched. On any failure everything
+    /// made is removed.
     public func create(subsystem sub: Subsystem, options opts: CreateOptions) throws(RuntimeError) -> ContainerStatus {
         try create(subsystem: sub, options: opts, early: nil)
     }
 
     func create(subsystem sub: Subsystem, options opts: CreateOptions,
                 early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
-        let id = sub.name
-        try Self.validate(id: id)
-        guard let container = sub.start(binary: Binary.initProcess)?.container else {
-            throw .invalidArgument("no nest-init start node", field: "subsystem")
-        }
+        try Self.validate(id: sub.name)
+        let problems = sub.check()
+        if !problems.isEmpty { throw .invalidSpec(problems) }
         Trace.mark("check")
-        try Preflight.check(container)
+        if sub.isSingleProcess, let only = sub.processes.first {
+            return try createUnit(try processUnit(sub, only.name, id: sub.name, opts: opts, romDir: store.dir(sub.name) + "/rom",
+                                                  holder: nil), opts: opts, early: early)
+        }
+        early?.abandon()
+        return try createSubsystem(sub, opts: opts)
+    }
+
+    /// What one container of a subsystem is made of: its cgroup, the
+    /// files its state dir gets and the plan its monitor runs.
+    struct Unit {
+        var id: String
+        var sub: Subsystem
+        var cgroupsPath: String
+        var limits: CgroupLimits
+        var devices: [Spec.Linux.Resources.DeviceRule]?
+        /// A leaf below `cgroupsPath` the init joins (the holder's), made
+        /// and removed with it.
+        var joinLeaf: String?
+        /// ROM files written into the unit's state dir before launch.
+        var romFiles: [ROMModule]
+        var writesSubsystem: Bool
+        var stdio: StdioMode
+        var startAtOnce: Bool
+        var poststart: [Spec.Hook]
+        var poststop: [Spec.Hook]
+        var plan: @Sendable (PlanContext) throws(RuntimeError) -> String
+    }
+
+    func processUnit(_ sub: Subsystem, _ name: String, id: String, opts: CreateOptions, romDir: String,
+                     holder: Int32?) throws(RuntimeError) -> Unit {
+        var layout: ProcessLayout
+        do { layout = try sub.layout(of: name) } catch { throw .invalidSpec([error]) }
+        try Preflight.check(layout.container)
+        if let holder {
+            for type in sub.shared {
+                layout.container.namespaces.append(Spec.Linux.Namespace(type: type, path: "/proc/\(holder)/ns/\(Self.nsFile(type))"))
+            }
+        }
+        let stdio: StdioMode
+        if let log = layout.log {
+            guard let file = log.file else {
+                throw .invalidArgument("log server \(layout.logServer ?? "") has no file to write to", field: "subsystem/start[\(layout.logServer ?? "")]/config/log@file")
+            }
+            stdio = .log(path: file)
+        } else {
+            stdio = opts.stdio == .inherit ? .inherit : .null
+        }
+        let c = layout.container
+        let romModules = holder == nil ? (layout.rom?.modules ?? []).filter { $0.path != nil } : []
+        let fixed = layout
+        return Unit(id: id, sub: sub, cgroupsPath: c.resources.cgroupsPath, limits: c.resources.limits,
+                    devices: c.resources.devices, joinLeaf: nil, romFiles: romModules, writesSubsystem: holder == nil,
+                    stdio: stdio, startAtOnce: opts.startAtOnce,
+                    poststart: c.hooks.filter { $0.kind == "poststart" }.map(\.hook),
+                    poststop: c.hooks.filter { $0.kind == "poststop" }.map(\.hook),
+                    plan: { ctx throws(RuntimeError) in
+                        var ctx = ctx
+                        ctx.romDir = romDir
+                        return try PlanWriter.plan(sub, fixed, ctx)
+                    })
+    }
+
+    static func nsFile(_ type: String) -> String { type == "network" ? "net" : type }
+
+    func createUnit(_ unit: Unit, opts: CreateOptions, early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
+        let id = unit.id
+        let sub = unit.sub
         let libexec = try Libexec.dir(options.libexecDir)
         try store.ensureRoot()
         let dir = store.dir(id)
@@ -114,7 +192,7 @@ public final class Runtime: Sendable {
             guard let cgroups else { throw RuntimeError.system("no cgroup hierarchy is mounted") }
             // Before any cgroup or process exists: what a `delete -f` or a
             // restarted daemon needs to undo this create if its maker dies.
-            let cgroupsPath = container.resources.cgroupsPath
+            let cgroupsPath = unit.cgroupsPath
             let planned: (paths: CgroupPaths, toMake: [String])
             do { planned = try cgroups.planCreate(path: cgroupsPath) } catch {
                 throw RuntimeError.invalidArgument("\(error)", field: "linux.cgroupsPath")
@@ -124,19 +202,27 @@ public final class Runtime: Sendable {
                 cgroups: planned.paths, cgroupsMade: planned.toMake,
                 monitorPid: early?.pid ?? 0, monitorStartTime: early.flatMap { Sys.startTime($0.pid) } ?? 0))
             CrashPoint.hit("create:creating")
-            let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
-            if rom.modules.contains(where: { $0.path != nil }) {
+            // The config is the input: on disk before anything runs.
+            if unit.writesSubsystem {
+                try Sys.writeAtomic(store.subsystemFile(id), Array(sub.xml().utf8), mode: 0o644)
+                Trace.mark("subsystem written")
+            }
+            if !unit.romFiles.isEmpty {
                 mkdir(dir + "/rom", 0o755)
-                for m in rom.modules where m.path != nil {
+                for m in unit.romFiles {
                     try Sys.writeAtomic(dir + "/rom/" + m.name, Array(m.content.utf8), mode: 0o644)
                 }
             }
             Trace.mark("state dir")
+            var joinPaths = planned.paths
             let makeCgroups = { () throws(RuntimeError) in
                 do {
-                    (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: container.resources.limits)
+                    (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: unit.limits)
                     CrashPoint.hit("create:cgroups")
-                    try DeviceRules.apply(container.resources.devices, to: made!)
+                    if let leaf = unit.joinLeaf {
+                        joinPaths = try cgroups.create(path: cgroupsPath + "/" + leaf, limits: CgroupLimits())
+                    }
+                    if let devices = unit.devices { try DeviceRules.apply(devices, to: made!) }
                 } catch let error as CgroupError {
                     let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath" : "linux.resources"
                     throw RuntimeError.invalidArgument(error.description, field: field)
@@ -150,27 +236,21 @@ public final class Runtime: Sendable {
             // made here; it joins them once told they are (the second byte
             // of its go pipe).
             if early == nil { try makeCgroups() }
-            let planPaths = planned.paths
-            let fifo: String? = opts.startAtOnce ? nil : store.fifo(id)
+            let planPaths = unit.joinLeaf == nil ? planned.paths : joinPaths
+            let fifo: String? = unit.startAtOnce ? nil : store.fifo(id)
             // Writable by anyone (as runc's): the init opens it after
             // switching to the process's user, which may not be root or may
             // be a mapped uid; others cannot list the state directory.
             if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
-            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: opts.stdio,
+            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
                                   oomFile: planPaths.oomFile, cgroupIsV2: cgroupVersionName == "v2")
-            let plan = try PlanWriter.plan(sub, ctx)
+            let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")
             Trace.mark("plan")
-            // The subsystem is written while the monitor builds the container.
-            let subsystemFile = store.subsystemFile(id)
-            let writeSubsystem = { () throws(RuntimeError) in
-                try Sys.writeAtomic(subsystemFile, Array(sub.xml().utf8), mode: 0o644)
-                Trace.mark("subsystem written")
-            }
             let started = if let early {
                 try MonitorSpawner.spawn(early: early) { () throws(RuntimeError) in
                     do throws(RuntimeError) { try makeCgroups() } catch {
@@ -178,13 +258,12 @@ public final class Runtime: Sendable {
                         throw error
                     }
                     early.cgroupsMade()
-                    try writeSubsystem()
                 }
-            } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: opts.stdio) {
-                try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: writeSubsystem)
+            } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: unit.stdio) {
+                try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: {})
             } else {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
-                                         stdio: opts.stdio, meanwhile: writeSubsystem)
+                                         stdio: unit.stdio, meanwhile: {})
             }
             CrashPoint.hit("create:monitor")
             Trace.mark("monitor")
@@ -193,8 +272,7 @@ public final class Runtime: Sendable {
                 annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                 created: Sys.now(), pid: started.initPid, pidStartTime: Sys.startTime(started.initPid) ?? 0,
                 monitorPid: started.monitorPid, cgroups: made!, cgroupsMade: madeDirs,
-                poststart: container.hooks.filter { $0.kind == "poststart" }.map(\.hook),
-                poststop: container.hooks.filter { $0.kind == "poststop" }.map(\.hook))
+                poststart: unit.poststart, poststop: unit.poststop)
             do {
                 try store.save(record)
             } catch {
@@ -210,7 +288,7 @@ public final class Runtime: Sendable {
             records.withLock { $0[id] = record }
             Trace.mark("state")
             return (try? status(record)) ?? ContainerStatus(
-                ociVersion: record.ociVersion, id: id, status: opts.startAtOnce ? "running" : "created", pid: record.pid,
+                ociVersion: record.ociVersion, id: id, status: unit.startAtOnce ? "running" : "created", pid: record.pid,
                 bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid)
         } catch {
             if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }

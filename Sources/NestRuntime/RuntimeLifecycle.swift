@@ -8,7 +8,16 @@ extension Runtime {
         try Self.validate(id: id)
         let record = try self.record(id)
         let current = try status(record)
-        guard current.status == "created" else { throw .invalidState(id: id, state: current.status, wanted: "created") }
+        guard current.status == "created" else {
+            // A subsystem of several processes: its holder runs from the
+            // create on; start is its processes'.
+            let children = store.children(id)
+            if !children.isEmpty && current.status == "running" {
+                for child in children where try state(id: child).status == "created" { try start(id: child) }
+                return
+            }
+            throw .invalidState(id: id, state: current.status, wanted: "created")
+        }
         let fifo = store.fifo(id)
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .system("\(fifo): \(Sys.errorText())") }
@@ -57,6 +66,12 @@ extension Runtime {
         guard current.status == "created" || current.status == "running" else {
             throw .invalidState(id: id, state: current.status, wanted: "created or running")
         }
+        // A subsystem's signal goes to each of its processes, then to its
+        // holder (which ends on TERM, INT or KILL).
+        for child in store.children(id) {
+            guard let s = try? state(id: child).status, s == "created" || s == "running" else { continue }
+            try kill(id: child, signal: signal, all: all)
+        }
         if all, let cgroups {
             for pid in Self.containerPids(record, cgroups) { Glibc.kill(pid, signal) }
         } else if Glibc.kill(record.pid, signal) != 0 {
@@ -103,6 +118,9 @@ extension Runtime {
     /// run last.
     public func delete(id: String, force: Bool = false) throws(RuntimeError) {
         try Self.validate(id: id)
+        // A subsystem's processes go before its holder, whose cgroup is
+        // their parent and whose state dir holds theirs.
+        for child in store.children(id) { try delete(id: child, force: force) }
         let record: StateRecord
         do {
             record = try self.record(id)

@@ -23,6 +23,12 @@ public enum StdioMode: Sendable, Equatable {
     case null
     /// stdout and stderr as timestamped records in PATH (the log helper).
     case log(path: String)
+
+    /// The file of `.log`, which translation hands to the log server.
+    public var logFile: String? {
+        if case .log(let path) = self { return path }
+        return nil
+    }
 }
 
 public struct CreateOptions: Sendable {

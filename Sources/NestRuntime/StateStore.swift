@@ -57,7 +57,26 @@ struct ExitRecord: Codable, Sendable {
 struct StateStore: Sendable {
     let root: String
 
-    func dir(_ id: String) -> String { root + "/" + id }
+    /// A process `SUB/NAME` of a subsystem of several lives in `SUB/+NAME`,
+    /// beside the subsystem's own files.
+    func dir(_ id: String) -> String {
+        guard let slash = id.firstIndex(of: "/") else { return root + "/" + id }
+        return root + "/" + id[..<slash] + "/+" + id[id.index(after: slash)...]
+    }
+
+    /// The processes of subsystem `id` (`SUB/NAME`), in name order.
+    func children(_ id: String) -> [String] {
+        guard !id.contains("/"), let d = opendir(dir(id)) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name.hasPrefix("+"), name.count > 1 { out.append(id + "/" + name.dropFirst()) }
+        }
+        return out.sorted()
+    }
     func stateFile(_ id: String) -> String { dir(id) + "/state.json" }
     func fifo(_ id: String) -> String { dir(id) + "/exec.fifo" }
     func statusFile(_ id: String) -> String { dir(id) + "/status" }
@@ -136,6 +155,7 @@ struct StateStore: Sendable {
             if name.hasPrefix(".") || name.utf8.count > 1024 { continue }
             if entry.pointee.d_type == UInt8(DT_DIR) || (entry.pointee.d_type == UInt8(DT_UNKNOWN) && Sys.isDirectory(dir(name))) {
                 out.append(name)
+                out += children(name)
             }
         }
         return out.sorted()

@@ -1,10 +1,15 @@
 import NestOCI
 
 extension Subsystem {
+    /// Namespace types a subsystem can own for its processes.
+    public static let shareableNamespaces = ["network", "ipc", "uts"]
+
     /// Every problem of the config at once, named like spec errors: routes
-    /// (a session a start node uses with no route to a provider), the shape
-    /// the launcher relies on (one VFS server, one nest-init, absolute
-    /// paths), and names it would not know.
+    /// (a session with no route, a route to a missing server or to one that
+    /// does not provide the session, two routes for one label, a label that
+    /// escapes the root, a server no route uses), the quota tree, the shape
+    /// the launcher relies on (absolute paths, known names). Every path
+    /// into the launcher runs this, hand-written configs included.
     public func check() -> [SpecError] {
         var errors: [SpecError] = []
         func fail(_ path: String, _ message: String) { errors.append(SpecError(path: path, message: message)) }
@@ -13,21 +18,43 @@ extension Subsystem {
         var names: Set<String> = []
         for start in starts {
             if !names.insert(start.name).inserted { fail("subsystem/start[\(start.name)]", "start name given twice") }
+            if start.name.isEmpty || start.name.contains("/") || start.name.hasPrefix(".") {
+                fail("subsystem/start[\(start.name)]@name", "must be a non-empty name without '/' that does not start with '.'")
+            }
         }
-        for binary in [Binary.vfs, Binary.initProcess] {
-            let count = starts.filter { $0.binary == binary }.count
-            if count != 1 { fail("subsystem", "needs exactly one start node running \(binary), has \(count)") }
-        }
+        if processes.isEmpty { fail("subsystem", "has no process (a start node running \(Binary.initProcess))") }
         for service in parentProvides where !Service.hostServices.contains(service) {
             fail("subsystem/parent-provides", "the host does not provide \(service)")
         }
+        var sharedSeen: Set<String> = []
+        for (i, type) in shared.enumerated() {
+            if !Self.shareableNamespaces.contains(type) {
+                fail("subsystem/share[\(i)]@namespace", "a subsystem can share \(Self.shareableNamespaces.joined(separator: ", ")), not '\(type)'")
+            }
+            if !sharedSeen.insert(type).inserted { fail("subsystem/share[\(i)]@namespace", "namespace \(type) shared twice") }
+        }
+        var used: Set<String> = []
         for start in starts {
             let path = "subsystem/start[\(start.name)]"
             errors += start.shapeErrors(path: path)
             var routed: Set<String> = []
+            var labels: Set<String> = []
             for route in start.routes {
-                if !routed.insert(route.service).inserted { fail("\(path)/route", "session \(route.service) routed twice") }
+                let key = route.service + "\u{0}" + (route.label ?? "")
+                if !labels.insert(key).inserted {
+                    fail("\(path)/route", route.label.map { "session \(route.service) with label \($0) routed twice" }
+                        ?? "session \(route.service) routed twice")
+                }
+                routed.insert(route.service)
+                if route.service == Service.fileSystem {
+                    if let label = route.label {
+                        if let problem = Self.labelProblem(label) { fail("\(path)/route", "label \(label) \(problem)") }
+                    } else {
+                        fail("\(path)/route", "session File_system needs a label: where the server appears (\"/\" for the root)")
+                    }
+                }
                 if let child = route.child {
+                    used.insert(child)
                     if child == start.name {
                         fail("\(path)/route", "session \(route.service) is routed to the start node itself")
                     } else if let provider = self.start(child) {
@@ -44,6 +71,71 @@ extension Subsystem {
             for session in start.sessions where !routed.contains(session) {
                 fail("\(path)/route", "session \(session) has no route to a provider")
             }
+            if start.container != nil {
+                let fs = start.routes.filter { $0.service == Service.fileSystem }
+                if !fs.isEmpty && !fs.contains(where: { $0.label == "/" }) {
+                    fail("\(path)/route", "no File_system session with label \"/\" (the process's root)")
+                }
+                for route in start.routes where route.service != Service.fileSystem && route.label != nil {
+                    fail("\(path)/route", "session \(route.service) takes no label")
+                }
+                for route in start.routes where [Service.log, Service.rom].contains(route.service) && route.child == nil {
+                    fail("\(path)/route", "session \(route.service) is routed to the parent, which does not provide it")
+                }
+                for (i, ns) in (start.container?.namespaces ?? []).enumerated() where shared.contains(ns.type) {
+                    fail("\(path)/config/namespace[\(i)]@type", "namespace \(ns.type) is the subsystem's (<share>); the process joins it")
+                }
+            }
+        }
+        for start in starts where !start.provides.isEmpty && !used.contains(start.name) {
+            fail("subsystem/start[\(start.name)]", "server \(start.name) is used by no route")
+        }
+        errors += quotaTreeErrors()
+        return errors
+    }
+
+    /// Why a File_system label cannot be a place in the process's tree, or nil.
+    static func labelProblem(_ label: String) -> String? {
+        guard label.hasPrefix("/") else { return "must be an absolute path" }
+        if label == "/" { return nil }
+        let parts = label.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains(where: { $0.isEmpty }) { return "has an empty component" }
+        if parts.contains(where: { $0 == ".." }) { return "escapes the root (..)" }
+        if parts.contains(where: { $0 == "." }) { return "has a '.' component" }
+        return nil
+    }
+
+    /// The subsystem node is the parent cgroup of its processes': each
+    /// process's cgroup lies below it and asks no more than it has.
+    func quotaTreeErrors() -> [SpecError] {
+        guard let parent = quota else { return [] }
+        var errors: [SpecError] = []
+        let base = parent.cgroupsPath.hasSuffix("/") ? String(parent.cgroupsPath.dropLast()) : parent.cgroupsPath
+        if !base.hasPrefix("/") { errors.append(SpecError(path: "subsystem/cgroup@path", message: "must be an absolute path")) }
+        for start in processes {
+            guard let q = start.container?.resources else { continue }
+            let path = "subsystem/start[\(start.name)]"
+            if !q.cgroupsPath.hasPrefix(base + "/") {
+                errors.append(SpecError(path: "\(path)/cgroup@path",
+                                        message: "\(q.cgroupsPath) is not below the subsystem's cgroup \(parent.cgroupsPath)"))
+            }
+            func over(_ what: String, _ child: Int64?, _ limit: Int64?) {
+                guard let limit, limit > 0, let child else { return }
+                if child <= 0 || child > limit {
+                    errors.append(SpecError(path: "\(path)/resource[\(what)]",
+                                            message: "asks \(child <= 0 ? "no limit" : String(child)), more than the subsystem's \(what) limit \(limit)"))
+                }
+            }
+            over("RAM", q.memory?.limit ?? (parent.memory?.limit != nil ? -1 : nil), parent.memory?.limit)
+            over("PIDS", q.pids?.limit ?? (parent.pids?.limit != nil ? -1 : nil), parent.pids?.limit)
+            if let pq = parent.cpu?.quota, pq > 0, let pp = parent.cpu?.period, pp > 0 {
+                let cq = q.cpu?.quota ?? -1
+                let cp = Int64(q.cpu?.period ?? pp)
+                if cq <= 0 || Double(cq) / Double(cp) > Double(pq) / Double(pp) {
+                    errors.append(SpecError(path: "\(path)/resource[CPU]",
+                                            message: "asks \(cq <= 0 ? "no limit" : "\(cq)/\(cp)"), more than the subsystem's CPU limit \(pq)/\(pp)"))
+                }
+            }
         }
         return errors
     }
@@ -59,7 +151,7 @@ extension Start {
         }
         if log != nil { out.append(Service.hostFS) }
         if let container {
-            out += [Service.fileSystem, Service.log, Service.rom, Service.pd, Service.cgroup]
+            out += [Service.fileSystem, Service.pd, Service.cgroup]
             if container.namespaces.contains(where: { $0.path != nil }) { out.append(Service.namespace) }
             if !container.hooks.isEmpty { out.append(Service.hook) }
         }

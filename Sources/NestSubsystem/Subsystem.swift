@@ -1,9 +1,11 @@
 import NestOCI
 
-/// A subsystem: the sub-init config one container becomes. It names its
-/// components (start nodes), the services each provides, the quotas of the
-/// container's process and the routes between them. The launcher reads this
-/// and nothing else, so every field it needs is here.
+/// A subsystem: a sub-init config. It names its components (start nodes):
+/// servers (`vfs`, `rom`, `log`) and processes (`nest-init`: one container
+/// each), the services each provides, the quotas, and the routes that say
+/// which server gives each process which session under which label. The
+/// launcher reads this and nothing else, so every field it needs is here.
+/// An OCI bundle becomes a subsystem of one process.
 public struct Subsystem: Codable, Sendable, Equatable {
     /// Format version of this config.
     public static let formatVersion = 1
@@ -18,22 +20,35 @@ public struct Subsystem: Codable, Sendable, Equatable {
     public var annotations: [KeyValue]
     /// Services the host gives the subsystem (see `Service`).
     public var parentProvides: [String]
+    /// Namespace types the subsystem owns and every process joins
+    /// (`<share namespace="network"/>`); a process lists none of these.
+    public var shared: [String]
+    /// The quota of the whole subsystem: the parent cgroup of its
+    /// processes' cgroups. nil for a subsystem of one process.
+    public var quota: Quota?
     public var starts: [Start]
 
     public init(name: String, ociVersion: String, bundle: String = "", annotations: [KeyValue] = [],
-                parentProvides: [String] = Service.hostServices, starts: [Start] = []) {
+                parentProvides: [String] = Service.hostServices, shared: [String] = [], quota: Quota? = nil,
+                starts: [Start] = []) {
         self.name = name
         self.ociVersion = ociVersion
         self.bundle = bundle
         self.annotations = annotations
         self.parentProvides = parentProvides
+        self.shared = shared
+        self.quota = quota
         self.starts = starts
     }
 
     public func start(_ name: String) -> Start? { starts.first { $0.name == name } }
 
-    /// The first start node running `binary`.
-    public func start(binary: String) -> Start? { starts.first { $0.binary == binary } }
+    /// One process that owns everything: an OCI bundle's shape, launched as
+    /// one container named after the subsystem.
+    public var isSingleProcess: Bool { processes.count == 1 && shared.isEmpty && quota == nil }
+
+    /// The process start nodes (containers), in config order.
+    public var processes: [Start] { starts.filter { $0.binary == Binary.initProcess } }
 }
 
 /// The session names used in routes.
@@ -104,14 +119,18 @@ public struct Start: Codable, Sendable, Equatable {
     }
 }
 
-/// A route for one session: to the parent (the host) or to a sibling start node.
+/// A route for one session: to the parent (the host) or to a sibling start
+/// node, under a label. A File_system session's label is where the server's
+/// tree appears in the process's mount namespace ("/" for its root).
 public struct Route: Codable, Sendable, Equatable {
     public var service: String
+    public var label: String?
     /// The providing start node; nil routes to the parent.
     public var child: String?
 
-    public init(service: String, child: String? = nil) {
+    public init(service: String, label: String? = nil, child: String? = nil) {
         self.service = service
+        self.label = label
         self.child = child
     }
 }
@@ -121,7 +140,13 @@ public struct Route: Codable, Sendable, Equatable {
 public struct LogConfig: Codable, Sendable, Equatable {
     /// Record format; `rfc3339nano` is `TIMESTAMP STREAM [P ]DATA` per line.
     public var format: String
-    public init(format: String = "rfc3339nano") { self.format = format }
+    /// The host file the records go to; nil in a config whose runner (the
+    /// daemon) decides where its logs live and fills it in at launch.
+    public var file: String?
+    public init(format: String = "rfc3339nano", file: String? = nil) {
+        self.format = format
+        self.file = file
+    }
 }
 
 /// The ROM helper: small read-only files the runtime generates.

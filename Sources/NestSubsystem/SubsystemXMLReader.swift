@@ -25,7 +25,7 @@ extension Subsystem {
             throw SpecError(path: "", message: "the root element is <\(node.element.name)>, expected <subsystem>")
         }
         try node.check(attributes: ["name", "version", "oci-version", "bundle"],
-                       children: ["annotation", "parent-provides", "start"])
+                       children: ["annotation", "parent-provides", "share", "cgroup", "resource", "start"])
         let version: Int = try node.reqInt("version")
         guard version == formatVersion else {
             throw node.error("version \(version) is not supported (this Nest reads version \(formatVersion))", attribute: "version")
@@ -39,6 +39,13 @@ extension Subsystem {
         if let pp = try node.one("parent-provides") {
             try pp.check(attributes: [], children: ["service"])
             s.parentProvides = try serviceNames(pp)
+        }
+        s.shared = try node.kids("share").map { e in
+            try e.check(attributes: ["namespace"])
+            return try e.req("namespace")
+        }
+        if try node.one("cgroup") != nil { s.quota = try Quota.read(node) } else if !node.kids("resource").isEmpty {
+            throw SpecError(path: "subsystem/cgroup", message: "a subsystem with resources needs <cgroup path=...>")
         }
         s.starts = try node.kids("start").map(Start.read)
         return s
@@ -73,8 +80,8 @@ extension Start {
         case Binary.log:
             try config.check(attributes: [], children: ["log"])
             let l = try config.one("log")
-            try l?.check(attributes: ["format"])
-            start.log = LogConfig(format: l?.str("format") ?? "rfc3339nano")
+            try l?.check(attributes: ["format", "file"])
+            start.log = LogConfig(format: l?.str("format") ?? "rfc3339nano", file: l?.str("file"))
         case Binary.rom:
             try config.check(attributes: [], children: ["rom"])
             start.rom = ROMConfig(modules: try config.kids("rom").map { r in
@@ -92,17 +99,17 @@ extension Start {
         if let r = try node.one("route") {
             try r.check(attributes: [], children: ["service"])
             start.routes = try r.kids("service").map { svc in
-                try svc.check(attributes: ["name"], children: ["parent", "child"])
+                try svc.check(attributes: ["name", "label"], children: ["parent", "child"])
                 let service = try svc.req("name")
                 guard svc.element.children.count == 1 else {
                     throw svc.error("a route names exactly one target, <parent/> or <child name=.../>")
                 }
                 if let child = try svc.one("child") {
                     try child.check(attributes: ["name"])
-                    return Route(service: service, child: try child.req("name"))
+                    return Route(service: service, label: svc.str("label"), child: try child.req("name"))
                 }
                 try svc.one("parent")?.check(attributes: [])
-                return Route(service: service)
+                return Route(service: service, label: svc.str("label"))
             }
         }
         return start

@@ -11,6 +11,8 @@ extension Subsystem {
         if !bundle.isEmpty { root.set("bundle", bundle) }
         for a in annotations { root.children.append(XMLElement("annotation", [("key", a.key), ("value", a.value)])) }
         root.children.append(XMLElement("parent-provides", children: parentProvides.map { XMLElement("service", [("name", $0)]) }))
+        for type in shared { root.children.append(XMLElement("share", [("namespace", type)])) }
+        if let quota { root.children += quota.xmlElements() }
         for start in starts { root.children.append(start.xmlElement()) }
         return root
     }
@@ -26,7 +28,11 @@ extension Start {
         if let container { e.children += container.resources.xmlElements() }
         var config = XMLElement("config")
         if let vfs { config.children.append(vfs.xmlElement()) }
-        if let log { config.children.append(XMLElement("log", [("format", log.format)])) }
+        if let log {
+            var l = XMLElement("log", [("format", log.format)])
+            l.set("file", log.file)
+            config.children.append(l)
+        }
         if let rom {
             for m in rom.modules {
                 var r = XMLElement("rom", [("name", m.name), ("content", m.content)])
@@ -38,8 +44,10 @@ extension Start {
         e.children.append(config)
         if !routes.isEmpty {
             e.children.append(XMLElement("route", children: routes.map { route in
-                XMLElement("service", [("name", route.service)],
+                var svc = XMLElement("service", [("name", route.service)],
                            children: [route.child.map { XMLElement("child", [("name", $0)]) } ?? XMLElement("parent")])
+                svc.set("label", route.label)
+                return svc
             }))
         }
         return e

@@ -11,13 +11,18 @@ public struct TranslateOptions: Sendable, Equatable {
     /// Contents for /etc/hosts and /etc/resolv.conf; nil leaves the rootfs's own.
     public var hosts: String?
     public var resolvConf: String?
+    /// Where the log server writes the process's output; nil gives no log
+    /// server, and the process's stdio is its runner's.
+    public var logFile: String?
 
-    public init(id: String, bundlePath: String, rootfsPath: String, hosts: String? = nil, resolvConf: String? = nil) {
+    public init(id: String, bundlePath: String, rootfsPath: String, hosts: String? = nil, resolvConf: String? = nil,
+                logFile: String? = nil) {
         self.id = id
         self.bundlePath = bundlePath
         self.rootfsPath = rootfsPath
         self.hosts = hosts
         self.resolvConf = resolvConf
+        self.logFile = logFile
     }
 }
 
@@ -48,23 +53,27 @@ public enum Translator {
 
         var vfsRoutes = [Route(service: Service.hostFS)]
         if !vfs.devices.isEmpty { vfsRoutes.append(Route(service: Service.device)) }
-        if rom.modules.contains(where: { $0.path != nil }) { vfsRoutes.append(Route(service: Service.rom, child: "rom")) }
 
-        var initRoutes = [Route(service: Service.fileSystem, child: "vfs"), Route(service: Service.log, child: "log"),
-                          Route(service: Service.rom, child: "rom"), Route(service: Service.pd), Route(service: Service.cgroup)]
+        var starts = [Start(name: "vfs", binary: Binary.vfs, provides: [Service.fileSystem], vfs: vfs, routes: vfsRoutes)]
+        var initRoutes = [Route(service: Service.fileSystem, label: "/", child: "vfs")]
+        if let file = options.logFile {
+            starts.append(Start(name: "log", binary: Binary.log, provides: [Service.log], log: LogConfig(file: file),
+                                routes: [Route(service: Service.hostFS)]))
+            initRoutes.append(Route(service: Service.log, child: "log"))
+        }
+        if !rom.modules.isEmpty {
+            starts.append(Start(name: "rom", binary: Binary.rom, provides: [Service.rom], rom: rom))
+            initRoutes.append(Route(service: Service.rom, child: "rom"))
+        }
+        initRoutes += [Route(service: Service.pd), Route(service: Service.cgroup)]
         if container.namespaces.contains(where: { $0.path != nil }) { initRoutes.append(Route(service: Service.namespace)) }
         if !container.hooks.isEmpty { initRoutes.append(Route(service: Service.hook)) }
+        starts.append(Start(name: "init", binary: Binary.initProcess, container: container, routes: initRoutes))
 
         return Subsystem(
             name: options.id, ociVersion: spec.ociVersion, bundle: options.bundlePath,
             annotations: (spec.annotations ?? [:]).sorted { $0.key < $1.key }.map { KeyValue($0.key, $0.value) },
-            starts: [
-                Start(name: "vfs", binary: Binary.vfs, provides: [Service.fileSystem], vfs: vfs, routes: vfsRoutes),
-                Start(name: "log", binary: Binary.log, provides: [Service.log], log: LogConfig(),
-                      routes: [Route(service: Service.hostFS)]),
-                Start(name: "rom", binary: Binary.rom, provides: [Service.rom], rom: rom),
-                Start(name: "init", binary: Binary.initProcess, container: container, routes: initRoutes),
-            ])
+            starts: starts)
     }
 
     static func romConfig(_ spec: Spec, _ options: TranslateOptions) -> ROMConfig {

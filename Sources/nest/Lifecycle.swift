@@ -21,6 +21,8 @@ struct CreateArguments: ParsableArguments {
     var noPivot = false
     @Flag(help: "Accepted for compatibility.")
     var noNewKeyring = false
+    @Option(help: "Launch this subsystem config (see docs/subsystem.md) instead of translating the bundle's config.json.")
+    var subsystem: String?
 
     var options: CreateOptions {
         Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket)
@@ -34,7 +36,13 @@ struct Create: ParsableCommand {
     @Argument(help: "The container id.")
     var id: String
 
-    func run() throws { try Operations.create(root: global.root, id: id, options: create.options) }
+    func run() throws {
+        if let file = create.subsystem {
+            try Operations.create(root: global.root, id: id, subsystem: file, options: create.options)
+        } else {
+            try Operations.create(root: global.root, id: id, options: create.options)
+        }
+    }
 }
 
 struct Start: ParsableCommand {

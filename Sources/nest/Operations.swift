@@ -21,13 +21,28 @@ enum Operations {
         _ = try runtime(root).create(id: id, options: options)
     }
 
+    static func create(root: String, id: String, subsystem file: String, options: CreateOptions) throws(RuntimeError) {
+        let sub = try Runtime.readSubsystem(path: absolute(file), id: id)
+        _ = try runtime(root).create(subsystem: sub, options: options)
+    }
+
     /// Returns the exit status `nest run` exits with.
-    static func run(root: String, id: String, options: CreateOptions, detach: Bool, keep: Bool) throws(RuntimeError) -> Int32 {
+    static func run(root: String, id: String, options: CreateOptions, detach: Bool, keep: Bool,
+                    subsystem file: String? = nil) throws(RuntimeError) -> Int32 {
         let runtime = runtime(root)
         // Created and started in one: no exec FIFO to hand over through.
         var options = options
         options.startAtOnce = true
-        let created = try runtime.create(id: id, options: options)
+        let created: ContainerStatus
+        if let file {
+            let sub = try Runtime.readSubsystem(path: absolute(file), id: id)
+            guard sub.isSingleProcess else {
+                throw .invalidArgument("run takes a subsystem of one process; create and start one of several", field: "--subsystem")
+            }
+            created = try runtime.create(subsystem: sub, options: options)
+        } else {
+            created = try runtime.create(id: id, options: options)
+        }
         do {
             try runtime.runPoststartHooks(id: id)
         } catch {

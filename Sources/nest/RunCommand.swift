@@ -19,7 +19,8 @@ struct Run: ParsableCommand {
     var id: String
 
     func run() throws {
-        let code = try Operations.run(root: global.root, id: id, options: create.options, detach: detach, keep: keep)
+        let code = try Operations.run(root: global.root, id: id, options: create.options, detach: detach, keep: keep,
+                                      subsystem: create.subsystem)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -204,7 +204,7 @@ final class Daemon: Sendable {
         }
         var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
                                 labels: req.labels ?? [:],
-                                command: sub.start(binary: Binary.initProcess)?.container?.process?.args ?? [],
+                                command: sub.processes.first?.container?.process?.args ?? [],
                                 created: Date(), started: nil, phase: .created,
                                 autoRemove: ephemeral ? true : nil)
         // No record before the container exists: a daemon killed in between

@@ -8,7 +8,8 @@ final class RouteCheckTests: XCTestCase {
     func xml() -> String {
         let spec = Spec(ociVersion: "1.2.0", root: Spec.Root(path: "rootfs"), process: Spec.Process(args: ["sh"], cwd: "/"),
                         hostname: "h", linux: Spec.Linux(namespaces: [Spec.Linux.Namespace(type: "pid"), Spec.Linux.Namespace(type: "uts")]))
-        return Translator.translate(spec, options: TranslateOptions(id: "c", bundlePath: "/b", rootfsPath: "/b/rootfs")).xml()
+        return Translator.translate(spec, options: TranslateOptions(id: "c", bundlePath: "/b", rootfsPath: "/b/rootfs",
+                                                                   logFile: "/var/log/c.log")).xml()
     }
 
     func problems(_ text: String) throws -> [SpecError] { try Subsystem.read(xml: text).check() }
@@ -18,21 +19,28 @@ final class RouteCheckTests: XCTestCase {
     }
 
     func testSessionWithoutRouteIsAnError() throws {
+        let text = xml().replacingOccurrences(of: "      <service name=\"PD\">\n        <parent/>\n      </service>\n", with: "")
+        XCTAssertEqual(try problems(text), [SpecError(path: "subsystem/start[init]/route", message: "session PD has no route to a provider")])
+    }
+
+    func testServerNobodyUsesIsAnError() throws {
         let text = xml().replacingOccurrences(of: "      <service name=\"ROM\">\n        <child name=\"rom\"/>\n      </service>\n", with: "")
-        XCTAssertEqual(try problems(text), [SpecError(path: "subsystem/start[init]/route", message: "session ROM has no route to a provider")])
+        XCTAssertEqual(try problems(text), [SpecError(path: "subsystem/start[rom]", message: "server rom is used by no route")])
     }
 
     func testRouteToAChildThatDoesNotProvideTheService() throws {
         let text = xml().replacingOccurrences(of: "<service name=\"LOG\">\n        <child name=\"log\"/>",
                                               with: "<service name=\"LOG\">\n        <child name=\"rom\"/>")
         XCTAssertEqual(try problems(text), [SpecError(path: "subsystem/start[init]/route",
-                                                      message: "session LOG is routed to rom, which does not provide it")])
+                                                      message: "session LOG is routed to rom, which does not provide it"),
+                                            SpecError(path: "subsystem/start[log]", message: "server log is used by no route")])
     }
 
     func testRouteToAMissingChild() throws {
         let text = xml().replacingOccurrences(of: "<child name=\"vfs\"/>", with: "<child name=\"fs\"/>")
         XCTAssertEqual(try problems(text), [SpecError(path: "subsystem/start[init]/route",
-                                                      message: "session File_system is routed to fs, which is not a start node")])
+                                                      message: "session File_system is routed to fs, which is not a start node"),
+                                            SpecError(path: "subsystem/start[vfs]", message: "server vfs is used by no route")])
     }
 
     func testRouteToParentThatDoesNotProvide() throws {

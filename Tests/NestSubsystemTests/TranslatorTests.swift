@@ -18,10 +18,16 @@ final class TranslatorTests: XCTestCase {
 
     func testComponentsAndRoutes() {
         let sub = translate(spec())
-        XCTAssertEqual(sub.starts.map(\.name), ["vfs", "log", "rom", "init"])
+        // Without a log file the process's stdio is its runner's: no log server.
+        XCTAssertEqual(sub.starts.map(\.name), ["vfs", "rom", "init"])
         XCTAssertEqual(sub.start("rom")?.rom?.module("hostname"), "box")
-        let initNode = sub.start(binary: Binary.initProcess)!
-        XCTAssertEqual(initNode.routes.first { $0.service == Service.fileSystem }?.child, "vfs")
+        let initNode = sub.processes.first!
+        XCTAssertEqual(initNode.routes.first { $0.service == Service.fileSystem }, Route(service: Service.fileSystem, label: "/", child: "vfs"))
+        let logged = Translator.translate(spec(), options: TranslateOptions(id: "c", bundlePath: "/b", rootfsPath: "/b/rootfs", logFile: "/l"))
+        XCTAssertEqual(logged.starts.map(\.name), ["vfs", "log", "rom", "init"])
+        XCTAssertEqual(logged.start("log")?.log?.file, "/l")
+        XCTAssertEqual(try logged.layout(of: "init").log?.file, "/l")
+        XCTAssertEqual(logged.check(), [])
         XCTAssertEqual(initNode.container?.process?.args, ["sh"])
         XCTAssertEqual(sub.check(), [])
     }

@@ -17,19 +17,36 @@ public struct PlanContext: Sendable {
     /// nest-init's loop inside the monitor's container process, one exec
     /// less per container.
     public var initPath: String? = nil
+    /// Where the ROM server's files are (the subsystem's state dir/rom).
+    public var romDir: String = ""
 }
 
-/// Writes the launch plan (docs/launch-plan.md) of a subsystem.
+/// Writes the launch plan (docs/launch-plan.md) of one process of a
+/// subsystem, from what its routes give it (`Subsystem.layout(of:)`).
 public enum PlanWriter {
+    /// The plan of the subsystem's only process (an OCI bundle's).
     public static func plan(_ sub: Subsystem, _ ctx: PlanContext) throws(RuntimeError) -> String {
-        guard let vfs = sub.start(binary: Binary.vfs)?.vfs,
-              let initStart = sub.start(binary: Binary.initProcess), let c = initStart.container else {
-            throw .invalidArgument("the subsystem has no vfs or nest-init start node", field: "subsystem")
+        guard let only = sub.processes.first, sub.processes.count == 1 else {
+            throw .invalidArgument("the subsystem has \(sub.processes.count) processes; name one", field: "subsystem")
         }
+        return try plan(sub, process: only.name, ctx)
+    }
+
+    public static func plan(_ sub: Subsystem, process name: String, _ ctx: PlanContext) throws(RuntimeError) -> String {
+        let layout: ProcessLayout
+        do { layout = try sub.layout(of: name) } catch { throw .invalidSpec([error]) }
+        return try plan(sub, layout, ctx)
+    }
+
+    static func plan(_ sub: Subsystem, _ layout: ProcessLayout, _ ctx: PlanContext) throws(RuntimeError) -> String {
+        let c = layout.container
         guard let process = c.process, let args = process.args, !args.isEmpty else {
             throw .invalidArgument("the container has no process to run", field: "process.args")
         }
-        let rom = sub.starts.first { $0.rom != nil }?.rom ?? ROMConfig()
+        let rom = layout.rom ?? ROMConfig()
+        // A process that joins a UTS namespace leaves its names to the
+        // namespace's owner.
+        let ownsUTS = c.namespaces.contains { $0.type == "uts" && $0.path == nil }
         var out = ""
         func rec(_ fields: String...) { rec(fields) }
         func rec(_ fields: [String]) {
@@ -56,18 +73,18 @@ public enum PlanWriter {
             rec("console-socket", socket)
             if let size = process.consoleSize { rec("console-size", String(size.height), String(size.width)) }
         }
-        rec("rootfs", vfs.root)
-        rec("rootfs-readonly", vfs.readonly ? "1" : "0")
-        rec("rootfs-propagation", vfs.propagation)
+        rec("rootfs", layout.root)
+        rec("rootfs-readonly", layout.readonly ? "1" : "0")
+        rec("rootfs-propagation", layout.propagation)
         for ns in c.namespaces { rec("namespace", ns.type, ns.path ?? "-") }
         for m in c.uidMappings { rec("uid-map", String(m.containerID), String(m.hostID), String(m.size)) }
         for m in c.gidMappings { rec("gid-map", String(m.containerID), String(m.hostID), String(m.size)) }
         for t in c.timeOffsets { rec("time-offset", t.clock, String(t.secs), String(t.nanosecs)) }
-        if let hostname = rom.module("hostname") { rec("hostname", hostname) }
-        if let domainname = rom.module("domainname") { rec("domainname", domainname) }
+        if ownsUTS, let hostname = rom.module("hostname") { rec("hostname", hostname) }
+        if ownsUTS, let domainname = rom.module("domainname") { rec("domainname", domainname) }
         for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
         if let oom = ctx.oomFile { rec("oom-file", oom) }
-        for m in vfs.mounts {
+        for m in layout.mounts {
             let o = MountOptions(m.options)
             var flags = o.flags
             var type = m.type
@@ -76,15 +93,15 @@ public enum PlanWriter {
         }
         for module in rom.modules {
             if let path = module.path {
-                rec("mount", path, "bind", ctx.stateDir + "/rom/" + module.name, hex(MountOptions.bind | MountOptions.rdonly), "0", "")
+                rec("mount", path, "bind", (ctx.romDir.isEmpty ? ctx.stateDir + "/rom" : ctx.romDir) + "/" + module.name, hex(MountOptions.bind | MountOptions.rdonly), "0", "")
             }
         }
-        for d in vfs.devices {
+        for d in layout.devices {
             rec("device", d.path, d.type, String(d.major), String(d.minor), String(d.mode, radix: 8), String(d.uid), String(d.gid))
         }
-        for s in vfs.symlinks { rec("symlink", s.target, s.path) }
-        for p in vfs.masked { rec("masked", p) }
-        for p in vfs.readonlyPaths { rec("readonly", p) }
+        for s in layout.symlinks { rec("symlink", s.target, s.path) }
+        for p in layout.masked { rec("masked", p) }
+        for p in layout.readonlyPaths { rec("readonly", p) }
         for s in c.sysctl { rec("sysctl", s.key, s.value) }
         for r in process.rlimits ?? [] { rec("rlimit", r.type, String(r.soft), String(r.hard)) }
         if let adj = process.oomScoreAdj { rec("oom-score-adj", String(adj)) }

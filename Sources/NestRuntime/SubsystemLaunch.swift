@@ -1,0 +1,71 @@
+import Glibc
+import NestOCI
+import NestSubsystem
+
+// A subsystem of several processes: the holder of what they share, then a
+// container per process. The holder is the subsystem's own container (its
+// id is the subsystem's name): its init runs no program and keeps the
+// shared namespaces, its cgroup is the subsystem's quota node (the parent
+// of the processes' cgroups), and its state dir keeps the config and the
+// ROM files. Each process is a container `SUB/NAME` that joins the shared
+// namespaces and mounts what its routes give it.
+extension Runtime {
+    /// The cgroup of the subsystem node: its quota's, or `/nest/SUB`.
+    static func subsystemCgroup(_ sub: Subsystem) -> String { sub.quota?.cgroupsPath ?? "/nest/\(sub.name)" }
+
+    func createSubsystem(_ sub: Subsystem, opts: CreateOptions) throws(RuntimeError) -> ContainerStatus {
+        let id = sub.name
+        // ROM modules shared by the processes are the subsystem's files.
+        var romFiles: [ROMModule] = []
+        for p in sub.processes {
+            if let rom = (try? sub.layout(of: p.name))?.rom {
+                for m in rom.modules where m.path != nil && !romFiles.contains(where: { $0.name == m.name }) { romFiles.append(m) }
+            }
+        }
+        let hostname = sub.shared.contains("uts") ? sub.processes.lazy.compactMap { p in
+            (try? sub.layout(of: p.name))?.rom?.module("hostname")
+        }.first : nil
+        let holder = Unit(
+            id: id, sub: sub, cgroupsPath: Self.subsystemCgroup(sub), limits: sub.quota?.limits ?? CgroupLimits(),
+            devices: nil, joinLeaf: ".holder", romFiles: romFiles, writesSubsystem: true, stdio: .null, startAtOnce: true,
+            poststart: [], poststop: [],
+            plan: { ctx throws(RuntimeError) in PlanWriter.holdPlan(sub, hostname: hostname, ctx) })
+        var status = try createUnit(holder, opts: opts, early: nil)
+        Trace.mark("holder")
+        do throws(RuntimeError) {
+            let record = try self.record(id)
+            for p in sub.processes {
+                let unit = try processUnit(sub, p.name, id: id + "/" + p.name, opts: opts, romDir: store.dir(id) + "/rom",
+                                           holder: record.pid)
+                _ = try createUnit(unit, opts: opts, early: nil)
+            }
+        } catch {
+            try? delete(id: id, force: true)
+            throw error
+        }
+        status.status = opts.startAtOnce ? "running" : "created"
+        return status
+    }
+}
+
+extension PlanWriter {
+    /// The plan of a subsystem's holder: the shared namespaces, the
+    /// hostname when UTS is shared, and no program (`hold`).
+    static func holdPlan(_ sub: Subsystem, hostname: String?, _ ctx: PlanContext) -> String {
+        var out = ""
+        func rec(_ fields: String...) { out += fields.map(escape).joined(separator: "\t") + "\n" }
+        rec("version", "1")
+        rec("id", sub.name)
+        rec("oci-version", sub.ociVersion)
+        rec("state-dir", ctx.stateDir)
+        rec("sync-fd", String(ctx.syncFD))
+        rec("status-file", ctx.stateDir + "/status")
+        if let pidFile = ctx.pidFile { rec("pid-file", pidFile) }
+        rec("stdio", "null")
+        for type in sub.shared { rec("namespace", type, "-") }
+        if let hostname { rec("hostname", hostname) }
+        for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
+        rec("hold")
+        return out
+    }
+}

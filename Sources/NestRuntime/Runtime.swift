@@ -47,9 +47,18 @@ public final class Runtime: Sendable {
         }
     }
 
+    /// A new container's id: a subsystem's name, never `SUB/NAME` (the
+    /// processes of a subsystem are named by its config).
+    static func validateNew(id: String) throws(RuntimeError) {
+        try validate(id: id)
+        if id.contains("/") {
+            throw .invalidArgument("container id '\(id)' must not contain '/' (SUBSYSTEM/PROCESS names a process of a subsystem)", field: "id")
+        }
+    }
+
     /// Loads, validates and translates the bundle; nothing is made on the host.
     public func translate(id: String, options: CreateOptions) throws(RuntimeError) -> Subsystem {
-        try Self.validate(id: id)
+        try Self.validateNew(id: id)
         let bundle: NestOCI.Bundle
         do {
             bundle = try BundleLoader.load(options.bundle)
@@ -75,7 +84,7 @@ public final class Runtime: Sendable {
     public func createReturningSubsystem(id: String, options: CreateOptions) throws(RuntimeError)
         -> (status: ContainerStatus, subsystem: Subsystem)
     {
-        try Self.validate(id: id)
+        try Self.validateNew(id: id)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
         let early = zygote != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
@@ -104,7 +113,7 @@ public final class Runtime: Sendable {
 
     func create(subsystem sub: Subsystem, options opts: CreateOptions,
                 early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
-        try Self.validate(id: sub.name)
+        try Self.validateNew(id: sub.name)
         let problems = sub.check()
         if !problems.isEmpty { throw .invalidSpec(problems) }
         Trace.mark("check")

@@ -17,8 +17,7 @@ extension Runtime {
             throw .invalidSpec([error])
         }
         if let id { sub.name = id }
-        try validate(id: sub.name)
-        if sub.name.contains("/") { throw .invalidArgument("a subsystem's name has no '/'", field: "id") }
+        try validateNew(id: sub.name)
         return sub
     }
 }

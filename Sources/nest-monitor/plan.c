@@ -1,44 +1,730 @@
 /*
- * The launch plan: a line-oriented, TAB-separated file (docs/launch-plan.md).
+ * The launch plan's parser: a line-oriented, TAB-separated text
+ * (docs/launch-plan.md) into a struct nest_plan. A record is checked
+ * whole when it is read: the number of its fields, every number against
+ * its range, every name against its table. Errors name the line and the
+ * record and are one line (a field's control characters are shown as `?`),
+ * for they travel as one line of the sync fd.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "nest.h"
+#include "plan.h"
+#include "plan-names.h"
 
-struct plan P;
-
-/* kind, min fields, max fields (-1 = unbounded) */
-static const struct {
+struct pctx {
+	struct nest_plan *p;
+	int line;
 	const char *kind;
-	int min, max;
-} kinds[] = {
-	{ "version", 1, 1 },		{ "id", 1, 1 },
-	{ "state-dir", 1, 1 },		{ "exec-fifo", 1, 1 },
-	{ "sync-fd", 1, 1 },		{ "status-file", 1, 1 },
-	{ "pid-file", 1, 1 },		{ "stdio", 1, 2 },
-	{ "console-socket", 1, 1 },	{ "console-size", 2, 2 },
-	{ "rootfs", 1, 1 },		{ "rootfs-readonly", 1, 1 },
-	{ "rootfs-propagation", 1, 1 },	{ "namespace", 2, 2 },
-	{ "uid-map", 3, 3 },		{ "gid-map", 3, 3 },
-	{ "time-offset", 3, 3 },	{ "hostname", 1, 1 },
-	{ "domainname", 1, 1 },		{ "cgroup-join", 1, 1 },
-	{ "oom-file", 1, 1 },		{ "mount", 6, 6 },
-	{ "device", 7, 7 },		{ "symlink", 2, 2 },
-	{ "masked", 1, 1 },		{ "readonly", 1, 1 },
-	{ "sysctl", 2, 2 },		{ "rlimit", 3, 3 },
-	{ "oom-score-adj", 1, 1 },	{ "user", 3, 3 },
-	{ "groups", 0, -1 },		{ "cwd", 1, 1 },
-	{ "env", 1, 1 },		{ "arg", 1, 1 },
-	{ "no-new-privileges", 1, 1 },	{ "cap", 2, 2 },
-	{ "seccomp-default", 2, 2 },	{ "seccomp-arch", 1, 1 },
-	{ "seccomp-flag", 1, 1 },	{ "seccomp-rule", 3, -1 },
-	{ "hook", 4, -1 },		{ "init", 1, 1 },
-	{ "init-arg", 1, 1 },		{ "bundle", 1, 1 },
-	{ "oci-version", 1, 1 },
+	char *err;
+	size_t errlen;
+	unsigned seen[64]; /* bit per kind index: singles given once */
 };
+
+static int perr(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static int perr(struct pctx *c, const char *fmt, ...)
+{
+	int n = snprintf(c->err, c->errlen, "plan line %d: %s: ", c->line, c->kind);
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	one_line(c->err);
+	return -1;
+}
+
+/* At most 40 characters of a field, for an error message. */
+static const char *shown(const char *s)
+{
+	static char buf[2][48];
+	static int k;
+	k ^= 1;
+	snprintf(buf[k], sizeof buf[k], "%.40s%s", s, strlen(s) > 40 ? "..." : "");
+	return buf[k];
+}
+
+/* A signed number in [MIN, MAX], decimal or octal. */
+static int snum(struct pctx *c, const char *s, const char *what, int base, long long min, long long max,
+		long long *out)
+{
+	const char *d = s[0] == '-' ? s + 1 : s;
+	char *end;
+	if (*d < '0' || *d > (base == 8 ? '7' : '9'))
+		return perr(c, "%s: not a number: %s", what, shown(s));
+	errno = 0;
+	long long v = strtoll(s, &end, base);
+	if (*end)
+		return perr(c, "%s: not a number: %s", what, shown(s));
+	if (errno == ERANGE || v < min || v > max) {
+		if (base == 8)
+			return perr(c, "%s: %s out of range %llo-%llo", what, shown(s), (unsigned long long)min,
+				    (unsigned long long)max);
+		return perr(c, "%s: %s out of range %lld-%lld", what, shown(s), min, max);
+	}
+	*out = v;
+	return 0;
+}
+
+/* An unsigned number up to MAX, decimal, octal or hex (without 0x). */
+static int unum(struct pctx *c, const char *s, const char *what, int base, unsigned long long max,
+		unsigned long long *out)
+{
+	const char *digits = base == 16 ? "0123456789abcdefABCDEF" : base == 8 ? "01234567" : "0123456789";
+	char *end;
+	if (!*s || !strchr(digits, *s))
+		return perr(c, "%s: not a number: %s", what, shown(s));
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, base);
+	if (*end)
+		return perr(c, "%s: not a number: %s", what, shown(s));
+	if (errno == ERANGE || v > max)
+		return perr(c, "%s: %s out of range", what, shown(s));
+	*out = v;
+	return 0;
+}
+
+static int flag01(struct pctx *c, const char *s, int *out)
+{
+	if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
+		return perr(c, "must be 0 or 1, not %s", shown(s));
+	*out = s[0] == '1';
+	return 0;
+}
+
+static int id32(struct pctx *c, const char *s, const char *what, uint32_t *out)
+{
+	unsigned long long v;
+	/* (uid_t)-1 means "unchanged" to the kernel: never an id */
+	if (unum(c, s, what, 10, 4294967294ULL, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Appends one zeroed element to *ARR (of *N); NULL when out of memory. */
+static void *push(struct pctx *c, void *arr, int *n, size_t size)
+{
+	void **a = arr;
+	char *grown = realloc(*a, size * (size_t)(*n + 1));
+	if (!grown) {
+		perr(c, "out of memory");
+		return NULL;
+	}
+	*a = grown;
+	memset(grown + size * (size_t)*n, 0, size);
+	return grown + size * (size_t)(*n)++;
+}
+
+static int push_str(struct pctx *c, const char ***arr, int *n, const char *s)
+{
+	const char **slot = push(c, arr, n, sizeof *slot);
+	if (!slot)
+		return -1;
+	*slot = s;
+	return 0;
+}
+
+typedef int (*handler)(struct pctx *c, char **f, int n);
+
+static int r_version(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (c->line != 1 || strcmp(f[0], "1") != 0)
+		return perr(c, "unsupported version %s", shown(f[0]));
+	return 0;
+}
+
+#define STRING(name, field)                                   \
+	static int name(struct pctx *c, char **f, int n)     \
+	{                                                     \
+		(void)n;                                      \
+		c->p->field = f[0];                           \
+		return 0;                                     \
+	}
+STRING(r_id, id)
+STRING(r_oci_version, oci_version)
+STRING(r_bundle, bundle)
+STRING(r_state_dir, state_dir)
+STRING(r_exec_fifo, exec_fifo)
+STRING(r_status_file, status_file)
+STRING(r_pid_file, pid_file)
+STRING(r_oom_file, oom_file)
+STRING(r_console_socket, console_socket)
+STRING(r_rootfs, rootfs)
+STRING(r_hostname, hostname)
+STRING(r_domainname, domainname)
+STRING(r_cwd, cwd)
+STRING(r_init, init)
+
+static int r_sync_fd(struct pctx *c, char **f, int n)
+{
+	long long v;
+	(void)n;
+	/* the kernel's default limit of open files (fs.nr_open) */
+	if (snum(c, f[0], "fd", 10, 0, 1048576, &v) < 0)
+		return -1;
+	c->p->sync_fd = (int)v;
+	return 0;
+}
+
+static int r_stdio(struct pctx *c, char **f, int n)
+{
+	struct nest_plan *p = c->p;
+	if (strcmp(f[0], "log") == 0) {
+		if (n != 2 || !f[1][0])
+			return perr(c, "log: no path");
+		p->stdio = STDIO_LOG;
+		p->log_path = f[1];
+		return 0;
+	}
+	if (n != 1)
+		return perr(c, "%s: takes no path", shown(f[0]));
+	if (strcmp(f[0], "inherit") == 0)
+		p->stdio = STDIO_INHERIT;
+	else if (strcmp(f[0], "null") == 0)
+		p->stdio = STDIO_NULL;
+	else
+		return perr(c, "unknown mode %s", shown(f[0]));
+	return 0;
+}
+
+static int r_console_size(struct pctx *c, char **f, int n)
+{
+	long long rows, cols;
+	(void)n;
+	if (snum(c, f[0], "rows", 10, 0, 65535, &rows) < 0 || snum(c, f[1], "cols", 10, 0, 65535, &cols) < 0)
+		return -1;
+	c->p->has_console_size = 1;
+	c->p->console_rows = (unsigned short)rows;
+	c->p->console_cols = (unsigned short)cols;
+	return 0;
+}
+
+static int r_rootfs_readonly(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return flag01(c, f[0], &c->p->rootfs_readonly);
+}
+
+static int r_no_new_privileges(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return flag01(c, f[0], &c->p->no_new_privileges);
+}
+
+static int r_rootfs_propagation(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (names_propagation(f[0], &c->p->rootfs_propagation) < 0)
+		return perr(c, "unknown %s", shown(f[0]));
+	c->p->rootfs_propagation_name = f[0];
+	return 0;
+}
+
+static int r_cgroup_layout(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (strcmp(f[0], "v1") == 0)
+		c->p->cgroup_layout = CGROUP_V1;
+	else if (strcmp(f[0], "v2") == 0)
+		c->p->cgroup_layout = CGROUP_V2;
+	else if (strcmp(f[0], "hybrid") == 0)
+		c->p->cgroup_layout = CGROUP_HYBRID;
+	else
+		return perr(c, "unknown layout %s (v1, v2 or hybrid)", shown(f[0]));
+	c->p->cgroup_layout_set = 1;
+	return 0;
+}
+
+static int r_namespace(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	int t = names_ns(f[0]);
+	if (t < 0)
+		return perr(c, "%s: unknown type", shown(f[0]));
+	if (c->p->has_ns[t])
+		return perr(c, "%s given twice", f[0]);
+	if (strcmp(f[1], "-") != 0 && f[1][0] != '/')
+		return perr(c, "%s: not an absolute path or -: %s", f[0], shown(f[1]));
+	c->p->has_ns[t] = 1;
+	c->p->ns[t].type = (enum ns_type)t;
+	c->p->ns[t].path = strcmp(f[1], "-") == 0 ? NULL : f[1];
+	return 0;
+}
+
+/* The kernel takes at most 340 lines of a map. */
+static int idmap(struct pctx *c, char **f, struct plan_idmap **maps, int *nmaps)
+{
+	uint32_t in, out;
+	unsigned long long size;
+	if (*nmaps >= 340)
+		return perr(c, "more than 340 entries");
+	if (unum(c, f[0], "container id", 10, 4294967295ULL, &size) < 0)
+		return -1;
+	in = (uint32_t)size;
+	if (unum(c, f[1], "host id", 10, 4294967295ULL, &size) < 0)
+		return -1;
+	out = (uint32_t)size;
+	if (unum(c, f[2], "size", 10, 4294967295ULL, &size) < 0)
+		return -1;
+	if (size == 0 || in + size > 4294967296ULL || out + size > 4294967296ULL)
+		return perr(c, "size: %s out of range", shown(f[2]));
+	struct plan_idmap *m = push(c, maps, nmaps, sizeof *m);
+	if (!m)
+		return -1;
+	*m = (struct plan_idmap){ in, out, (uint32_t)size };
+	return 0;
+}
+
+static int r_uid_map(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return idmap(c, f, &c->p->uid_maps, &c->p->nuid_maps);
+}
+
+static int r_gid_map(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return idmap(c, f, &c->p->gid_maps, &c->p->ngid_maps);
+}
+
+static int r_time_offset(struct pctx *c, char **f, int n)
+{
+	long long secs, ns;
+	(void)n;
+	if (strcmp(f[0], "monotonic") != 0 && strcmp(f[0], "boottime") != 0)
+		return perr(c, "unknown clock %s", shown(f[0]));
+	if (snum(c, f[1], "secs", 10, -9223372036854775807LL, 9223372036854775807LL, &secs) < 0 ||
+	    snum(c, f[2], "nanosecs", 10, 0, 999999999, &ns) < 0)
+		return -1;
+	struct plan_time_offset *t = push(c, &c->p->time_offsets, &c->p->ntime_offsets, sizeof *t);
+	if (!t)
+		return -1;
+	*t = (struct plan_time_offset){ f[0], secs, ns };
+	return 0;
+}
+
+static int r_cgroup_join(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (f[0][0] != '/')
+		return perr(c, "not an absolute path: %s", shown(f[0]));
+	return push_str(c, &c->p->cgroup_joins, &c->p->ncgroup_joins, f[0]);
+}
+
+/* The MS_* bits a `mount` record may carry (MountOptions.swift), and the
+ * propagation: one of the four kinds, maybe with MS_REC. */
+#define MOUNT_FLAGS                                                                             \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_REMOUNT | MS_MANDLOCK | \
+	 MS_DIRSYNC | MS_NOATIME | MS_NODIRATIME | MS_BIND | MS_REC | MS_SILENT | MS_RELATIME |     \
+	 MS_STRICTATIME | MS_LAZYTIME)
+#define PROPAGATIONS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+static int r_mount(struct pctx *c, char **f, int n)
+{
+	unsigned long long flags, prop;
+	(void)n;
+	if (unum(c, f[3], "flags", 16, 0xffffffffULL, &flags) < 0 ||
+	    unum(c, f[4], "propagation", 16, 0xffffffffULL, &prop) < 0)
+		return -1;
+	if (flags & ~(unsigned long long)MOUNT_FLAGS)
+		return perr(c, "%s: flags: unknown bits %llx", shown(f[0]), flags & ~(unsigned long long)MOUNT_FLAGS);
+	unsigned long kind = (unsigned long)prop & ~(unsigned long)MS_REC;
+	if (prop && ((kind & ~(unsigned long)PROPAGATIONS) || __builtin_popcountl(kind) != 1))
+		return perr(c, "%s: propagation: not one kind: %llx", shown(f[0]), prop);
+	struct plan_mount *m = push(c, &c->p->mounts, &c->p->nmounts, sizeof *m);
+	if (!m)
+		return -1;
+	*m = (struct plan_mount){ f[0], f[1], f[2], f[5], (unsigned long)flags, (unsigned long)prop };
+	return 0;
+}
+
+static int r_device(struct pctx *c, char **f, int n)
+{
+	unsigned long long major, minor, mode;
+	uint32_t uid, gid;
+	(void)n;
+	if (strlen(f[1]) != 1 || !strchr("cbpu", f[1][0]))
+		return perr(c, "%s: unknown type %s", shown(f[0]), shown(f[1]));
+	/* what the kernel's dev_t holds: 12 bits of major, 20 of minor */
+	if (unum(c, f[2], "major", 10, 4095, &major) < 0 || unum(c, f[3], "minor", 10, 1048575, &minor) < 0 ||
+	    unum(c, f[4], "mode", 8, 07777, &mode) < 0 || id32(c, f[5], "uid", &uid) < 0 ||
+	    id32(c, f[6], "gid", &gid) < 0)
+		return -1;
+	struct plan_device *d = push(c, &c->p->devices, &c->p->ndevices, sizeof *d);
+	if (!d)
+		return -1;
+	*d = (struct plan_device){ f[0], f[1][0], (unsigned)major, (unsigned)minor, (mode_t)mode, uid, gid };
+	return 0;
+}
+
+static int r_symlink(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	struct plan_symlink *s = push(c, &c->p->symlinks, &c->p->nsymlinks, sizeof *s);
+	if (!s)
+		return -1;
+	*s = (struct plan_symlink){ f[0], f[1] };
+	return 0;
+}
+
+static int r_masked(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return push_str(c, &c->p->masked, &c->p->nmasked, f[0]);
+}
+
+static int r_readonly(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return push_str(c, &c->p->readonly, &c->p->nreadonly, f[0]);
+}
+
+static int r_sysctl(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (!f[0][0])
+		return perr(c, "empty key");
+	struct plan_sysctl *s = push(c, &c->p->sysctls, &c->p->nsysctls, sizeof *s);
+	if (!s)
+		return -1;
+	*s = (struct plan_sysctl){ f[0], f[1] };
+	return 0;
+}
+
+static int rlim(struct pctx *c, const char *s, const char *what, uint64_t *out)
+{
+	unsigned long long v;
+	if (strcmp(s, "-1") == 0 || strcmp(s, "unlimited") == 0) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	if (unum(c, s, what, 10, UINT64_MAX, &v) < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int r_rlimit(struct pctx *c, char **f, int n)
+{
+	uint64_t soft, hard;
+	(void)n;
+	int res = names_rlimit(f[0]);
+	if (res < 0)
+		return perr(c, "%s: unknown", shown(f[0]));
+	if (rlim(c, f[1], "soft", &soft) < 0 || rlim(c, f[2], "hard", &hard) < 0)
+		return -1;
+	if (soft > hard)
+		return perr(c, "%s: soft limit %s above hard limit %s", f[0], shown(f[1]), shown(f[2]));
+	struct plan_rlimit *r = push(c, &c->p->rlimits, &c->p->nrlimits, sizeof *r);
+	if (!r)
+		return -1;
+	*r = (struct plan_rlimit){ f[0], res, soft, hard };
+	return 0;
+}
+
+static int r_oom_score_adj(struct pctx *c, char **f, int n)
+{
+	long long v;
+	(void)n;
+	if (snum(c, f[0], "value", 10, -1000, 1000, &v) < 0)
+		return -1;
+	c->p->has_oom_score_adj = 1;
+	c->p->oom_score_adj = (int)v;
+	return 0;
+}
+
+static int r_user(struct pctx *c, char **f, int n)
+{
+	unsigned long long mask = 022;
+	(void)n;
+	if (id32(c, f[0], "uid", &c->p->uid) < 0 || id32(c, f[1], "gid", &c->p->gid) < 0)
+		return -1;
+	if (strcmp(f[2], "-") != 0 && unum(c, f[2], "umask", 8, 07777, &mask) < 0)
+		return -1;
+	c->p->umask = (mode_t)mask;
+	return 0;
+}
+
+static int r_groups(struct pctx *c, char **f, int n)
+{
+	/* `groups` with no field or one empty field: no groups */
+	if (n == 0 || (n == 1 && !f[0][0]))
+		return 0;
+	if (n > 65536)
+		return perr(c, "more than 65536 groups");
+	c->p->groups = calloc((size_t)n, sizeof *c->p->groups);
+	if (!c->p->groups)
+		return perr(c, "out of memory");
+	for (int i = 0; i < n; i++) {
+		uint32_t g;
+		if (id32(c, f[i], "gid", &g) < 0)
+			return -1;
+		c->p->groups[c->p->ngroups++] = g;
+	}
+	return 0;
+}
+
+static int r_env(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	/* Kept NULL-terminated (it is the process's environment): a slot for
+	 * the entry and one for the NULL, which is not counted. */
+	char **slot = push(c, &c->p->env, &c->p->nenv, sizeof *slot);
+	if (!slot || !push(c, &c->p->env, &c->p->nenv, sizeof *slot))
+		return -1;
+	c->p->nenv--;
+	c->p->env[c->p->nenv - 1] = f[0];
+	return 0;
+}
+
+static int r_arg(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return push_str(c, &c->p->args, &c->p->nargs, f[0]);
+}
+
+static int r_init_arg(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	return push_str(c, &c->p->init_args, &c->p->ninit_args, f[0]);
+}
+
+static int r_cap(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	int set = names_cap_set(f[0]), cap = names_cap(f[1]);
+	if (set < 0)
+		return perr(c, "%s: unknown set", shown(f[0]));
+	if (cap < 0)
+		return perr(c, "%s: unknown capability", shown(f[1]));
+	struct plan_cap *k = push(c, &c->p->caps, &c->p->ncaps, sizeof *k);
+	if (!k)
+		return -1;
+	*k = (struct plan_cap){ (enum cap_set)set, cap, f[1] };
+	return 0;
+}
+
+static int sc_action(struct pctx *c, const char *name, const char *err, struct plan_sc_action *a)
+{
+	int act = names_sc_action(name);
+	if (act < 0)
+		return perr(c, "unsupported action %s", shown(name));
+	unsigned long long e = 1; /* EPERM */
+	/* the 16 bits of SECCOMP_RET_DATA */
+	if (strcmp(err, "-") != 0 && unum(c, err, "errno", 10, 65535, &e) < 0)
+		return -1;
+	*a = (struct plan_sc_action){ (enum sc_action)act, name, (uint32_t)e };
+	return 0;
+}
+
+static int r_seccomp_default(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (sc_action(c, f[0], f[1], &c->p->seccomp.def) < 0)
+		return -1;
+	c->p->seccomp.set = 1;
+	return 0;
+}
+
+static int r_seccomp_arch(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	if (strncmp(f[0], "SCMP_ARCH_", 10) != 0 || !f[0][10])
+		return perr(c, "not an SCMP_ARCH_ name: %s", shown(f[0]));
+	return push_str(c, &c->p->seccomp.archs, &c->p->seccomp.narchs, f[0]);
+}
+
+static int r_seccomp_flag(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	int fl = names_sc_flag(f[0]);
+	if (fl < 0)
+		return perr(c, "%s: unsupported", shown(f[0]));
+	enum sc_flag *slot = push(c, &c->p->seccomp.flags, &c->p->seccomp.nflags, sizeof *slot);
+	if (!slot)
+		return -1;
+	*slot = (enum sc_flag)fl;
+	return 0;
+}
+
+/* INDEX:OP:VALUE[:VALUETWO], in place. */
+static int sc_cond(struct pctx *c, char *s, const char *syscall, struct plan_sc_cond *out)
+{
+	char *part[4] = { s, NULL, NULL, NULL };
+	int np = 1;
+	for (char *q = s; *q; q++)
+		if (*q == ':') {
+			if (np == 4)
+				return perr(c, "%s: bad condition", shown(syscall));
+			*q = 0;
+			part[np++] = q + 1;
+		}
+	if (np < 3)
+		return perr(c, "%s: bad condition", shown(syscall));
+	unsigned long long idx, v1, v2 = 0;
+	int op = names_sc_op(part[1]);
+	if (unum(c, part[0], "condition index", 10, 5, &idx) < 0)
+		return -1;
+	if (op < 0)
+		return perr(c, "%s: unknown operator %s", shown(syscall), shown(part[1]));
+	if (unum(c, part[2], "condition value", 10, UINT64_MAX, &v1) < 0 ||
+	    (part[3] && unum(c, part[3], "condition value two", 10, UINT64_MAX, &v2) < 0))
+		return -1;
+	*out = (struct plan_sc_cond){ (unsigned)idx, (enum sc_op)op, v1, v2 };
+	return 0;
+}
+
+static int r_seccomp_rule(struct pctx *c, char **f, int n)
+{
+	struct plan_seccomp *s = &c->p->seccomp;
+	struct plan_sc_rule *r = push(c, &s->rules, &s->nrules, sizeof *r);
+	if (!r)
+		return -1;
+	r->syscall = f[2];
+	if (!f[2][0])
+		return perr(c, "empty syscall name");
+	if (sc_action(c, f[0], f[1], &r->action) < 0)
+		return -1;
+	if (n - 3 > 6)
+		return perr(c, "%s: more than 6 conditions", shown(f[2]));
+	if (n > 3) {
+		r->cond = calloc((size_t)(n - 3), sizeof *r->cond);
+		if (!r->cond)
+			return perr(c, "out of memory");
+	}
+	for (int i = 3; i < n; i++)
+		if (sc_cond(c, f[i], f[2], &r->cond[r->ncond++]) < 0)
+			return -1;
+	return 0;
+}
+
+static int r_hook(struct pctx *c, char **f, int n)
+{
+	long long timeout, nargs;
+	int kind = plan_hook_kind(f[0]);
+	if (kind < 0)
+		return perr(c, "unknown kind %s", shown(f[0]));
+	if (snum(c, f[1], "timeout", 10, 0, 2147483647, &timeout) < 0)
+		return -1;
+	if (f[2][0] != '/')
+		return perr(c, "%s: path: not absolute: %s", f[0], shown(f[2]));
+	if (snum(c, f[3], "argument count", 10, 0, n - 4, &nargs) < 0)
+		return -1;
+	struct plan_hook *h = push(c, &c->p->hooks, &c->p->nhooks, sizeof *h);
+	if (!h)
+		return -1;
+	int nenv = n - 4 - (int)nargs;
+	h->argv = calloc((size_t)nargs + 2, sizeof *h->argv);
+	h->env = calloc((size_t)nenv + 1, sizeof *h->env);
+	if (!h->argv || !h->env)
+		return perr(c, "out of memory");
+	h->kind = (enum hook_kind)kind;
+	h->timeout = (unsigned)timeout;
+	h->path = f[2];
+	for (int i = 0; i < nargs; i++)
+		h->argv[i] = f[4 + i];
+	if (nargs == 0)
+		h->argv[0] = f[2];
+	for (int i = 0; i < nenv; i++)
+		h->env[i] = f[4 + nargs + i];
+	return 0;
+}
+
+static int r_annotation(struct pctx *c, char **f, int n)
+{
+	(void)n;
+	for (int i = 0; i < c->p->nannotations; i++)
+		if (strcmp(c->p->annotations[i].key, f[0]) == 0)
+			return perr(c, "%s given twice", shown(f[0]));
+	struct plan_annotation *a = push(c, &c->p->annotations, &c->p->nannotations, sizeof *a);
+	if (!a)
+		return -1;
+	*a = (struct plan_annotation){ f[0], f[1] };
+	return 0;
+}
+
+static int r_hold(struct pctx *c, char **f, int n)
+{
+	(void)f;
+	(void)n;
+	c->p->hold = 1;
+	return 0;
+}
+
+/* kind, min and max fields (-1: unbounded), repeated, handler */
+static const struct kind {
+	const char *kind;
+	int min, max, repeated;
+	handler fn;
+} kinds[] = {
+	{ "version", 1, 1, 0, r_version },
+	{ "id", 1, 1, 0, r_id },
+	{ "oci-version", 1, 1, 0, r_oci_version },
+	{ "bundle", 1, 1, 0, r_bundle },
+	{ "state-dir", 1, 1, 0, r_state_dir },
+	{ "exec-fifo", 1, 1, 0, r_exec_fifo },
+	{ "sync-fd", 1, 1, 0, r_sync_fd },
+	{ "status-file", 1, 1, 0, r_status_file },
+	{ "pid-file", 1, 1, 0, r_pid_file },
+	{ "stdio", 1, 2, 0, r_stdio },
+	{ "console-socket", 1, 1, 0, r_console_socket },
+	{ "console-size", 2, 2, 0, r_console_size },
+	{ "rootfs", 1, 1, 0, r_rootfs },
+	{ "rootfs-readonly", 1, 1, 0, r_rootfs_readonly },
+	{ "rootfs-propagation", 1, 1, 0, r_rootfs_propagation },
+	{ "cgroup-layout", 1, 1, 0, r_cgroup_layout },
+	{ "namespace", 2, 2, 1, r_namespace },
+	{ "uid-map", 3, 3, 1, r_uid_map },
+	{ "gid-map", 3, 3, 1, r_gid_map },
+	{ "time-offset", 3, 3, 1, r_time_offset },
+	{ "hostname", 1, 1, 0, r_hostname },
+	{ "domainname", 1, 1, 0, r_domainname },
+	{ "cgroup-join", 1, 1, 1, r_cgroup_join },
+	{ "oom-file", 1, 1, 0, r_oom_file },
+	{ "mount", 6, 6, 1, r_mount },
+	{ "device", 7, 7, 1, r_device },
+	{ "symlink", 2, 2, 1, r_symlink },
+	{ "masked", 1, 1, 1, r_masked },
+	{ "readonly", 1, 1, 1, r_readonly },
+	{ "sysctl", 2, 2, 1, r_sysctl },
+	{ "rlimit", 3, 3, 1, r_rlimit },
+	{ "oom-score-adj", 1, 1, 0, r_oom_score_adj },
+	{ "user", 3, 3, 0, r_user },
+	{ "groups", 0, -1, 0, r_groups },
+	{ "cwd", 1, 1, 0, r_cwd },
+	{ "env", 1, 1, 1, r_env },
+	{ "arg", 1, 1, 1, r_arg },
+	{ "no-new-privileges", 1, 1, 0, r_no_new_privileges },
+	{ "cap", 2, 2, 1, r_cap },
+	{ "seccomp-default", 2, 2, 0, r_seccomp_default },
+	{ "seccomp-arch", 1, 1, 1, r_seccomp_arch },
+	{ "seccomp-flag", 1, 1, 1, r_seccomp_flag },
+	{ "seccomp-rule", 3, -1, 1, r_seccomp_rule },
+	{ "hook", 4, -1, 1, r_hook },
+	{ "init", 1, 1, 0, r_init },
+	{ "init-arg", 1, 1, 1, r_init_arg },
+	{ "annotation", 2, 2, 1, r_annotation },
+	{ "hold", 0, 0, 0, r_hold },
+};
+#define NKINDS (int)(sizeof kinds / sizeof kinds[0])
 
 /* Unescapes S in place; returns -1 on a bad escape. */
 static int unescape(char *s)
@@ -63,159 +749,240 @@ static int unescape(char *s)
 	return 0;
 }
 
-static int add_line(char *line, int lineno, char *err, size_t errlen)
+/* One line (its '\n' replaced by NUL), split in place. */
+static int parse_line(struct pctx *c, char *line)
 {
 	int nf = 1;
-	for (char *p = line; *p; p++)
-		if (*p == '\t')
-			nf++;
-	char **f = calloc((size_t)nf + 1, sizeof *f);
+	for (char *q = line; *q; q++)
+		nf += *q == '\t';
+	char **f = calloc((size_t)nf, sizeof *f);
 	if (!f) {
-		snprintf(err, errlen, "plan: out of memory");
-		return -1;
+		c->kind = "plan";
+		return perr(c, "out of memory");
 	}
-	int i = 0;
-	char *p = line;
-	for (;;) {
-		char *t = strchr(p, '\t');
-		if (t)
-			*t = 0;
-		f[i++] = p;
-		if (!t)
-			break;
-		p = t + 1;
+	char *q = line;
+	for (int i = 0; i < nf; i++) {
+		f[i] = q;
+		q = strchr(q, '\t');
+		if (q)
+			*q++ = 0;
 	}
-	size_t k;
-	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-		if (strcmp(kinds[k].kind, f[0]) == 0)
-			break;
-	static const char *repeated[] = {
-		"namespace", "uid-map", "gid-map", "time-offset", "cgroup-join",
-		"mount", "device", "symlink", "masked", "readonly", "sysctl",
-		"rlimit", "env", "arg", "cap", "seccomp-arch", "seccomp-flag",
-		"seccomp-rule", "hook", "init-arg",
-	};
-	int rep = 0;
-	for (size_t i = 0; i < sizeof repeated / sizeof repeated[0]; i++)
-		rep |= strcmp(repeated[i], f[0]) == 0;
-	if (!rep && plan_next(f[0], NULL)) {
-		snprintf(err, errlen, "plan line %d: %s given twice", lineno, f[0]);
-		free(f);
-		return -1;
+	/* The kind is matched as written (no kind has an escape). */
+	c->kind = f[0];
+	int k;
+	for (k = 0; k < NKINDS && strcmp(kinds[k].kind, f[0]) != 0; k++)
+		;
+	int rc = -1;
+	int n = nf - 1;
+	if (c->line == 1 && strcmp(f[0], "version") != 0) {
+		snprintf(c->err, c->errlen, "plan line 1: expected version");
+		goto out;
 	}
-	if (k == sizeof kinds / sizeof kinds[0]) {
-		snprintf(err, errlen, "plan line %d: unknown record %s", lineno, f[0]);
-		free(f);
-		return -1;
+	if (k == NKINDS) {
+		snprintf(c->err, c->errlen, "plan line %d: unknown record %s", c->line, shown(f[0]));
+		one_line(c->err);
+		goto out;
 	}
-	/* The kind is matched as written (no kind has an escape), so that an
-	 * error naming it never carries a newline into the `error MESSAGE\n`
-	 * line of the sync fd. */
+	c->kind = kinds[k].kind;
+	if (!kinds[k].repeated && (c->seen[k / 32] & (1U << (k % 32)))) {
+		snprintf(c->err, c->errlen, "plan line %d: %s given twice", c->line, c->kind);
+		goto out;
+	}
+	c->seen[k / 32] |= 1U << (k % 32);
 	for (int j = 1; j < nf; j++)
 		if (unescape(f[j]) < 0) {
-			snprintf(err, errlen, "plan line %d: bad escape", lineno);
-			free(f);
-			return -1;
+			perr(c, "bad escape");
+			goto out;
 		}
-	int n = nf - 1;
-	/* `groups` with one empty field means no groups */
-	if (strcmp(f[0], "groups") == 0 && n == 1 && f[1][0] == 0)
-		n = 0;
 	if (n < kinds[k].min || (kinds[k].max >= 0 && n > kinds[k].max)) {
-		snprintf(err, errlen, "plan line %d: %s: wrong number of fields (%d)",
-			 lineno, f[0], n);
-		free(f);
-		return -1;
+		perr(c, "wrong number of fields (%d)", n);
+		goto out;
 	}
-	if (lineno == 1 && strcmp(f[0], "version") != 0) {
-		snprintf(err, errlen, "plan line 1: expected version");
-		free(f);
-		return -1;
-	}
-	if (strcmp(f[0], "version") == 0 && (lineno != 1 || strcmp(f[1], "1") != 0)) {
-		snprintf(err, errlen, "plan line %d: unsupported version", lineno);
-		free(f);
-		return -1;
-	}
-	struct rec *r = realloc(P.r, sizeof *r * (size_t)(P.n + 1));
-	if (!r) {
-		snprintf(err, errlen, "plan: out of memory");
-		free(f);
-		return -1;
-	}
-	P.r = r;
-	P.r[P.n++] = (struct rec){ .kind = f[0], .n = n, .f = f + 1, .line = lineno };
+	rc = kinds[k].fn(c, f + 1, n);
+out:
+	free(f);
+	return rc;
+}
+
+static int has_kind(const struct pctx *c, const char *kind)
+{
+	for (int k = 0; k < NKINDS; k++)
+		if (strcmp(kinds[k].kind, kind) == 0)
+			return (c->seen[k / 32] >> (k % 32)) & 1;
 	return 0;
 }
 
-int plan_load(const char *path, char *err, size_t errlen)
+/* What the records say together. */
+static int check_whole(struct pctx *c)
 {
-	FILE *fp = fopen(path, "re");
-	if (!fp) {
-		snprintf(err, errlen, "plan %s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int lineno = 0;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		if (len == 0 || line[len - 1] != '\n') {
-			snprintf(err, errlen, "plan line %d: not terminated", lineno);
-			goto fail;
-		}
-		line[len - 1] = 0;
-		char *copy = strdup(line);
-		if (!copy) {
-			snprintf(err, errlen, "plan: out of memory");
-			goto fail;
-		}
-		if (add_line(copy, lineno, err, errlen) < 0) {
-			free(copy);
-			goto fail;
-		}
-	}
-	free(line);
-	fclose(fp);
-	if (lineno == 0) {
-		snprintf(err, errlen, "plan %s: empty", path);
-		return -1;
-	}
-	static const char *required[] = { "rootfs", "status-file", "sync-fd" };
+	struct nest_plan *p = c->p;
+	static const char *required[] = { "status-file", "sync-fd" };
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
-		if (!plan_next(required[i], NULL)) {
-			snprintf(err, errlen, "plan: missing %s", required[i]);
+		if (!has_kind(c, required[i])) {
+			snprintf(c->err, c->errlen, "plan: missing %s", required[i]);
 			return -1;
 		}
+	/* A hold runs no program and needs a root only for its mounts. */
+	if (!p->rootfs && (!p->hold || plan_ns_is_new(p, NS_MOUNT))) {
+		snprintf(c->err, c->errlen, "plan: missing rootfs");
+		return -1;
+	}
+	if (!p->hold && p->nargs == 0) {
+		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
+		return -1;
+	}
+	if (p->seccomp.nrules && !p->seccomp.set) {
+		snprintf(c->err, c->errlen, "plan: seccomp-rule without seccomp-default");
+		return -1;
+	}
 	return 0;
-fail:
-	/* the monitor exits on a bad plan, but a plan refused must not cost
-	 * memory to a process that carries on (the fuzz target loads many) */
-	free(line);
-	fclose(fp);
+}
+
+int plan_parse(struct nest_plan *p, const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct pctx c = { .p = p, .err = err, .errlen = errlen, .kind = "plan" };
+	memset(p, 0, sizeof *p);
+	p->sync_fd = -1;
+	p->umask = 022;
+	p->rootfs_propagation = MS_PRIVATE | MS_REC;
+	p->rootfs_propagation_name = "rprivate";
+	err[0] = 0;
+	if (len == 0) {
+		snprintf(err, errlen, "plan: empty");
+		return -1;
+	}
+	p->text = malloc(len + 1);
+	if (!p->text) {
+		snprintf(err, errlen, "plan: out of memory");
+		return -1;
+	}
+	memcpy(p->text, buf, len);
+	p->text[len] = 0;
+	char *line = p->text, *end = p->text + len;
+	while (line < end) {
+		c.line++;
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *nul = memchr(line, 0, (size_t)((nl ? nl : end) - line));
+		if (nul) {
+			snprintf(err, errlen, "plan line %d: a NUL byte", c.line);
+			goto fail;
+		}
+		if (!nl) {
+			snprintf(err, errlen, "plan line %d: not terminated", c.line);
+			goto fail;
+		}
+		*nl = 0;
+		if (parse_line(&c, line) < 0)
+			goto fail;
+		line = nl + 1;
+	}
+	if (check_whole(&c) < 0)
+		goto fail;
+	return 0;
+fail:;
+	int sync_fd = p->sync_fd;
+	plan_free(p);
+	p->sync_fd = sync_fd;
 	return -1;
 }
 
-struct rec *plan_next(const char *kind, struct rec *prev)
+int plan_read(struct nest_plan *p, int fd, const char *name, char *err, size_t errlen)
 {
-	int i = prev ? (int)(prev - P.r) + 1 : 0;
-	for (; i < P.n; i++)
-		if (strcmp(P.r[i].kind, kind) == 0)
-			return &P.r[i];
-	return NULL;
+	struct stat st;
+	memset(p, 0, sizeof *p);
+	p->sync_fd = -1;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "plan %s: %s", name, strerror(errno));
+		return -1;
+	}
+	/* a pipe or a socket has no size to trust: read to EOF */
+	size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			snprintf(err, errlen, "plan: out of memory");
+			return -1;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "plan %s: %s", name, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len == cap) {
+			char *grown = cap > (64u << 20) ? NULL : realloc(buf, cap * 2);
+			if (!grown)
+				free(buf);
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	int rc = plan_parse(p, buf, len, err, errlen);
+	free(buf);
+	return rc;
 }
 
-const char *plan_str(const char *kind, const char *def)
+int plan_load(struct nest_plan *p, const char *path, char *err, size_t errlen)
 {
-	struct rec *r = plan_next(kind, NULL);
-	return r && r->n > 0 ? r->f[0] : def;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		memset(p, 0, sizeof *p);
+		p->sync_fd = -1;
+		snprintf(err, errlen, "plan %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = plan_read(p, fd, path, err, errlen);
+	close(fd);
+	return rc;
 }
 
-int plan_count(const char *kind)
+void plan_free(struct nest_plan *p)
 {
-	int c = 0;
-	for (struct rec *r = NULL; (r = plan_next(kind, r));)
-		c++;
-	return c;
+	for (int i = 0; i < p->nhooks; i++) {
+		free(p->hooks[i].argv);
+		free(p->hooks[i].env);
+	}
+	for (int i = 0; i < p->seccomp.nrules; i++)
+		free(p->seccomp.rules[i].cond);
+	free(p->uid_maps);
+	free(p->gid_maps);
+	free(p->time_offsets);
+	free(p->cgroup_joins);
+	free(p->mounts);
+	free(p->devices);
+	free(p->symlinks);
+	free(p->masked);
+	free(p->readonly);
+	free(p->sysctls);
+	free(p->rlimits);
+	free(p->groups);
+	free(p->env);
+	free(p->args);
+	free(p->caps);
+	free(p->seccomp.archs);
+	free(p->seccomp.flags);
+	free(p->seccomp.rules);
+	free(p->hooks);
+	free(p->init_args);
+	free(p->annotations);
+	free(p->text);
+	memset(p, 0, sizeof *p);
+}
+
+int plan_has_hook(const struct nest_plan *p, enum hook_kind kind)
+{
+	for (int i = 0; i < p->nhooks; i++)
+		if (p->hooks[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+int plan_ns_is_new(const struct nest_plan *p, enum ns_type type)
+{
+	return p->has_ns[type] && !p->ns[type].path;
 }

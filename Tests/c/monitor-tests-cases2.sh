@@ -304,3 +304,5 @@ expect_log "late userns: joined network namespace" "stdout $(readlink /proc/$nho
 expect_log "late userns: init is pid 1 of a new pid namespace" 'stdout comm=nest-init$'
 kill -9 "$nholder" 2>/dev/null
 wait "$nholder" 2>/dev/null
+
+. "$(dirname "$0")/monitor-tests-cases3.sh"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 OUT="$(mktemp -d /tmp/nest-plan-tests.XXXXXX)"
 trap 'rm -rf "$OUT"' EXIT
 CC="${CC:-gcc}"
-SRC="Tests/c/plan/plan-parser-test.c Sources/nest-monitor/plan.c Sources/nest-monitor/plan-names.c"
+SRC="Tests/c/plan/plan-parser-test.c $(ls Sources/nest-monitor/plan*.c)"
 FLAGS="-g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -ISources/nest-monitor"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 if echo 'int main(void){return 0;}' | "$CC" $SAN -x c - -o "$OUT/probe" 2>/dev/null; then

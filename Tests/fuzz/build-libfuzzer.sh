@@ -24,9 +24,8 @@ newer() { # newer TARGET SOURCES...: true when TARGET is missing or older
 	return 1
 }
 
-PLAN_SRC="Sources/nest-monitor/plan.c Sources/nest-monitor/plan-names.c"
-if newer "$OUT/plan-fuzzer" Tests/fuzz/libfuzzer/plan_fuzz.c $PLAN_SRC Sources/nest-monitor/plan.h \
-	Sources/nest-monitor/plan-names.h; then
+PLAN_SRC=$(ls Sources/nest-monitor/plan*.c)
+if newer "$OUT/plan-fuzzer" Tests/fuzz/libfuzzer/plan_fuzz.c $PLAN_SRC Sources/nest-monitor/plan*.h; then
 	echo "fuzz: building plan-fuzzer"
 	"$CC" $LD -g -O1 -D_GNU_SOURCE -Wall -Wextra -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -ISources/nest-monitor \

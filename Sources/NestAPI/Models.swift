@@ -41,8 +41,15 @@ public struct ErrorBody: Codable, Sendable, Error {
     public var error: String
     public var field: String?
     public var errors: [FieldError]?
-    public init(error: String, field: String? = nil, errors: [FieldError]? = nil) {
+    /// A failed setup step of the container: the step (`mount`, `cgroup-join`...),
+    /// the path it failed on and the errno's name (`EPERM`, `ENOENT`).
+    public var step: String?
+    public var path: String?
+    public var errno: String?
+    public init(error: String, field: String? = nil, errors: [FieldError]? = nil,
+                step: String? = nil, path: String? = nil, errno: String? = nil) {
         self.error = error; self.field = field; self.errors = errors
+        self.step = step; self.path = path; self.errno = errno
     }
 }
 

@@ -255,7 +255,8 @@ public final class Runtime: Sendable {
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
-                                  oomFile: planPaths.oomFile, cgroupIsV2: cgroupVersionName == "v2")
+                                  oomFile: planPaths.oomFile, cgroupIsV2: cgroupVersionName == "v2",
+                                  cgroupLayout: cgroupVersionName)
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")

@@ -47,15 +47,12 @@ extension Runtime {
         // The state for the hooks is read only when there are hooks: start is
         // on the path of every container.
         guard !record.poststart.isEmpty else { return }
-        guard let state = try? status(record).ociState() else {
-            Runtime.warn("\(id): poststart hooks not run: the state cannot be read")
-            return
-        }
-        for hook in record.poststart {
-            // The runtime-spec: a failing poststart hook is a warning only.
-            do { try HookRunner.run(hook, kind: "poststart", state: state) } catch {
-                Runtime.warn("\(id): \(error)")
-            }
+        // The runtime-spec: a failing poststart hook is a warning only.
+        do {
+            try MonitorHooks.run(libexecDir: options.libexecDir, kind: "poststart", plan: store.planFile(id),
+                                 pid: record.pid, status: "running")
+        } catch {
+            Runtime.warn("\(id): \(error)")
         }
     }
 
@@ -161,15 +158,21 @@ extension Runtime {
         CrashPoint.hit("delete:cgroups")
         Trace.mark("cgroups destroyed")
         if !record.poststop.isEmpty { current = (try? status(record)) ?? current }
+        // The plan names the poststop hooks; it goes with the state directory.
+        let plan = record.poststop.isEmpty ? nil : Sys.readFile(store.planFile(id))
         Sys.removeTree(store.dir(id))
         _ = records.withLock { $0.removeValue(forKey: id) }
         Trace.mark("state removed")
         guard !record.poststop.isEmpty else { return }
-        let state = current.ociState()
-        for hook in record.poststop {
-            do { try HookRunner.run(hook, kind: "poststop", state: state) } catch {
-                Runtime.warn("\(id): \(error)")
-            }
+        guard let plan else {
+            Runtime.warn("\(id): poststop hooks not run: the plan cannot be read")
+            return
+        }
+        do {
+            try MonitorHooks.run(libexecDir: options.libexecDir, kind: "poststop", planBytes: plan,
+                                 pid: current.pid, status: current.status)
+        } catch {
+            Runtime.warn("\(id): \(error)")
         }
     }
 

@@ -76,6 +76,8 @@ public enum RuntimeError: Error, CustomStringConvertible, Sendable {
     case invalidSpec([SpecError])
     case invalidArgument(String, field: String?)
     case system(String)
+    /// A step of the container's setup that failed, as nest-monitor reports it.
+    case kernel(KernelError)
 
     public var description: String {
         switch self {
@@ -85,6 +87,7 @@ public enum RuntimeError: Error, CustomStringConvertible, Sendable {
         case .invalidSpec(let errors): errors.map(\.description).joined(separator: "; ")
         case .invalidArgument(let message, let field): field.map { "\($0): \(message)" } ?? message
         case .system(let message): message
+        case .kernel(let error): error.message
         }
     }
 }

@@ -65,6 +65,8 @@ extension PlanWriter {
         for type in sub.shared { rec("namespace", type, "-") }
         if let hostname { rec("hostname", hostname) }
         for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
+        if let layout = ctx.planCgroupLayout { rec("cgroup-layout", layout) }
+        for a in sub.annotations { rec("annotation", a.key, a.value) }
         rec("hold")
         return out
     }

@@ -1,7 +1,10 @@
 /*
  * The container init between clone and nest-init (run in place, or
  * exec'd when the plan names an init program). Single threaded; every
- * failure goes to the monitor as "E<message>".
+ * failure goes to the monitor as "E" and an error record. The init's work
+ * is two stages (stages.c): the shared one builds the container's file
+ * system, the process one makes the process; this file holds the dialog
+ * with the monitor around them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,15 +72,15 @@ void cgroups_made(void)
  * init waits for that ("C") before it makes its cgroup namespace, mounts
  * cgroup2, runs a hook or reports ready; a new cgroup namespace is made
  * here, once the init is in its cgroups. */
-void cgroups_ready(void)
+void cgroups_ready(const struct nest_plan *p)
 {
 	static int done;
 	if (done)
 		return;
 	done = 1;
 	await_cgroups(&cg_joined);
-	if (ns_is_new("cgroup") && unshare(CLONE_NEWCGROUP) < 0)
-		fail("namespace cgroup");
+	if (plan_ns_is_new(p, NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		fail(NULL, "namespace cgroup");
 	mtrace("cgroups ready");
 }
 
@@ -90,37 +93,28 @@ static void wait_go(void)
 		host_pid = (pid_t)atoi(buf + 1);
 }
 
-static void run_hooks(const char *kind)
+void run_hooks(const struct nest_plan *p, enum hook_kind kind)
 {
-	char err[4096];
-	if (hooks_run(kind, host_pid, "creating", err, sizeof err) < 0)
-		failx("%s", err);
+	struct step_error e = { 0 };
+	if (hooks_run(p, kind, host_pid, "creating", &e) < 0)
+		fail_with(&e);
 }
 
-static int has_hook(const char *kind)
+void stdio_setup(const struct nest_plan *p, int nullfd, int out_w, int err_w)
 {
-	for (struct rec *r = NULL; (r = plan_next("hook", r));)
-		if (strcmp(r->f[0], kind) == 0)
-			return 1;
-	return 0;
-}
-
-static void stdio_setup(int nullfd, int out_w, int err_w)
-{
-	const char *mode = plan_str("stdio", "inherit");
-	if (plan_next("console-socket", NULL))
+	if (p->console_socket)
 		return;
-	if (strcmp(mode, "null") == 0) {
+	if (p->stdio == STDIO_NULL) {
 		for (int i = 0; i < 3; i++)
 			if (dup2(nullfd, i) < 0)
-				fail("stdio null");
-	} else if (strcmp(mode, "log") == 0) {
+				fail("/dev/null", "stdio null");
+	} else if (p->stdio == STDIO_LOG) {
 		if (dup2(nullfd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
-			fail("stdio log");
+			fail(p->log_path, "stdio log");
 	}
 }
 
-static void reset_signals(void)
+void reset_signals(void)
 {
 	sigset_t all;
 	sigemptyset(&all);
@@ -167,14 +161,13 @@ static void run_builtin_init(char **argv, char **envp)
 
 /* Until the init is ready, it dies with the monitor. (Credential changes
  * clear the setting: it is made again after them.) */
-static void die_with_monitor(int on)
+void die_with_monitor(int on)
 {
 	if (prctl(PR_SET_PDEATHSIG, on ? SIGKILL : 0, 0, 0, 0) < 0)
-		fail("parent death signal");
+		fail(NULL, "parent death signal");
 }
 
-/* Closes every fd from 3 up but the three (-1 for none). */
-static void close_all_but(int a, int b, int c)
+void close_all_but(int a, int b, int c)
 {
 	int keep[3] = { a, b, c };
 	for (int i = 0; i < 3; i++)
@@ -203,15 +196,15 @@ static void close_all_but(int a, int b, int c)
  * environ) or ptrace it without CAP_SYS_PTRACE over it. The exec of PROG
  * (by nest-init's loop, or of an "init" program) makes a new image that
  * is dumpable by the usual rules. */
-static void no_dump(void)
+void no_dump(void)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		fail("dumpable");
+		fail(NULL, "dumpable");
 }
 
 /* Created: the monitor says "S" once `start` has read the exec FIFO; EOF
  * is the monitor gone, and a container without its monitor never starts. */
-static void wait_start(void)
+void wait_start(void)
 {
 	char buf[64];
 	if (chan_recv_go(buf, sizeof buf) <= 0 || buf[0] != 'S')
@@ -219,100 +212,49 @@ static void wait_start(void)
 	mtrace("started");
 }
 
-void child_main(int out_w, int err_w)
+/* The namespaces, then the hooks of the runtime's namespace. */
+static void enter_namespaces(const struct nest_plan *p)
 {
-	no_dump();
-	die_with_monitor(1);
-	wait_go();
-	mtrace("go");
-	ns_child_setup();
+	ns_child_setup(p);
 	mtrace("namespaces");
-	if (ns_pid_needs_fork()) {
+	if (ns_pid_needs_fork(p)) {
 		if (unshare(CLONE_NEWPID) < 0)
-			fail("namespace pid");
-		pid_t p = fork();
-		if (p < 0)
-			fail("namespace pid: fork");
-		if (p > 0) {
+			fail(NULL, "namespace pid");
+		pid_t pid = fork();
+		if (pid < 0)
+			fail(NULL, "namespace pid: fork");
+		if (pid > 0) {
 			char m[32];
-			snprintf(m, sizeof m, "P%d", (int)p);
+			snprintf(m, sizeof m, "P%d", (int)pid);
 			chan_send(g_chan, m);
 			_exit(0);
 		}
 		wait_go(); /* reparented to the monitor */
 	}
 	die_with_monitor(1);
-	if (has_hook("prestart") || has_hook("createRuntime")) {
-		cgroups_ready();
+	if (plan_has_hook(p, HOOK_PRESTART) || plan_has_hook(p, HOOK_CREATE_RUNTIME)) {
+		cgroups_ready(p);
 		chan_send(g_chan, "N");
 		wait_go();
 	}
-	if (!ns_is_new("mount"))
-		failx("namespace mount: a new mount namespace is required");
-	proc_early();
-	rootfs_prepare();
-	mounts_apply();
-	mtrace("mounts");
-	devices_apply();
-	symlinks_apply();
-	mtrace("devices");
-	if (has_hook("createContainer"))
-		cgroups_ready();
-	run_hooks("createContainer");
+}
 
-	/* With an "init" record the init is that program, exec'd from a
-	 * read-only clone of it (a container never reaches a writable host
-	 * binary); without one, nest-init's loop runs here, in the process that
-	 * is already PID 1, which saves an exec per container. */
-	const char *init = plan_str("init", NULL);
-	int initfd = -1;
-	if (init && (initfd = nest_sealed_exe(init)) < 0)
-		fail("init %s", init);
-	/* The exec FIFO is the monitor's business (startgate.c): the init
-	 * holds no fd of a host file or directory while it waits. */
-	int gated = plan_next("exec-fifo", NULL) != NULL;
-	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nullfd < 0)
-		fail("stdio /dev/null");
-	console_connect();
-	proc_oom(); /* through the host's /proc: the container may have none */
-
-	rootfs_pivot();
-	mtrace("pivot_root");
-	console_setup();
-	stdio_setup(nullfd, out_w, err_w);
-	close(nullfd);
-	if (out_w >= 0) {
-		close(out_w);
-		close(err_w);
-	}
-	proc_sysctl();
-	proc_prepare_cwd();
-	rootfs_finish();
-	int cwdfd = proc_open_cwd();
-	close(g_rootfd);
-	g_rootfd = -1;
-	proc_rlimits();
-	char **envp = proc_env(), **argv = proc_argv();
-
-	cgroups_ready(); /* unshare(CLONE_NEWCGROUP) needs CAP_SYS_ADMIN */
-	/* Before it can be started or seen as created, the init holds stdio,
-	 * its channel and the program to exec; nothing of the host. */
-	close_all_but(g_chan, initfd, cwdfd);
-	int nnp = strcmp(plan_str("no-new-privileges", "0"), "1") == 0;
-	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		fail("no-new-privileges");
-	proc_drop_bounding();
-	if (!nnp)
-		seccomp_apply(0); /* needs CAP_SYS_ADMIN: before the user switch */
-	proc_user(cwdfd);
-	if (cwdfd >= 0)
-		close(cwdfd);
-	proc_caps();
+void child_main(const struct nest_plan *p, int out_w, int err_w)
+{
 	no_dump();
 	die_with_monitor(1);
-	if (nnp)
-		seccomp_apply(1);
+	wait_go();
+	mtrace("go");
+	enter_namespaces(p);
+	if (!p->hold && !plan_ns_is_new(p, NS_MOUNT))
+		failx(NULL, "namespace mount: a new mount namespace is required");
+
+	struct proc_handles h;
+	proc_stage_prepare(p, &h);
+	int rootfd = vfs_stage(p);
+	if (p->hold)
+		hold_stage(p, &h, out_w, err_w);
+	proc_stage(p, &h, rootfd, out_w, err_w);
 
 	mtrace("ready");
 	/* A monitor killed once the init is reported ready must not take the
@@ -320,17 +262,19 @@ void child_main(int out_w, int err_w)
 	die_with_monitor(0);
 	if (chan_send(g_chan, "R") < 0)
 		_exit(1); /* the monitor is gone */
-	if (gated)
+	if (p->exec_fifo)
 		wait_start();
-	run_hooks("startContainer");
+	run_hooks(p, HOOK_START_CONTAINER);
 	reset_signals();
-	if (initfd < 0)
+	static char *no_env[] = { NULL };
+	char **argv = proc_argv(p), **envp = p->env ? p->env : no_env;
+	if (h.initfd < 0)
 		run_builtin_init(argv, envp);
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 1024; fd++)
-			if (fd != initfd)
+			if (fd != h.initfd)
 				fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
-	syscall(SYS_execveat, initfd, "", argv, envp, AT_EMPTY_PATH);
-	fail("init %s: exec", init);
+	syscall(SYS_execveat, h.initfd, "", argv, envp, AT_EMPTY_PATH);
+	fail(p->init, "init %s: exec", p->init);
 }

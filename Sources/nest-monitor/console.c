@@ -23,9 +23,9 @@
 static int sock = -1;
 
 /* The socket's path is a host path: connect before pivot_root. */
-void console_connect(void)
+void console_connect(const struct nest_plan *p)
 {
-	const char *path = plan_str("console-socket", NULL);
+	const char *path = p->console_socket;
 	if (!path)
 		return;
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -46,12 +46,12 @@ void console_connect(void)
 		if (dirfd < 0 || (size_t)snprintf(addr.sun_path, sizeof addr.sun_path,
 				"/proc/self/fd/%d/%s", dirfd, slash + 1) >= sizeof addr.sun_path) {
 			errno = ENAMETOOLONG;
-			fail("console-socket %s", path);
+			fail(path, "console-socket %s", path);
 		}
 	}
 	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof addr) < 0)
-		fail("console-socket %s", path);
+		fail(path, "console-socket %s", path);
 	if (dirfd >= 0)
 		close(dirfd);
 }
@@ -71,32 +71,28 @@ static void send_fd(int fd, const char *name)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		fail("console-socket: send");
+		fail(NULL, "console-socket: send");
 }
 
-void console_setup(void)
+void console_setup(const struct nest_plan *p)
 {
 	if (sock < 0)
 		return;
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
-		fail("console /dev/ptmx");
+		fail("/dev/ptmx", "console /dev/ptmx");
 	if (unlockpt(master) < 0)
-		fail("console: unlockpt");
+		fail("/dev/ptmx", "console: unlockpt");
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0) {
 		char *name = ptsname(master);
 		if (!name || (slave = open(name, O_RDWR | O_NOCTTY)) < 0)
-			fail("console: open pty slave");
+			fail(name, "console: open pty slave");
 	}
-	struct rec *sz = plan_next("console-size", NULL);
-	if (sz) {
-		struct winsize ws = {
-			.ws_row = (unsigned short)parse_long(sz->f[0], 10, "console-size rows"),
-			.ws_col = (unsigned short)parse_long(sz->f[1], 10, "console-size cols"),
-		};
+	if (p->has_console_size) {
+		struct winsize ws = { .ws_row = p->console_rows, .ws_col = p->console_cols };
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-			fail("console-size");
+			fail(NULL, "console-size");
 	}
 	char name[64] = "/dev/ptmx";
 	char *pn = ptsname(master);
@@ -107,12 +103,12 @@ void console_setup(void)
 	close(sock);
 	sock = -1;
 	if (setsid() < 0 && errno != EPERM)
-		fail("console: setsid");
+		fail(NULL, "console: setsid");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		fail("console: controlling tty");
+		fail(NULL, "console: controlling tty");
 	for (int i = 0; i < 3; i++)
 		if (dup2(slave, i) < 0)
-			fail("console: dup2");
+			fail(NULL, "console: dup2");
 	if (slave > 2)
 		close(slave);
 }

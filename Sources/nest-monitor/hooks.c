@@ -1,6 +1,9 @@
 /*
- * OCI hooks: `hook KIND TIMEOUT PATH NARGS ARGS... ENV...`, the state JSON
- * on stdin, an optional timeout in seconds.
+ * OCI hooks, every kind: `hook KIND TIMEOUT PATH NARGS ARGS... ENV...`, the
+ * state JSON (with the plan's annotations) on stdin, an optional timeout
+ * in seconds. The monitor runs prestart and createRuntime, the container
+ * init createContainer and startContainer, and `nest-monitor -H`
+ * (hookmode.c) poststart and poststop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,37 +17,53 @@
 
 #include "nest.h"
 
-static int run_one(struct rec *r, const char *state, char *err, size_t errlen)
+static int hook_error(struct step_error *e, const struct plan_hook *h, int err, const char *what)
 {
-	const char *path = r->f[2];
-	long timeout = strtol(r->f[1], NULL, 10);
-	long nargs = strtol(r->f[3], NULL, 10);
-	if (nargs < 0 || nargs > r->n - 4) {
-		snprintf(err, errlen, "hook %s %s: bad argument count", r->f[0], path);
-		return -1;
+	e->err = err;
+	e->path = h->path;
+	snprintf(e->msg, sizeof e->msg, "hook %s %s: %s%s%s", plan_hook_kind_name(h->kind), h->path, what,
+		 err ? ": " : "", err ? strerror(err) : "");
+	return -1;
+}
+
+/* Waits for PID, killing it after TIMEOUT seconds (0: never). */
+static int wait_hook(const struct plan_hook *h, pid_t pid, int *status, struct step_error *e)
+{
+	struct timespec start, now, tick = { 0, 10 * 1000 * 1000 };
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, status, h->timeout > 0 ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR) {
+			int err = errno;
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return hook_error(e, h, err, "wait");
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (h->timeout > 0 && now.tv_sec - start.tv_sec >= (time_t)h->timeout) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			char what[64];
+			snprintf(what, sizeof what, "timed out after %us", h->timeout);
+			return hook_error(e, h, 0, what);
+		}
+		nanosleep(&tick, NULL);
 	}
-	int nenv = r->n - 4 - (int)nargs;
-	char **argv = calloc((size_t)nargs + 2, sizeof *argv);
-	char **envp = calloc((size_t)nenv + 1, sizeof *envp);
-	if (!argv || !envp) {
-		snprintf(err, errlen, "hook %s %s: out of memory", r->f[0], path);
-		return -1;
-	}
-	for (int i = 0; i < nargs; i++)
-		argv[i] = r->f[4 + i];
-	if (nargs == 0)
-		argv[0] = (char *)path;
-	for (int i = 0; i < nenv; i++)
-		envp[i] = r->f[4 + nargs + i];
+}
+
+static int run_one(const struct plan_hook *h, const char *state, struct step_error *e)
+{
 	int in[2];
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "hook %s %s: pipe: %s", r->f[0], path, strerror(errno));
-		return -1;
-	}
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return hook_error(e, h, errno, "pipe");
 	pid_t pid = fork();
 	if (pid < 0) {
-		snprintf(err, errlen, "hook %s %s: fork: %s", r->f[0], path, strerror(errno));
-		return -1;
+		int err = errno;
+		close(in[0]);
+		close(in[1]);
+		return hook_error(e, h, err, "fork");
 	}
 	if (pid == 0) {
 		sigset_t none;
@@ -54,56 +73,83 @@ static int run_one(struct rec *r, const char *state, char *err, size_t errlen)
 		signal(SIGHUP, SIG_DFL);
 		dup2(in[0], 0);
 		dup2(2, 1);
-		execve(path, argv, envp);
+		execve(h->path, h->argv, h->env);
 		_exit(127);
 	}
 	close(in[0]);
-	signal(SIGPIPE, SIG_IGN);
+	/* a hook that does not read its state must not kill us */
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	write_all(in[1], state, strlen(state));
 	close(in[1]);
-	free(argv);
-	free(envp);
-	struct timespec start, now, tick = { 0, 10 * 1000 * 1000 };
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	signal(SIGPIPE, old);
 	int status;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, timeout > 0 ? WNOHANG : 0);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			snprintf(err, errlen, "hook %s %s: wait: %s", r->f[0], path, strerror(errno));
-			return -1;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (timeout > 0 && now.tv_sec - start.tv_sec >= timeout) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			snprintf(err, errlen, "hook %s %s: timed out after %lds", r->f[0], path, timeout);
-			return -1;
-		}
-		nanosleep(&tick, NULL);
-	}
+	if (wait_hook(h, pid, &status, e) < 0)
+		return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
+	char what[64];
 	if (WIFEXITED(status))
-		snprintf(err, errlen, "hook %s %s: exit status %d", r->f[0], path, WEXITSTATUS(status));
+		snprintf(what, sizeof what, "exit status %d", WEXITSTATUS(status));
 	else
-		snprintf(err, errlen, "hook %s %s: killed by signal %d", r->f[0], path, WTERMSIG(status));
-	return -1;
+		snprintf(what, sizeof what, "killed by signal %d", WTERMSIG(status));
+	return hook_error(e, h, 0, what);
 }
 
-int hooks_run(const char *kind, pid_t pid, const char *status, char *err, size_t errlen)
+/* Appends the JSON string literal of S (json_str wants room for 6 bytes
+ * a character and 16 more); returns the new length. */
+static size_t put_str(char *out, size_t o, const char *s)
 {
-	char state[16384], id[4096], bundle[4096], version[128];
-	json_str(id, sizeof id, plan_str("id", ""));
-	json_str(bundle, sizeof bundle, plan_str("bundle", ""));
-	json_str(version, sizeof version, plan_str("oci-version", "1.2.0"));
-	snprintf(state, sizeof state,
-		 "{\"ociVersion\":%s,\"id\":%s,\"status\":\"%s\",\"pid\":%d,"
-		 "\"bundle\":%s,\"annotations\":{}}",
-		 version, id, status, (int)pid, bundle);
-	for (struct rec *r = NULL; (r = plan_next("hook", r));)
-		if (strcmp(r->f[0], kind) == 0 && run_one(r, state, err, errlen) < 0)
-			return -1;
-	return 0;
+	json_str(out + o, strlen(s) * 6 + 16, s);
+	return o + strlen(out + o);
+}
+
+/* The OCI state, as `nest state` has it but without `created`. */
+static char *state_json(const struct nest_plan *p, pid_t pid, const char *status)
+{
+	size_t size = 256 + strlen(status);
+	const char *strs[] = { p->oci_version ? p->oci_version : "1.2.0", p->id ? p->id : "",
+			       p->bundle ? p->bundle : "" };
+	for (size_t i = 0; i < 3; i++)
+		size += strlen(strs[i]) * 6 + 16;
+	for (int i = 0; i < p->nannotations; i++)
+		size += (strlen(p->annotations[i].key) + strlen(p->annotations[i].value)) * 6 + 34;
+	char *out = malloc(size);
+	if (!out)
+		return NULL;
+	size_t o = (size_t)sprintf(out, "{\"ociVersion\":");
+	o = put_str(out, o, strs[0]);
+	o += (size_t)sprintf(out + o, ",\"id\":");
+	o = put_str(out, o, strs[1]);
+	o += (size_t)sprintf(out + o, ",\"status\":\"%s\",\"pid\":%d,\"bundle\":", status, (int)pid);
+	o = put_str(out, o, strs[2]);
+	o += (size_t)sprintf(out + o, ",\"annotations\":{");
+	for (int i = 0; i < p->nannotations; i++) {
+		if (i > 0)
+			out[o++] = ',';
+		o = put_str(out, o, p->annotations[i].key);
+		out[o++] = ':';
+		o = put_str(out, o, p->annotations[i].value);
+	}
+	sprintf(out + o, "}}");
+	return out;
+}
+
+int hooks_run(const struct nest_plan *p, enum hook_kind kind, pid_t pid, const char *status,
+	      struct step_error *e)
+{
+	if (!plan_has_hook(p, kind))
+		return 0;
+	char *state = state_json(p, pid, status);
+	if (!state) {
+		e->err = ENOMEM;
+		e->path = NULL;
+		snprintf(e->msg, sizeof e->msg, "hook %s: state: %s", plan_hook_kind_name(kind), strerror(ENOMEM));
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < p->nhooks && rc == 0; i++)
+		if (p->hooks[i].kind == kind)
+			rc = run_one(&p->hooks[i], state, e);
+	free(state);
+	return rc;
 }

@@ -28,14 +28,13 @@ static struct stream streams[2] = { { .name = "stdout", .fd = -1 }, { .name = "s
 static int logfd = -1;
 char g_finished[64]; /* when the init was reaped */
 
-void log_setup(int out[2], int errp[2])
+void log_setup(const struct nest_plan *p, int out[2], int errp[2])
 {
 	streams[0].fd = out[0];
 	streams[1].fd = errp[0];
-	struct rec *r = plan_next("stdio", NULL);
-	logfd = open(r->f[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	logfd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0)
-		fail("stdio log %s", r->f[1]);
+		fail(p->log_path, "stdio log %s", p->log_path);
 }
 
 void rfc3339nano(char *out, size_t len)
@@ -102,7 +101,7 @@ void log_loop(pid_t init, int *status)
 	sigaddset(&set, SIGCHLD);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
-		fail("signalfd");
+		fail(NULL, "signalfd");
 	int done = 0;
 	struct timespec end = { 0, 0 }, now;
 	for (;;) {

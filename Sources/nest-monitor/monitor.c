@@ -21,8 +21,6 @@
 #include "nest.h"
 
 
-void child_main(int out_w, int err_w);
-void rfc3339nano(char *out, size_t len);
 
 /* Writes S to PATH atomically: PATH.tmp, fsync, rename. */
 static int write_atomic(const char *path, const char *s)
@@ -64,7 +62,7 @@ static void close_fds_except(int a, int b)
 /* The first write to a cgroup.procs after an idle gap waits for an RCU
  * grace period (cgroup_threadgroup_rwsem): the init sets itself up
  * meanwhile. If it failed already, its message is the error. */
-static void join_cgroups(int chan, pid_t pid)
+static void join_cgroups(const struct nest_plan *p, int chan, pid_t pid)
 {
 	/* An early monitor's spawner makes the cgroups while the init makes
 	 * its namespaces; a second byte on the go pipe says they exist, EOF
@@ -78,30 +76,31 @@ static void join_cgroups(int chan, pid_t pid)
 		close(g_go_fd);
 		g_go_fd = -1;
 		if (n != 1)
-			failx("cgroups: the spawner did not make them");
+			failx(NULL, "cgroups: the spawner did not make them");
 		mtrace("cgroups made");
 	}
 	chan_send(chan, "K");
-	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
-		char path[4200], val[32], msg[4200];
-		snprintf(path, sizeof path, "%s/cgroup.procs", r->f[0]);
+	for (int i = 0; i < p->ncgroup_joins; i++) {
+		const char *dir = p->cgroup_joins[i];
+		char path[4200], val[32], msg[8600];
+		snprintf(path, sizeof path, "%s/cgroup.procs", dir);
 		int n = snprintf(val, sizeof val, "%d", (int)pid);
 		if (write_file(path, val, (size_t)n) < 0) {
 			int e = errno;
 			ssize_t m = chan_recv_flags(chan, msg, sizeof msg, MSG_DONTWAIT);
 			if (m > 1 && msg[0] == 'E')
-				failx("%s", msg + 1);
+				fail_relay(msg + 1);
 			errno = e;
-			fail("cgroup-join %s", r->f[0]);
+			fail(dir, "cgroup-join %s", dir);
 		}
 	}
 	mtrace("cgroups joined");
 	crash_point("monitor:joined");
 }
 
-static int oom_killed(void)
+static int oom_killed(const struct nest_plan *p)
 {
-	const char *path = plan_str("oom-file", NULL);
+	const char *path = p->oom_file;
 	if (!path)
 		return 0;
 	FILE *fp = fopen(path, "re");
@@ -116,7 +115,7 @@ static int oom_killed(void)
 	return n > 0;
 }
 
-static void write_status(int st)
+static void write_status(const struct nest_plan *p, int st)
 {
 	int code = 0, sig = 0;
 	if (WIFEXITED(st)) {
@@ -133,8 +132,8 @@ static void write_status(int st)
 		rfc3339nano(ts, sizeof ts);
 	snprintf(buf, sizeof buf,
 		 "{\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"finishedAt\":\"%s\"}\n",
-		 code, sig, oom_killed() ? "true" : "false", ts);
-	const char *path = plan_str("status-file", NULL);
+		 code, sig, oom_killed(p) ? "true" : "false", ts);
+	const char *path = p->status_file;
 	if (write_atomic(path, buf) < 0) {
 		dprintf(2, "nest-monitor: status-file %s: %s\n", path, strerror(errno));
 		exit(1);
@@ -144,18 +143,18 @@ static void write_status(int st)
 /* Talks with the child until it is ready ("R"): "G" lets it go, the
  * cgroups are joined while it works ("C" when done; before "G" when the
  * init is a fork of the child: it must inherit them). */
-static void setup_dialog(int chan, pid_t *pidp)
+static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 {
-	char msg[4200], go[32];
+	char msg[8600], go[32];
 	pid_t pid = *pidp;
-	int early = ns_pid_needs_fork();
+	int early = ns_pid_needs_fork(p);
 	if (early)
-		join_cgroups(chan, pid);
+		join_cgroups(p, chan, pid);
 	snprintf(go, sizeof go, "G%d", (int)pid);
 	if (chan_send(chan, go) < 0)
-		fail("container init");
+		fail(NULL, "container init");
 	if (!early)
-		join_cgroups(chan, pid);
+		join_cgroups(p, chan, pid);
 	chan_send(chan, "C"); /* if the init is gone, its message follows */
 	for (;;) {
 		ssize_t n = chan_recv(chan, msg, sizeof msg);
@@ -163,11 +162,11 @@ static void setup_dialog(int chan, pid_t *pidp)
 			int st = 0;
 			waitpid(pid, &st, 0);
 			g_child = 0;
-			failx("container init exited during setup (status %d)",
+			failx(NULL, "container init exited during setup (status %d)",
 			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		}
 		if (msg[0] == 'E')
-			failx("%s", msg + 1);
+			fail_relay(msg + 1);
 		if (msg[0] == 'R')
 			return;
 		if (msg[0] == 'P') {
@@ -177,24 +176,24 @@ static void setup_dialog(int chan, pid_t *pidp)
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			if (init <= 0)
-				failx("container init: bad pid");
+				failx(NULL, "container init: bad pid");
 			*pidp = pid = g_child = init;
 			snprintf(go, sizeof go, "G%d", (int)pid);
 			if (chan_send(chan, go) < 0)
-				fail("container init");
+				fail(NULL, "container init");
 		}
 		if (msg[0] == 'U') {
-			ns_write_maps(pid, 1);
+			ns_write_maps(p, pid, 1);
 			if (chan_send(chan, go) < 0)
-				fail("container init");
+				fail(NULL, "container init");
 		}
 		if (msg[0] == 'N') {
-			char err[4096];
-			if (hooks_run("prestart", pid, "creating", err, sizeof err) < 0 ||
-			    hooks_run("createRuntime", pid, "creating", err, sizeof err) < 0)
-				failx("%s", err);
+			struct step_error e = { 0 };
+			if (hooks_run(p, HOOK_PRESTART, pid, "creating", &e) < 0 ||
+			    hooks_run(p, HOOK_CREATE_RUNTIME, pid, "creating", &e) < 0)
+				fail_with(&e);
 			if (chan_send(chan, go) < 0)
-				fail("container init");
+				fail(NULL, "container init");
 		}
 	}
 }
@@ -214,6 +213,8 @@ int main(int argc, char **argv)
 	g_args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	if (argc >= 3 && strcmp(argv[1], "-z") == 0)
 		return zygote_main(atoi(argv[2]));
+	if (argc >= 2 && strcmp(argv[1], "-H") == 0)
+		return hook_mode_main(argc, argv);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
@@ -233,37 +234,41 @@ int main(int argc, char **argv)
 		mtrace("go");
 	}
 	if (!plan) {
-		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -z SOCKFD [PAD]\n");
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
 		return 2;
 	}
 	return monitor_main(plan);
 }
 
-/* Executes the plan at PLAN: the monitor proper. */
-int monitor_main(const char *plan)
+/* Executes the plan at PATH: the monitor proper. */
+int monitor_main(const char *path)
 {
+	/* Lives as long as the monitor; the container init, its clone, has
+	 * its copy. */
+	static struct nest_plan plan;
+	const struct nest_plan *p = &plan;
 	char err[4096];
 	/* fds 0-2 must exist, or pipes and sockets would take their place */
 	for (int fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return 1;
-	int rc = plan_load(plan, err, sizeof err);
-	const char *sfd = plan_str("sync-fd", NULL);
-	if (sfd) {
-		g_sync_fd = atoi(sfd);
+	int rc = plan_load(&plan, path, err, sizeof err);
+	/* a plan refused after its sync-fd record still reports there */
+	if (plan.sync_fd >= 0) {
+		g_sync_fd = plan.sync_fd;
 		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 			g_sync_fd = -1;
 	}
 	if (rc < 0)
-		failx("%s", err);
+		failx(path, "%s", err);
 	if (setsid() < 0 && errno != EPERM)
-		fail("setsid");
+		fail(NULL, "setsid");
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-		fail("child subreaper");
+		fail(NULL, "child subreaper");
 	if (chdir("/") < 0)
-		fail("chdir /");
+		fail("/", "chdir /");
 	/* Nothing but 0, 1, 2 reaches the container, and the monitor keeps
 	 * nothing of its spawner's but them and the sync fd. */
 	close_fds_except(g_sync_fd, g_go_fd);
@@ -272,26 +277,21 @@ int monitor_main(const char *plan)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
-	const char *mode = plan_str("stdio", "inherit");
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	if (strcmp(mode, "log") == 0) {
-		if (!plan_next("stdio", NULL) || plan_next("stdio", NULL)->n != 2)
-			failx("stdio log: no path");
+	if (p->stdio == STDIO_LOG) {
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
-			fail("stdio log: pipe");
-		log_setup(out, errp);
-	} else if (strcmp(mode, "inherit") != 0 && strcmp(mode, "null") != 0) {
-		failx("stdio: unknown mode %s", mode);
+			fail(NULL, "stdio log: pipe");
+		log_setup(p, out, errp);
 	}
-	ns_open_joins();
+	ns_open_joins(p);
 	ns_monitor_prepare();
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		fail("socketpair");
+		fail(NULL, "socketpair");
 
-	pid_t pid = (pid_t)syscall(SYS_clone, ns_clone_flags() | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, ns_clone_flags(p) | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)
-		fail("clone");
+		fail(NULL, "clone");
 	if (pid == 0) {
 		g_in_child = 1;
 		g_chan = sv[1];
@@ -303,7 +303,7 @@ int monitor_main(const char *plan)
 			close(out[0]);
 			close(errp[0]);
 		}
-		child_main(out[1], errp[1]);
+		child_main(p, out[1], errp[1]);
 		_exit(1);
 	}
 	g_child = pid;
@@ -315,15 +315,14 @@ int monitor_main(const char *plan)
 		close(out[1]);
 		close(errp[1]);
 	}
-	ns_write_maps(pid, 0);
-	setup_dialog(sv[0], &pid);
+	ns_write_maps(p, pid, 0);
+	setup_dialog(p, sv[0], &pid);
 	mtrace("init ready");
 
-	const char *pidfile = plan_str("pid-file", NULL);
 	char buf[64];
 	snprintf(buf, sizeof buf, "%d", (int)pid);
-	if (pidfile && write_atomic(pidfile, buf) < 0)
-		fail("pid-file %s", pidfile);
+	if (p->pid_file && write_atomic(p->pid_file, buf) < 0)
+		fail(p->pid_file, "pid-file %s", p->pid_file);
 	snprintf(buf, sizeof buf, "created %d\n", (int)pid);
 	if (g_sync_fd >= 0) {
 		write_all(g_sync_fd, buf, strlen(buf));
@@ -334,7 +333,7 @@ int monitor_main(const char *plan)
 	g_child = 0;
 	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
 	 * unless they are the container's, let them go. */
-	if (strcmp(mode, "inherit") != 0) {
+	if (p->stdio != STDIO_INHERIT) {
 		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (nfd >= 0) {
 			dup2(nfd, 0);
@@ -343,20 +342,20 @@ int monitor_main(const char *plan)
 		}
 	}
 
-	start_gate_open(sv[0]);
+	start_gate_open(p, sv[0]);
 	int st = 0;
 	log_loop(pid, &st);
 	start_gate_close();
 	mtrace("init exited");
 	crash_point("monitor:exited");
 	/* a failure after `created` (exec-fifo, startContainer, exec) */
-	char msg[4200];
+	char msg[8600];
 	ssize_t n = recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT);
 	if (n > 1 && msg[0] == 'E') {
 		msg[n] = 0;
-		dprintf(2, "nest-monitor: %s\n", msg + 1);
+		dprintf(2, "nest-monitor: %s\n", error_record_message(msg + 1));
 	}
-	write_status(st);
+	write_status(p, st);
 	mtrace("status written");
 	return 0;
 }

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -98,10 +96,10 @@ static void remount(const char *dest, unsigned long flags, const char *what)
 {
 	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
 	if (fd < 0)
-		fail("%s %s", what, dest);
+		fail(dest, "%s %s", what, dest);
 	unsigned long keep = locked_mount_flags(fd) & ~MS_RDONLY;
 	if (mount(NULL, fdpath(fd), NULL, flags | keep | MS_REMOUNT | MS_BIND, NULL) < 0)
-		fail("%s %s: remount", what, dest);
+		fail(dest, "%s %s: remount", what, dest);
 	close(fd);
 }
 
@@ -111,10 +109,10 @@ static void readonly_recursive(const char *dest)
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
 	if (fd < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 &&
 	    errno != ENOSYS)
-		fail("mount %s: recursive read-only", dest);
+		fail(dest, "mount %s: recursive read-only", dest);
 	close(fd);
 }
 
@@ -124,7 +122,7 @@ static void propagate(const char *dest, unsigned long prop)
 		return;
 	int fd = open_in_root(g_rootfd, dest, O_PATH, 0);
 	if (fd < 0 || mount(NULL, fdpath(fd), NULL, prop, NULL) < 0)
-		fail("mount %s: propagation", dest);
+		fail(dest, "mount %s: propagation", dest);
 	close(fd);
 }
 
@@ -133,35 +131,38 @@ static void comount_links(const char *dest, const char *name)
 {
 	int dfd = open_in_root(g_rootfd, dest, O_PATH | O_DIRECTORY, 0);
 	if (dfd < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	char buf[256], *save = NULL;
 	snprintf(buf, sizeof buf, "%s", name);
 	for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
 		if (symlinkat(name, dfd, c) < 0 && errno != EEXIST)
-			fail("mount %s: link %s", dest, c);
+			fail(dest, "mount %s: link %s", dest, c);
 	close(dfd);
 }
 
-static void mount_cgroup(const char *dest, unsigned long flags, const char *data)
+/* The host's layout is the plan's `cgroup-layout` (the Swift half detected
+ * it): cgroup2 on a unified host, else the v1 controllers' dirs. */
+static void mount_cgroup(const struct nest_plan *p, const char *dest, unsigned long flags, const char *data)
 {
-	struct statfs sfs;
+	if (!p->cgroup_layout_set)
+		failx(dest, "mount %s: a cgroup mount needs the plan's cgroup-layout", dest);
 	int fd = open_in_root(g_rootfd, dest, O_PATH, 1);
 	if (fd < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	unsigned long base = flags & ~(MS_BIND | MS_REC | MS_RDONLY);
-	if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
-		cgroups_ready(); /* cgroup2 shows the cgroup namespace's root */
-		if (mount("cgroup2", fdpath(fd), "cgroup2", flags & ~(MS_BIND | MS_REC), data) < 0)
-			fail("mount %s", dest);
+	if (p->cgroup_layout == CGROUP_V2) {
+		cgroups_ready(p); /* cgroup2 shows the cgroup namespace's root */
+		if (mount("cgroup2", fdpath(fd), "cgroup2", flags & ~(MS_BIND | MS_REC), data[0] ? data : NULL) < 0)
+			fail(dest, "mount %s", dest);
 		close(fd);
 		return;
 	}
 	if (mount("tmpfs", fdpath(fd), "tmpfs", base, "mode=755") < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	close(fd);
 	cgroups_made(); /* the container's dirs are bound below */
-	for (struct rec *r = NULL; (r = plan_next("cgroup-join", r));) {
-		const char *dir = r->f[0], *pre = "/sys/fs/cgroup/";
+	for (int i = 0; i < p->ncgroup_joins; i++) {
+		const char *dir = p->cgroup_joins[i], *pre = "/sys/fs/cgroup/";
 		if (strncmp(dir, pre, strlen(pre)) != 0)
 			continue;
 		char name[256], sub[4096];
@@ -172,9 +173,9 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 		snprintf(sub, sizeof sub, "%s/%s", dest, name);
 		int sfd = open_in_root(g_rootfd, sub, O_PATH, 1);
 		if (sfd < 0)
-			fail("mount %s", sub);
+			fail(sub, "mount %s", sub);
 		if (mount(dir, fdpath(sfd), NULL, MS_BIND | MS_REC, NULL) < 0)
-			fail("mount %s", sub);
+			fail(sub, "mount %s", sub);
 		close(sfd);
 		remount(sub, base | (flags & MS_RDONLY), "mount");
 		if (strchr(name, ','))
@@ -183,7 +184,7 @@ static void mount_cgroup(const char *dest, unsigned long flags, const char *data
 	if (flags & MS_RDONLY) {
 		fd = open_in_root(g_rootfd, dest, O_PATH, 0);
 		if (fd < 0 || mount(NULL, fdpath(fd), NULL, base | MS_RDONLY | MS_REMOUNT, "mode=755") < 0)
-			fail("mount %s: remount", dest);
+			fail(dest, "mount %s: remount", dest);
 		close(fd);
 	}
 }
@@ -222,20 +223,24 @@ static void bind_fd(int srcfd, int fd, unsigned long flags, const char *dest)
 	unsigned rec = (flags & MS_REC) ? AT_RECURSIVE : 0;
 	int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
 	if (tree < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	unsigned long rest;
 	struct mount_attr attr = { .attr_set = mount_attrs(flags, &rest) };
 	if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME))
 		attr.attr_clr = MOUNT_ATTR__ATIME;
 	/* read-only applies to the submounts of a recursive bind too */
-	if (attr.attr_set && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
-		fail("mount %s: attributes", dest);
+	if (attr.attr_set && mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0) {
+		int e = errno;
+		close(tree);
+		errno = e;
+		fail(dest, "mount %s: attributes", dest);
+	}
 	int r = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	int e = errno;
 	close(tree);
 	errno = e;
 	if (r < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	if (rest)
 		remount(dest, flags & ~(MS_BIND | MS_REC | MS_REMOUNT), "mount");
 }
@@ -251,20 +256,19 @@ static int no_symlinks(int fd, const char *dest, const char *type)
 	};
 	int strict = (int)syscall(SYS_openat2, g_rootfd, dest[0] ? dest : "/", &how, sizeof how);
 	if (strict < 0 && errno == ELOOP)
-		failx("mount %s: a %s mount's destination must not be or pass through a symlink", dest, type);
+		failx(dest, "mount %s: a %s mount's destination must not be or pass through a symlink", dest, type);
 	if (strict < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	close(fd);
 	return strict;
 }
 
-static void mount_one(struct rec *r)
+static void mount_one(const struct nest_plan *p, const struct plan_mount *m)
 {
-	const char *dest = r->f[0], *type = r->f[1], *src = r->f[2], *data = r->f[5];
-	unsigned long flags = strtoul(r->f[3], NULL, 16);
-	unsigned long prop = strtoul(r->f[4], NULL, 16);
+	const char *dest = m->dest, *type = m->type, *src = m->source, *data = m->data;
+	unsigned long flags = m->flags, prop = m->propagation;
 	if (strcmp(type, "cgroup") == 0) {
-		mount_cgroup(dest, flags, data);
+		mount_cgroup(p, dest, flags, data);
 		propagate(dest, prop);
 		return;
 	}
@@ -277,13 +281,13 @@ static void mount_one(struct rec *r)
 		 * bound, whatever another container does in a shared volume
 		 * meanwhile (CVE-2024-45310, CVE-2021-30465). */
 		if ((srcfd = open(src, O_PATH | O_CLOEXEC)) < 0 || fstat(srcfd, &st) < 0)
-			fail("mount %s: source %s", dest, src);
+			fail(src, "mount %s: source %s", dest, src);
 		if (!S_ISDIR(st.st_mode))
 			create = 2;
 	}
 	int fd = open_in_root(g_rootfd, dest, O_PATH, create);
 	if (fd < 0)
-		fail("mount %s", dest);
+		fail(dest, "mount %s", dest);
 	if (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)
 		fd = no_symlinks(fd, dest, type);
 	if (flags & MS_BIND) {
@@ -293,10 +297,10 @@ static void mount_one(struct rec *r)
 	} else if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0) {
 		/* sysfs of a network ns that the user ns does not own: the
 		 * host's /sys, bound (as runc does) */
-		if (errno != EPERM || strcmp(type, "sysfs") != 0 || !ns_in_userns())
-			fail("mount %s", dest);
+		if (errno != EPERM || strcmp(type, "sysfs") != 0 || !p->has_ns[NS_USER])
+			fail(dest, "mount %s", dest);
 		if (mount("/sys", fdpath(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-			fail("mount %s", dest);
+			fail(dest, "mount %s", dest);
 		close(fd);
 		remount(dest, flags & ~MS_REC, "mount");
 		if (flags & MS_RDONLY)
@@ -307,63 +311,43 @@ static void mount_one(struct rec *r)
 	propagate(dest, prop);
 }
 
-static unsigned long root_propagation(void)
+void rootfs_prepare(const struct nest_plan *p)
 {
-	static const struct {
-		const char *name;
-		unsigned long flags;
-	} t[] = {
-		{ "private", MS_PRIVATE },	{ "rprivate", MS_PRIVATE | MS_REC },
-		{ "slave", MS_SLAVE },		{ "rslave", MS_SLAVE | MS_REC },
-		{ "shared", MS_SHARED },	{ "rshared", MS_SHARED | MS_REC },
-		{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
-	};
-	const char *p = plan_str("rootfs-propagation", "rprivate");
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(t[i].name, p) == 0)
-			return t[i].flags;
-	failx("rootfs-propagation: unknown %s", p);
-}
-
-void rootfs_prepare(void)
-{
-	const char *rootfs = plan_str("rootfs", NULL);
-	unsigned long prop = root_propagation();
+	unsigned long prop = p->rootfs_propagation;
 	unsigned long first = MS_REC | ((prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE);
 	if (mount(NULL, "/", NULL, first, NULL) < 0)
-		fail("rootfs-propagation /");
-	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		fail("rootfs %s", rootfs);
-	g_rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fail("/", "rootfs-propagation /");
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(p->rootfs, "rootfs %s", p->rootfs);
+	g_rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (g_rootfd < 0)
-		fail("rootfs %s", rootfs);
+		fail(p->rootfs, "rootfs %s", p->rootfs);
 }
 
-void mounts_apply(void)
+void mounts_apply(const struct nest_plan *p)
 {
-	for (struct rec *r = NULL; (r = plan_next("mount", r));)
-		mount_one(r);
+	for (int i = 0; i < p->nmounts; i++)
+		mount_one(p, &p->mounts[i]);
 }
 
-void rootfs_pivot(void)
+void rootfs_pivot(const struct nest_plan *p)
 {
 	int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (oldroot < 0)
-		fail("pivot_root: open /");
+		fail("/", "pivot_root: open /");
 	if (fchdir(g_rootfd) < 0)
-		fail("pivot_root: chdir rootfs");
+		fail(p->rootfs, "pivot_root: chdir rootfs");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		fail("pivot_root");
+		fail(p->rootfs, "pivot_root");
 	if (fchdir(oldroot) < 0)
-		fail("pivot_root: chdir old root");
+		fail(NULL, "pivot_root: chdir old root");
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		fail("pivot_root: old root slave");
+		fail(NULL, "pivot_root: old root slave");
 	if (umount2(".", MNT_DETACH) < 0)
-		fail("pivot_root: umount old root");
+		fail(NULL, "pivot_root: umount old root");
 	if (chdir("/") < 0)
-		fail("pivot_root: chdir /");
+		fail("/", "pivot_root: chdir /");
 	close(oldroot);
-	unsigned long prop = root_propagation();
-	if (mount(NULL, "/", NULL, prop, NULL) < 0)
-		fail("rootfs-propagation");
+	if (mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		fail("/", "rootfs-propagation");
 }

@@ -1,44 +1,19 @@
 /*
- * The launch plan: a line-oriented, TAB-separated file (docs/launch-plan.md).
+ * The launch plan's parser: a line-oriented, TAB-separated text
+ * (docs/launch-plan.md) into a struct nest_plan. This file splits the text
+ * into lines and fields, unescapes them, dispatches each record to its
+ * handler (plan-records.c) and checks what the records say together.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "nest.h"
-
-struct plan P;
-
-/* kind, min fields, max fields (-1 = unbounded) */
-static const struct {
-	const char *kind;
-	int min, max;
-} kinds[] = {
-	{ "version", 1, 1 },		{ "id", 1, 1 },
-	{ "state-dir", 1, 1 },		{ "exec-fifo", 1, 1 },
-	{ "sync-fd", 1, 1 },		{ "status-file", 1, 1 },
-	{ "pid-file", 1, 1 },		{ "stdio", 1, 2 },
-	{ "console-socket", 1, 1 },	{ "console-size", 2, 2 },
-	{ "rootfs", 1, 1 },		{ "rootfs-readonly", 1, 1 },
-	{ "rootfs-propagation", 1, 1 },	{ "namespace", 2, 2 },
-	{ "uid-map", 3, 3 },		{ "gid-map", 3, 3 },
-	{ "time-offset", 3, 3 },	{ "hostname", 1, 1 },
-	{ "domainname", 1, 1 },		{ "cgroup-join", 1, 1 },
-	{ "oom-file", 1, 1 },		{ "mount", 6, 6 },
-	{ "device", 7, 7 },		{ "symlink", 2, 2 },
-	{ "masked", 1, 1 },		{ "readonly", 1, 1 },
-	{ "sysctl", 2, 2 },		{ "rlimit", 3, 3 },
-	{ "oom-score-adj", 1, 1 },	{ "user", 3, 3 },
-	{ "groups", 0, -1 },		{ "cwd", 1, 1 },
-	{ "env", 1, 1 },		{ "arg", 1, 1 },
-	{ "no-new-privileges", 1, 1 },	{ "cap", 2, 2 },
-	{ "seccomp-default", 2, 2 },	{ "seccomp-arch", 1, 1 },
-	{ "seccomp-flag", 1, 1 },	{ "seccomp-rule", 3, -1 },
-	{ "hook", 4, -1 },		{ "init", 1, 1 },
-	{ "init-arg", 1, 1 },		{ "bundle", 1, 1 },
-	{ "oci-version", 1, 1 },
-};
+#include "plan-parse.h"
 
 /* Unescapes S in place; returns -1 on a bad escape. */
 static int unescape(char *s)
@@ -63,159 +38,240 @@ static int unescape(char *s)
 	return 0;
 }
 
-static int add_line(char *line, int lineno, char *err, size_t errlen)
+/* One line (its '\n' replaced by NUL), split in place. */
+static int parse_line(struct pctx *c, char *line)
 {
 	int nf = 1;
-	for (char *p = line; *p; p++)
-		if (*p == '\t')
-			nf++;
-	char **f = calloc((size_t)nf + 1, sizeof *f);
+	for (char *q = line; *q; q++)
+		nf += *q == '\t';
+	char **f = calloc((size_t)nf, sizeof *f);
 	if (!f) {
-		snprintf(err, errlen, "plan: out of memory");
-		return -1;
+		c->kind = "plan";
+		return pf_err(c, "out of memory");
 	}
-	int i = 0;
-	char *p = line;
-	for (;;) {
-		char *t = strchr(p, '\t');
-		if (t)
-			*t = 0;
-		f[i++] = p;
-		if (!t)
-			break;
-		p = t + 1;
+	char *q = line;
+	for (int i = 0; i < nf; i++) {
+		f[i] = q;
+		q = strchr(q, '\t');
+		if (q)
+			*q++ = 0;
 	}
-	size_t k;
-	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-		if (strcmp(kinds[k].kind, f[0]) == 0)
-			break;
-	static const char *repeated[] = {
-		"namespace", "uid-map", "gid-map", "time-offset", "cgroup-join",
-		"mount", "device", "symlink", "masked", "readonly", "sysctl",
-		"rlimit", "env", "arg", "cap", "seccomp-arch", "seccomp-flag",
-		"seccomp-rule", "hook", "init-arg",
-	};
-	int rep = 0;
-	for (size_t i = 0; i < sizeof repeated / sizeof repeated[0]; i++)
-		rep |= strcmp(repeated[i], f[0]) == 0;
-	if (!rep && plan_next(f[0], NULL)) {
-		snprintf(err, errlen, "plan line %d: %s given twice", lineno, f[0]);
-		free(f);
-		return -1;
+	/* The kind is matched as written (no kind has an escape). */
+	c->kind = f[0];
+	int k;
+	for (k = 0; k < plan_nkinds && strcmp(plan_kinds[k].kind, f[0]) != 0; k++)
+		;
+	int rc = -1;
+	int n = nf - 1;
+	if (c->line == 1 && strcmp(f[0], "version") != 0) {
+		snprintf(c->err, c->errlen, "plan line 1: expected version");
+		goto out;
 	}
-	if (k == sizeof kinds / sizeof kinds[0]) {
-		snprintf(err, errlen, "plan line %d: unknown record %s", lineno, f[0]);
-		free(f);
-		return -1;
+	if (k == plan_nkinds) {
+		snprintf(c->err, c->errlen, "plan line %d: unknown record %s", c->line, pf_shown(f[0]));
+		pf_one_line(c->err);
+		goto out;
 	}
-	/* The kind is matched as written (no kind has an escape), so that an
-	 * error naming it never carries a newline into the `error MESSAGE\n`
-	 * line of the sync fd. */
+	c->kind = plan_kinds[k].kind;
+	if (!plan_kinds[k].repeated && (c->seen[k / 32] & (1U << (k % 32)))) {
+		snprintf(c->err, c->errlen, "plan line %d: %s given twice", c->line, c->kind);
+		goto out;
+	}
+	c->seen[k / 32] |= 1U << (k % 32);
 	for (int j = 1; j < nf; j++)
 		if (unescape(f[j]) < 0) {
-			snprintf(err, errlen, "plan line %d: bad escape", lineno);
-			free(f);
-			return -1;
+			pf_err(c, "bad escape");
+			goto out;
 		}
-	int n = nf - 1;
-	/* `groups` with one empty field means no groups */
-	if (strcmp(f[0], "groups") == 0 && n == 1 && f[1][0] == 0)
-		n = 0;
-	if (n < kinds[k].min || (kinds[k].max >= 0 && n > kinds[k].max)) {
-		snprintf(err, errlen, "plan line %d: %s: wrong number of fields (%d)",
-			 lineno, f[0], n);
-		free(f);
-		return -1;
+	if (n < plan_kinds[k].min || (plan_kinds[k].max >= 0 && n > plan_kinds[k].max)) {
+		pf_err(c, "wrong number of fields (%d)", n);
+		goto out;
 	}
-	if (lineno == 1 && strcmp(f[0], "version") != 0) {
-		snprintf(err, errlen, "plan line 1: expected version");
-		free(f);
-		return -1;
-	}
-	if (strcmp(f[0], "version") == 0 && (lineno != 1 || strcmp(f[1], "1") != 0)) {
-		snprintf(err, errlen, "plan line %d: unsupported version", lineno);
-		free(f);
-		return -1;
-	}
-	struct rec *r = realloc(P.r, sizeof *r * (size_t)(P.n + 1));
-	if (!r) {
-		snprintf(err, errlen, "plan: out of memory");
-		free(f);
-		return -1;
-	}
-	P.r = r;
-	P.r[P.n++] = (struct rec){ .kind = f[0], .n = n, .f = f + 1, .line = lineno };
+	rc = plan_kinds[k].fn(c, f + 1, n);
+out:
+	free(f);
+	return rc;
+}
+
+static int has_kind(const struct pctx *c, const char *kind)
+{
+	for (int k = 0; k < plan_nkinds; k++)
+		if (strcmp(plan_kinds[k].kind, kind) == 0)
+			return (c->seen[k / 32] >> (k % 32)) & 1;
 	return 0;
 }
 
-int plan_load(const char *path, char *err, size_t errlen)
+/* What the records say together. */
+static int check_whole(struct pctx *c)
 {
-	FILE *fp = fopen(path, "re");
-	if (!fp) {
-		snprintf(err, errlen, "plan %s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int lineno = 0;
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		if (len == 0 || line[len - 1] != '\n') {
-			snprintf(err, errlen, "plan line %d: not terminated", lineno);
-			goto fail;
-		}
-		line[len - 1] = 0;
-		char *copy = strdup(line);
-		if (!copy) {
-			snprintf(err, errlen, "plan: out of memory");
-			goto fail;
-		}
-		if (add_line(copy, lineno, err, errlen) < 0) {
-			free(copy);
-			goto fail;
-		}
-	}
-	free(line);
-	fclose(fp);
-	if (lineno == 0) {
-		snprintf(err, errlen, "plan %s: empty", path);
-		return -1;
-	}
-	static const char *required[] = { "rootfs", "status-file", "sync-fd" };
+	struct nest_plan *p = c->p;
+	static const char *required[] = { "status-file", "sync-fd" };
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
-		if (!plan_next(required[i], NULL)) {
-			snprintf(err, errlen, "plan: missing %s", required[i]);
+		if (!has_kind(c, required[i])) {
+			snprintf(c->err, c->errlen, "plan: missing %s", required[i]);
 			return -1;
 		}
+	/* A hold runs no program and needs a root only for its mounts. */
+	if (!p->rootfs && (!p->hold || plan_ns_is_new(p, NS_MOUNT))) {
+		snprintf(c->err, c->errlen, "plan: missing rootfs");
+		return -1;
+	}
+	if (!p->hold && p->nargs == 0) {
+		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
+		return -1;
+	}
+	if (p->seccomp.nrules && !p->seccomp.set) {
+		snprintf(c->err, c->errlen, "plan: seccomp-rule without seccomp-default");
+		return -1;
+	}
 	return 0;
-fail:
-	/* the monitor exits on a bad plan, but a plan refused must not cost
-	 * memory to a process that carries on (the fuzz target loads many) */
-	free(line);
-	fclose(fp);
+}
+
+int plan_parse(struct nest_plan *p, const char *buf, size_t len, char *err, size_t errlen)
+{
+	struct pctx c = { .p = p, .err = err, .errlen = errlen, .kind = "plan" };
+	memset(p, 0, sizeof *p);
+	p->sync_fd = -1;
+	p->umask = 022;
+	p->rootfs_propagation = MS_PRIVATE | MS_REC;
+	p->rootfs_propagation_name = "rprivate";
+	err[0] = 0;
+	if (len == 0) {
+		snprintf(err, errlen, "plan: empty");
+		return -1;
+	}
+	p->text = malloc(len + 1);
+	if (!p->text) {
+		snprintf(err, errlen, "plan: out of memory");
+		return -1;
+	}
+	memcpy(p->text, buf, len);
+	p->text[len] = 0;
+	char *line = p->text, *end = p->text + len;
+	while (line < end) {
+		c.line++;
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *nul = memchr(line, 0, (size_t)((nl ? nl : end) - line));
+		if (nul) {
+			snprintf(err, errlen, "plan line %d: a NUL byte", c.line);
+			goto fail;
+		}
+		if (!nl) {
+			snprintf(err, errlen, "plan line %d: not terminated", c.line);
+			goto fail;
+		}
+		*nl = 0;
+		if (parse_line(&c, line) < 0)
+			goto fail;
+		line = nl + 1;
+	}
+	if (check_whole(&c) < 0)
+		goto fail;
+	return 0;
+fail:;
+	int sync_fd = p->sync_fd;
+	plan_free(p);
+	p->sync_fd = sync_fd;
 	return -1;
 }
 
-struct rec *plan_next(const char *kind, struct rec *prev)
+int plan_read(struct nest_plan *p, int fd, const char *name, char *err, size_t errlen)
 {
-	int i = prev ? (int)(prev - P.r) + 1 : 0;
-	for (; i < P.n; i++)
-		if (strcmp(P.r[i].kind, kind) == 0)
-			return &P.r[i];
-	return NULL;
+	struct stat st;
+	memset(p, 0, sizeof *p);
+	p->sync_fd = -1;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "plan %s: %s", name, strerror(errno));
+		return -1;
+	}
+	/* a pipe or a socket has no size to trust: read to EOF */
+	size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			snprintf(err, errlen, "plan: out of memory");
+			return -1;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "plan %s: %s", name, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len == cap) {
+			char *grown = cap > (64u << 20) ? NULL : realloc(buf, cap * 2);
+			if (!grown)
+				free(buf);
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	int rc = plan_parse(p, buf, len, err, errlen);
+	free(buf);
+	return rc;
 }
 
-const char *plan_str(const char *kind, const char *def)
+int plan_load(struct nest_plan *p, const char *path, char *err, size_t errlen)
 {
-	struct rec *r = plan_next(kind, NULL);
-	return r && r->n > 0 ? r->f[0] : def;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		memset(p, 0, sizeof *p);
+		p->sync_fd = -1;
+		snprintf(err, errlen, "plan %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = plan_read(p, fd, path, err, errlen);
+	close(fd);
+	return rc;
 }
 
-int plan_count(const char *kind)
+void plan_free(struct nest_plan *p)
 {
-	int c = 0;
-	for (struct rec *r = NULL; (r = plan_next(kind, r));)
-		c++;
-	return c;
+	for (int i = 0; i < p->nhooks; i++) {
+		free(p->hooks[i].argv);
+		free(p->hooks[i].env);
+	}
+	for (int i = 0; i < p->seccomp.nrules; i++)
+		free(p->seccomp.rules[i].cond);
+	free(p->uid_maps);
+	free(p->gid_maps);
+	free(p->time_offsets);
+	free(p->cgroup_joins);
+	free(p->mounts);
+	free(p->devices);
+	free(p->symlinks);
+	free(p->masked);
+	free(p->readonly);
+	free(p->sysctls);
+	free(p->rlimits);
+	free(p->groups);
+	free(p->env);
+	free(p->args);
+	free(p->caps);
+	free(p->seccomp.archs);
+	free(p->seccomp.flags);
+	free(p->seccomp.rules);
+	free(p->hooks);
+	free(p->init_args);
+	free(p->annotations);
+	free(p->text);
+	memset(p, 0, sizeof *p);
+}
+
+int plan_has_hook(const struct nest_plan *p, enum hook_kind kind)
+{
+	for (int i = 0; i < p->nhooks; i++)
+		if (p->hooks[i].kind == kind)
+			return 1;
+	return 0;
+}
+
+int plan_ns_is_new(const struct nest_plan *p, enum ns_type type)
+{
+	return p->has_ns[type] && !p->ns[type].path;
 }

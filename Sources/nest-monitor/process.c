@@ -1,6 +1,6 @@
 /*
  * The process: hostname, sysctl, rlimits, oom score, user and groups,
- * capabilities, cwd, environment and argv.
+ * capabilities, cwd and argv.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,120 +20,81 @@
 
 #include "nest.h"
 
-static int has_ns(const char *type)
+void proc_early(const struct nest_plan *p)
 {
-	for (struct rec *r = NULL; (r = plan_next("namespace", r));)
-		if (strcmp(r->f[0], type) == 0)
-			return 1;
-	return 0;
-}
-
-void proc_early(void)
-{
-	if ((plan_next("hostname", NULL) || plan_next("domainname", NULL)) && !has_ns("uts"))
-		failx("hostname: needs a uts namespace");
-	const char *h = plan_str("hostname", NULL);
-	if (h && sethostname(h, strlen(h)) < 0)
-		fail("hostname %s", h);
-	const char *d = plan_str("domainname", NULL);
-	if (d && setdomainname(d, strlen(d)) < 0)
-		fail("domainname %s", d);
+	if ((p->hostname || p->domainname) && !p->has_ns[NS_UTS])
+		failx(NULL, "hostname: needs a uts namespace");
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		fail(NULL, "hostname %s", p->hostname);
+	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+		fail(NULL, "domainname %s", p->domainname);
 }
 
 /* KEY uses sysctl(8) notation: dots are slashes and slashes dots. The
  * file is opened beneath /proc/sys. */
-void proc_sysctl(void)
+void proc_sysctl(const struct nest_plan *p)
 {
 	int dir = -1;
-	for (struct rec *r = NULL; (r = plan_next("sysctl", r));) {
+	for (int i = 0; i < p->nsysctls; i++) {
+		const char *key = p->sysctls[i].key, *value = p->sysctls[i].value;
 		char path[4096];
-		snprintf(path, sizeof path, "%s", r->f[0]);
-		for (char *p = path; *p; p++)
-			*p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
+		snprintf(path, sizeof path, "%s", key);
+		for (char *q = path; *q; q++)
+			*q = *q == '.' ? '/' : *q == '/' ? '.' : *q;
 		if (dir < 0 && (dir = open_in_root(g_rootfd, "/proc/sys", O_PATH | O_DIRECTORY, 0)) < 0)
-			fail("sysctl %s: /proc/sys", r->f[0]);
+			fail("/proc/sys", "sysctl %s: /proc/sys", key);
 		/* a /proc that is not procfs (a symlink into a volume, a
 		 * directory of the image) takes no sysctl */
 		struct statfs sfs;
 		if (fstatfs(dir, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-			failx("sysctl %s: /proc/sys is not procfs", r->f[0]);
+			failx("/proc/sys", "sysctl %s: /proc/sys is not procfs", key);
 		struct open_how how = {
 			.flags = O_WRONLY | O_TRUNC | O_CLOEXEC,
 			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
 		};
 		int fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
 		if (fd < 0)
-			fail("sysctl %s", r->f[0]);
-		ssize_t w = write(fd, r->f[1], strlen(r->f[1]));
+			fail(path, "sysctl %s", key);
+		ssize_t w = write(fd, value, strlen(value));
 		if (w < 0)
-			fail("sysctl %s", r->f[0]);
+			fail(path, "sysctl %s", key);
 		close(fd);
 	}
 	if (dir >= 0)
 		close(dir);
 }
 
-static const struct {
-	const char *name;
-	int res;
-} limits[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },		{ "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },		{ "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },		{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },	{ "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
-};
-
-static rlim_t rlim_value(const char *s, const char *name)
+void proc_rlimits(const struct nest_plan *p)
 {
-	if (strcmp(s, "-1") == 0 || strcmp(s, "unlimited") == 0 ||
-	    strcmp(s, "18446744073709551615") == 0)
-		return RLIM_INFINITY;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end)
-		failx("rlimit %s: bad value %s", name, s);
-	return (rlim_t)v;
-}
-
-void proc_rlimits(void)
-{
-	for (struct rec *r = NULL; (r = plan_next("rlimit", r));) {
-		size_t i;
-		for (i = 0; i < sizeof limits / sizeof limits[0]; i++)
-			if (strcmp(limits[i].name, r->f[0]) == 0)
-				break;
-		if (i == sizeof limits / sizeof limits[0])
-			failx("rlimit %s: unknown", r->f[0]);
+	for (int i = 0; i < p->nrlimits; i++) {
+		const struct plan_rlimit *r = &p->rlimits[i];
 		struct rlimit rl = {
-			.rlim_cur = rlim_value(r->f[1], r->f[0]),
-			.rlim_max = rlim_value(r->f[2], r->f[0]),
+			.rlim_cur = r->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)r->soft,
+			.rlim_max = r->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)r->hard,
 		};
-		if (setrlimit(limits[i].res, &rl) < 0)
-			fail("rlimit %s", r->f[0]);
+		if (setrlimit(r->resource, &rl) < 0)
+			fail(NULL, "rlimit %s", r->name);
 	}
 }
 
-void proc_oom(void)
+void proc_oom(const struct nest_plan *p)
 {
-	const char *v = plan_str("oom-score-adj", NULL);
-	if (v && write_file("/proc/self/oom_score_adj", v, strlen(v)) < 0)
-		fail("oom-score-adj %s", v);
+	char v[16];
+	if (!p->has_oom_score_adj)
+		return;
+	int n = snprintf(v, sizeof v, "%d", p->oom_score_adj);
+	if (write_file("/proc/self/oom_score_adj", v, (size_t)n) < 0)
+		fail("/proc/self/oom_score_adj", "oom-score-adj %s", v);
 }
 
 /* Makes the cwd while still root (chdir itself happens as the user). */
-void proc_prepare_cwd(void)
+void proc_prepare_cwd(const struct nest_plan *p)
 {
-	const char *cwd = plan_str("cwd", NULL);
-	if (!cwd)
+	if (!p->cwd)
 		return;
-	int fd = open_in_root(g_rootfd, cwd, O_PATH | O_DIRECTORY, 1);
+	int fd = open_in_root(g_rootfd, p->cwd, O_PATH | O_DIRECTORY, 1);
 	if (fd < 0)
-		fail("cwd %s", cwd);
+		fail(p->cwd, "cwd %s", p->cwd);
 	close(fd);
 }
 
@@ -141,147 +102,106 @@ void proc_prepare_cwd(void)
  * mounts are in place (an fd taken before them would lead beneath them)
  * and resolved in the root without magic links: a cwd like
  * /proc/self/fd/N never reaches an fd the init holds (CVE-2024-21626). */
-int proc_open_cwd(void)
+int proc_open_cwd(const struct nest_plan *p, int rootfd)
 {
-	const char *cwd = plan_str("cwd", NULL);
-	if (!cwd)
+	if (!p->cwd)
 		return -1;
-	int fd = open_in_root(g_rootfd, cwd, O_PATH | O_DIRECTORY, 0);
+	int fd = open_in_root(rootfd, p->cwd, O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
-		fail("cwd %s", cwd);
+		fail(p->cwd, "cwd %s", p->cwd);
 	return fd;
 }
 
-static cap_value_t cap_named(const char *name)
+static int cap_in(const struct nest_plan *p, enum cap_set set, int c)
 {
-	cap_value_t v;
-	char lower[64];
-	size_t i;
-	for (i = 0; name[i] && i < sizeof lower - 1; i++)
-		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-	lower[i] = 0;
-	if (cap_from_name(lower, &v) < 0)
-		failx("cap %s: unknown capability", name);
-	return v;
-}
-
-static int cap_in(const char *set, cap_value_t c)
-{
-	for (struct rec *r = NULL; (r = plan_next("cap", r));)
-		if (strcmp(r->f[0], set) == 0 && cap_named(r->f[1]) == c)
+	for (int i = 0; i < p->ncaps; i++)
+		if (p->caps[i].set == set && p->caps[i].cap == c)
 			return 1;
 	return 0;
 }
 
 /* Drops the bounding set while CAP_SETPCAP is still held. */
-void proc_drop_bounding(void)
+void proc_drop_bounding(const struct nest_plan *p)
 {
-	for (struct rec *r = NULL; (r = plan_next("cap", r));) {
-		static const char *sets[] = { "bounding", "effective", "inheritable", "permitted", "ambient" };
-		size_t i;
-		for (i = 0; i < 5 && strcmp(sets[i], r->f[0]) != 0; i++)
-			;
-		if (i == 5)
-			failx("cap %s: unknown set", r->f[0]);
-		cap_named(r->f[1]);
-	}
 	int max = (int)cap_max_bits();
 	for (int c = 0; c < max; c++)
-		if (!cap_in("bounding", c) && cap_drop_bound(c) < 0 && errno != EINVAL)
-			fail("cap bounding: drop %d", c);
+		if (!cap_in(p, CAPSET_BOUNDING, c) && cap_drop_bound(c) < 0 && errno != EINVAL)
+			fail(NULL, "cap bounding: drop %d", c);
 }
 
-void proc_user(int cwdfd)
+void proc_user(const struct nest_plan *p, int cwdfd)
 {
-	struct rec *u = plan_next("user", NULL);
-	uid_t uid = u ? (uid_t)parse_long(u->f[0], 10, "user uid") : 0;
-	gid_t gid = u ? (gid_t)parse_long(u->f[1], 10, "user gid") : 0;
-	mode_t mask = 022;
-	if (u && strcmp(u->f[2], "-") != 0)
-		mask = (mode_t)parse_long(u->f[2], 8, "user umask");
-	gid_t groups[256];
-	int ng = 0;
-	struct rec *g = plan_next("groups", NULL);
-	for (int i = 0; g && i < g->n && ng < 256; i++)
-		if (g->f[i][0])
-			groups[ng++] = (gid_t)parse_long(g->f[i], 10, "groups");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		fail("user: keepcaps");
+		fail(NULL, "user: keepcaps");
 	/* setgroups is denied in a user ns whose setgroups file says deny */
-	if (setgroups((size_t)ng, groups) < 0 && !(errno == EPERM && ng == 0 && ns_in_userns()))
-		fail("groups");
-	if (setresgid(gid, gid, gid) < 0)
-		fail("user gid %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) < 0)
-		fail("user uid %u", (unsigned)uid);
-	umask(mask);
+	if (setgroups((size_t)p->ngroups, p->groups) < 0 &&
+	    !(errno == EPERM && p->ngroups == 0 && p->has_ns[NS_USER]))
+		fail(NULL, "groups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		fail(NULL, "user gid %u", (unsigned)p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		fail(NULL, "user uid %u", (unsigned)p->uid);
+	umask(p->umask);
 	/* as the user: the directory must be searchable by it */
 	if (cwdfd >= 0 && fchdir(cwdfd) < 0)
-		fail("cwd %s", plan_str("cwd", ""));
+		fail(p->cwd, "cwd %s", p->cwd ? p->cwd : "");
 }
 
-void proc_caps(void)
+void proc_caps(const struct nest_plan *p)
 {
+	static const struct {
+		enum cap_set set;
+		cap_flag_t flag;
+	} sets[] = { { CAPSET_EFFECTIVE, CAP_EFFECTIVE }, { CAPSET_PERMITTED, CAP_PERMITTED },
+		     { CAPSET_INHERITABLE, CAP_INHERITABLE } };
 	cap_t caps = cap_init();
 	if (!caps)
-		fail("cap");
-	static const struct {
-		const char *name;
-		cap_flag_t flag;
-	} sets[] = { { "effective", CAP_EFFECTIVE }, { "permitted", CAP_PERMITTED },
-		     { "inheritable", CAP_INHERITABLE } };
-	for (struct rec *r = NULL; (r = plan_next("cap", r));)
-		for (int i = 0; i < 3; i++)
-			if (strcmp(r->f[0], sets[i].name) == 0) {
-				cap_value_t v = cap_named(r->f[1]);
-				if (cap_set_flag(caps, sets[i].flag, 1, &v, CAP_SET) < 0)
-					fail("cap %s %s", r->f[0], r->f[1]);
+		fail(NULL, "cap");
+	for (int i = 0; i < p->ncaps; i++)
+		for (int k = 0; k < 3; k++)
+			if (p->caps[i].set == sets[k].set) {
+				cap_value_t v = p->caps[i].cap;
+				if (cap_set_flag(caps, sets[k].flag, 1, &v, CAP_SET) < 0) {
+					int e = errno;
+					cap_free(caps);
+					errno = e;
+					fail(NULL, "cap %s %s", plan_cap_set_name(sets[k].set), p->caps[i].name);
+				}
 			}
-	if (cap_set_proc(caps) < 0)
-		fail("cap: set");
+	int rc = cap_set_proc(caps);
+	int e = errno;
 	cap_free(caps);
+	errno = e;
+	if (rc < 0)
+		fail(NULL, "cap: set");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		fail("cap ambient: clear");
+		fail(NULL, "cap ambient: clear");
 	/* The kernel raises an ambient capability only when it is permitted and
 	 * inheritable; configs (the default of `runc spec` among them) list
 	 * ambient ones without inheritable, and runtimes skip those. */
-	for (struct rec *r = NULL; (r = plan_next("cap", r));) {
-		if (strcmp(r->f[0], "ambient") != 0)
-			continue;
-		cap_value_t v = cap_named(r->f[1]);
-		if (!cap_in("permitted", v) || !cap_in("inheritable", v))
+	for (int i = 0; i < p->ncaps; i++) {
+		int v = p->caps[i].cap;
+		if (p->caps[i].set != CAPSET_AMBIENT || !cap_in(p, CAPSET_PERMITTED, v) ||
+		    !cap_in(p, CAPSET_INHERITABLE, v))
 			continue;
 		if (cap_set_ambient(v, CAP_SET) < 0)
-			fail("cap ambient %s", r->f[1]);
+			fail(NULL, "cap ambient %s", p->caps[i].name);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		fail("cap: keepcaps");
+		fail(NULL, "cap: keepcaps");
 }
 
-char **proc_env(void)
+char **proc_argv(const struct nest_plan *p)
 {
-	int n = plan_count("env"), i = 0;
-	char **env = calloc((size_t)n + 1, sizeof *env);
-	if (!env)
-		fail("env");
-	for (struct rec *r = NULL; (r = plan_next("env", r));)
-		env[i++] = r->f[0];
-	return env;
-}
-
-char **proc_argv(void)
-{
-	int n = plan_count("init-arg") + plan_count("arg") + 3, i = 0;
-	char **argv = calloc((size_t)n, sizeof *argv);
+	int i = 0;
+	char **argv = calloc((size_t)(p->ninit_args + p->nargs + 3), sizeof *argv);
 	if (!argv)
-		fail("arg");
+		fail(NULL, "arg");
 	argv[i++] = "nest-init";
-	for (struct rec *r = NULL; (r = plan_next("init-arg", r));)
-		argv[i++] = r->f[0];
+	for (int k = 0; k < p->ninit_args; k++)
+		argv[i++] = (char *)p->init_args[k];
 	argv[i++] = "--";
-	for (struct rec *r = NULL; (r = plan_next("arg", r));)
-		argv[i++] = r->f[0];
-	if (plan_count("arg") == 0)
-		failx("arg: no process arguments");
+	for (int k = 0; k < p->nargs; k++)
+		argv[i++] = (char *)p->args[k];
 	return argv;
 }

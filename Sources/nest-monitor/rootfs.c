@@ -44,47 +44,38 @@ static const char *fdpath(int fd)
 	return buf;
 }
 
-static void device_one(struct rec *r)
+static void device_one(const struct nest_plan *p, const struct plan_device *d)
 {
-	const char *path = r->f[0], *type = r->f[1], *base;
-	unsigned maj = (unsigned)parse_long(r->f[2], 10, "device major");
-	unsigned min = (unsigned)parse_long(r->f[3], 10, "device minor");
-	mode_t mode = (mode_t)parse_long(r->f[4], 8, "device mode") & 07777;
-	uid_t uid = (uid_t)parse_long(r->f[5], 10, "device uid");
-	gid_t gid = (gid_t)parse_long(r->f[6], 10, "device gid");
-	mode_t fmt;
-	if (strcmp(type, "c") == 0 || strcmp(type, "u") == 0)
-		fmt = S_IFCHR;
-	else if (strcmp(type, "b") == 0)
-		fmt = S_IFBLK;
-	else if (strcmp(type, "p") == 0)
-		fmt = S_IFIFO;
-	else
-		failx("device %s: unknown type %s", path, type);
+	const char *path = d->path, *base;
+	unsigned maj = d->major, min = d->minor;
+	mode_t mode = d->mode;
+	uid_t uid = d->uid;
+	gid_t gid = d->gid;
+	mode_t fmt = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 	char buf[4096];
 	int dfd = open_parent(path, buf, sizeof buf, &base);
 	if (dfd < 0)
-		fail("device %s", path);
-	if (!ns_in_userns()) {
+		fail(path, "device %s", path);
+	if (!p->has_ns[NS_USER]) {
 		/* The node is made, then changed only through an fd of it that
 		 * was checked to be it: a symlink put in its place (a shared
 		 * /dev or rootfs) is never followed to a host file while the
 		 * host's root is still reachable (CVE-2025-52565). */
 		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
-			fail("device %s: unlink", path);
+			fail(path, "device %s: unlink", path);
 		if (mknodat(dfd, base, fmt | mode, makedev(maj, min)) < 0)
-			fail("device %s", path);
+			fail(path, "device %s", path);
 		int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0)
-			fail("device %s", path);
+			fail(path, "device %s", path);
 		if ((st.st_mode & S_IFMT) != fmt || (fmt != S_IFIFO && st.st_rdev != makedev(maj, min)))
-			failx("device %s: replaced while it was made", path);
+			failx(path, "device %s: replaced while it was made", path);
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
-			fail("device %s: chown", path);
+			fail(path, "device %s: chown", path);
 		if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) < 0 &&
 		    (errno != ENOSYS || chmod(fdpath(fd), mode) < 0))
-			fail("device %s: chmod", path);
+			fail(path, "device %s: chmod", path);
 		close(fd);
 		close(dfd);
 		return;
@@ -93,43 +84,43 @@ static void device_one(struct rec *r)
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (mknodat(dfd, base, S_IFREG | 0644, 0) < 0)
-			fail("device %s", path);
+			fail(path, "device %s", path);
 	} else if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
 		errno = EEXIST;
-		fail("device %s", path);
+		fail(path, "device %s", path);
 	}
 	int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		fail("device %s", path);
+		fail(path, "device %s", path);
 	if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
-		failx("device %s: replaced by a %s while it was made", path,
+		failx(path, "device %s: replaced by a %s while it was made", path,
 		      S_ISLNK(st.st_mode) ? "symlink" : "directory");
 	if (mount(path, fdpath(fd), NULL, MS_BIND, NULL) < 0)
-		fail("device %s: bind", path);
+		fail(path, "device %s: bind", path);
 	close(fd);
 	close(dfd);
 }
 
-void devices_apply(void)
+void devices_apply(const struct nest_plan *p)
 {
-	for (struct rec *r = NULL; (r = plan_next("device", r));)
-		device_one(r);
+	for (int i = 0; i < p->ndevices; i++)
+		device_one(p, &p->devices[i]);
 }
 
-void symlinks_apply(void)
+void symlinks_apply(const struct nest_plan *p)
 {
-	for (struct rec *r = NULL; (r = plan_next("symlink", r));) {
-		const char *target = r->f[0], *link = r->f[1], *base;
+	for (int i = 0; i < p->nsymlinks; i++) {
+		const char *target = p->symlinks[i].target, *link = p->symlinks[i].link, *base;
 		char buf[4096], old[4096];
 		int dfd = open_parent(link, buf, sizeof buf, &base);
 		if (dfd < 0)
-			fail("symlink %s", link);
+			fail(link, "symlink %s", link);
 		if (symlinkat(target, dfd, base) < 0) {
 			int e = errno;
 			ssize_t n = readlinkat(dfd, base, old, sizeof old - 1);
 			if (e != EEXIST || n < 0 || (old[n] = 0, strcmp(old, target) != 0)) {
 				errno = e;
-				fail("symlink %s", link);
+				fail(link, "symlink %s", link);
 			}
 		}
 		close(dfd);
@@ -148,9 +139,9 @@ static int null_device(void)
 	int fd = open_in_root(g_rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		fail("masked: /dev/null");
+		fail("/dev/null", "masked: /dev/null");
 	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		failx("masked: /dev/null is not the null device (1:3)");
+		failx("/dev/null", "masked: /dev/null is not the null device (1:3)");
 	return fd;
 }
 
@@ -186,10 +177,10 @@ static void masked_one(const char *path, int *nullfd)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
-		fail("masked %s", path);
+		fail(path, "masked %s", path);
 	}
 	if (fstat(fd, &st) < 0)
-		fail("masked %s", path);
+		fail(path, "masked %s", path);
 	int tree;
 	if (S_ISDIR(st.st_mode)) {
 		tree = empty_tmpfs();
@@ -199,7 +190,7 @@ static void masked_one(const char *path, int *nullfd)
 		tree = open_tree(*nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	}
 	if (tree < 0 || move_onto(tree, fd) < 0)
-		fail("masked %s", path);
+		fail(path, "masked %s", path);
 	close(fd);
 }
 
@@ -211,29 +202,29 @@ static void readonly_one(const char *path)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
-		fail("readonly %s", path);
+		fail(path, "readonly %s", path);
 	}
 	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-		fail("readonly %s", path);
+		fail(path, "readonly %s", path);
 	if (move_onto(tree, fd) < 0)
-		fail("readonly %s", path);
+		fail(path, "readonly %s", path);
 	close(fd);
 }
 
-void rootfs_finish(void)
+void rootfs_finish(const struct nest_plan *p)
 {
 	int nullfd = -1;
-	for (struct rec *r = NULL; (r = plan_next("masked", r));)
-		masked_one(r->f[0], &nullfd);
+	for (int i = 0; i < p->nmasked; i++)
+		masked_one(p->masked[i], &nullfd);
 	if (nullfd >= 0)
 		close(nullfd);
-	for (struct rec *r = NULL; (r = plan_next("readonly", r));)
-		readonly_one(r->f[0]);
-	if (strcmp(plan_str("rootfs-readonly", "0"), "1") == 0) {
+	for (int i = 0; i < p->nreadonly; i++)
+		readonly_one(p->readonly[i]);
+	if (p->rootfs_readonly) {
 		unsigned long keep = (locked_mount_flags_at("/") & ~(MS_RDONLY | MS_NODIRATIME));
 		if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
-			fail("rootfs-readonly");
+			fail("/", "rootfs-readonly");
 	}
 }

@@ -1,80 +1,63 @@
 /*
  * seccomp with libseccomp: default action, architectures, flags, rules.
+ * A failure releases the filter before it is reported.
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nest.h"
 
-static uint32_t action(const char *name, const char *err, const char *what)
+static uint32_t action(const struct plan_sc_action *a)
 {
-	int e = EPERM;
-	if (strcmp(err, "-") != 0)
-		e = (int)parse_long(err, 10, what);
-	if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
-		return SCMP_ACT_KILL_THREAD;
-	if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
-		return SCMP_ACT_KILL_PROCESS;
-	if (strcmp(name, "SCMP_ACT_TRAP") == 0)
-		return SCMP_ACT_TRAP;
-	if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
-		return SCMP_ACT_ERRNO((uint32_t)e);
-	if (strcmp(name, "SCMP_ACT_TRACE") == 0)
-		return SCMP_ACT_TRACE((uint32_t)e);
-	if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
-		return SCMP_ACT_ALLOW;
-	if (strcmp(name, "SCMP_ACT_LOG") == 0)
-		return SCMP_ACT_LOG;
-	failx("%s: unsupported action %s", what, name);
+	switch (a->action) {
+	case SC_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
+	case SC_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+	case SC_TRAP: return SCMP_ACT_TRAP;
+	case SC_ERRNO: return SCMP_ACT_ERRNO(a->errno_ret);
+	case SC_TRACE: return SCMP_ACT_TRACE(a->errno_ret);
+	case SC_LOG: return SCMP_ACT_LOG;
+	case SC_ALLOW: break;
+	}
+	return SCMP_ACT_ALLOW;
 }
 
-static enum scmp_compare op_named(const char *s)
-{
-	static const struct {
-		const char *name;
-		enum scmp_compare op;
-	} ops[] = {
-		{ "SCMP_CMP_NE", SCMP_CMP_NE },	{ "SCMP_CMP_LT", SCMP_CMP_LT },
-		{ "SCMP_CMP_LE", SCMP_CMP_LE },	{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
-		{ "SCMP_CMP_GE", SCMP_CMP_GE },	{ "SCMP_CMP_GT", SCMP_CMP_GT },
-		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
-	};
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-		if (strcmp(ops[i].name, s) == 0)
-			return ops[i].op;
-	failx("seccomp-rule: unknown operator %s", s);
-}
+static const enum scmp_compare ops[] = {
+	[SC_NE] = SCMP_CMP_NE, [SC_LT] = SCMP_CMP_LT, [SC_LE] = SCMP_CMP_LE, [SC_EQ] = SCMP_CMP_EQ,
+	[SC_GE] = SCMP_CMP_GE, [SC_GT] = SCMP_CMP_GT, [SC_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
 
-static void add_rule(scmp_filter_ctx ctx, uint32_t def, struct rec *r)
+static const char *const flag_names[] = {
+	[SC_FLAG_TSYNC] = "SECCOMP_FILTER_FLAG_TSYNC",
+	[SC_FLAG_LOG] = "SECCOMP_FILTER_FLAG_LOG",
+	[SC_FLAG_SPEC_ALLOW] = "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+};
+
+static const enum scmp_filter_attr flag_attrs[] = {
+	[SC_FLAG_TSYNC] = SCMP_FLTATR_CTL_TSYNC,
+	[SC_FLAG_LOG] = SCMP_FLTATR_CTL_LOG,
+	[SC_FLAG_SPEC_ALLOW] = SCMP_FLTATR_CTL_SSB,
+};
+
+/* 0, or a libseccomp error (-errno) with what failed in *E. */
+static int add_rule(scmp_filter_ctx ctx, uint32_t def, const struct plan_sc_rule *r, struct step_error *e)
 {
-	uint32_t act = action(r->f[0], r->f[1], "seccomp-rule");
+	uint32_t act = action(&r->action);
 	if (act == def)
-		return;
-	int nr = seccomp_syscall_resolve_name(r->f[2]);
+		return 0;
+	int nr = seccomp_syscall_resolve_name(r->syscall);
 	if (nr == __NR_SCMP_ERROR)
-		return; /* unknown on this kernel/arch: ignored like runc */
-	int nc = r->n - 3;
-	struct scmp_arg_cmp *c = calloc((size_t)nc + 1, sizeof *c);
-	if (!c)
-		fail("seccomp-rule");
-	int dup = 0;
-	for (int i = 0; i < nc; i++) {
-		char buf[256], *save = NULL;
-		strncpy(buf, r->f[3 + i], sizeof buf - 1);
-		buf[sizeof buf - 1] = 0;
-		char *idx = strtok_r(buf, ":", &save), *op = strtok_r(NULL, ":", &save);
-		char *v1 = strtok_r(NULL, ":", &save), *v2 = strtok_r(NULL, ":", &save);
-		if (!idx || !op || !v1)
-			failx("seccomp-rule %s: bad condition %s", r->f[2], r->f[3 + i]);
-		c[i].arg = (unsigned)parse_long(idx, 10, "seccomp-rule index");
-		c[i].op = op_named(op);
-		c[i].datum_a = strtoull(v1, NULL, 10);
-		c[i].datum_b = v2 ? strtoull(v2, NULL, 10) : 0;
-		for (int k = 0; k < i; k++)
-			if (c[k].arg == c[i].arg)
-				dup = 1;
+		return 0; /* unknown on this kernel/arch: ignored like runc */
+	struct scmp_arg_cmp c[6];
+	int nc = 0, dup = 0;
+	for (int i = 0; i < r->ncond && nc < 6; i++) {
+		c[nc] = (struct scmp_arg_cmp){ r->cond[i].index, ops[r->cond[i].op], r->cond[i].value,
+					       r->cond[i].value_two };
+		for (int k = 0; k < nc; k++)
+			dup |= c[k].arg == c[nc].arg;
+		nc++;
 	}
 	int rc;
 	if (!dup) {
@@ -85,71 +68,68 @@ static void add_rule(scmp_filter_ctx ctx, uint32_t def, struct rec *r)
 		for (int i = 0; i < nc && rc == 0; i++)
 			rc = seccomp_rule_add_array(ctx, act, nr, 1, &c[i]);
 	}
-	free(c);
-	if (rc < 0) {
-		errno = -rc;
-		fail("seccomp-rule %s", r->f[2]);
-	}
+	if (rc < 0)
+		snprintf(e->msg, sizeof e->msg, "seccomp-rule %s: %s", r->syscall, strerror(-rc));
+	return rc;
 }
 
-void seccomp_apply(int nnp)
+/* The filter, loaded; 0 or -errno with *E set. */
+static int load(const struct nest_plan *p, scmp_filter_ctx ctx, uint32_t def, int nnp, struct step_error *e)
 {
-	struct rec *d = plan_next("seccomp-default", NULL);
-	if (!d) {
-		if (plan_next("seccomp-rule", NULL))
-			failx("seccomp-rule: no seccomp-default");
-		return;
-	}
-	uint32_t def = action(d->f[0], d->f[1], "seccomp-default");
-	scmp_filter_ctx ctx = seccomp_init(def);
-	if (!ctx)
-		failx("seccomp-default: seccomp_init failed");
+	const struct plan_seccomp *s = &p->seccomp;
 	int rc;
-	for (struct rec *r = NULL; (r = plan_next("seccomp-arch", r));) {
+	for (int i = 0; i < s->narchs; i++) {
 		char lower[64];
-		size_t i;
-		const char *a = r->f[0];
-		if (strncmp(a, "SCMP_ARCH_", 10) == 0)
-			a += 10;
-		for (i = 0; a[i] && i < sizeof lower - 1; i++)
-			lower[i] = (char)(a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i]);
-		lower[i] = 0;
+		size_t k;
+		const char *a = s->archs[i] + 10; /* after SCMP_ARCH_ (checked by the parser) */
+		for (k = 0; a[k] && k < sizeof lower - 1; k++)
+			lower[k] = (char)(a[k] >= 'A' && a[k] <= 'Z' ? a[k] + 32 : a[k]);
+		lower[k] = 0;
 		uint32_t arch = seccomp_arch_resolve_name(lower);
-		if (!arch)
-			failx("seccomp-arch %s: unknown", r->f[0]);
+		if (!arch) {
+			snprintf(e->msg, sizeof e->msg, "seccomp-arch %s: unknown", s->archs[i]);
+			return -EINVAL;
+		}
 		rc = seccomp_arch_add(ctx, arch);
 		if (rc < 0 && rc != -EEXIST) {
-			errno = -rc;
-			fail("seccomp-arch %s", r->f[0]);
+			snprintf(e->msg, sizeof e->msg, "seccomp-arch %s: %s", s->archs[i], strerror(-rc));
+			return rc;
 		}
 	}
-	for (struct rec *r = NULL; (r = plan_next("seccomp-flag", r));) {
-		enum scmp_filter_attr attr;
-		if (strcmp(r->f[0], "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-			attr = SCMP_FLTATR_CTL_TSYNC;
-		else if (strcmp(r->f[0], "SECCOMP_FILTER_FLAG_LOG") == 0)
-			attr = SCMP_FLTATR_CTL_LOG;
-		else if (strcmp(r->f[0], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-			attr = SCMP_FLTATR_CTL_SSB;
-		else
-			failx("seccomp-flag %s: unsupported", r->f[0]);
-		rc = seccomp_attr_set(ctx, attr, 1);
+	for (int i = 0; i < s->nflags; i++) {
+		rc = seccomp_attr_set(ctx, flag_attrs[s->flags[i]], 1);
 		if (rc < 0) {
-			errno = -rc;
-			fail("seccomp-flag %s", r->f[0]);
+			snprintf(e->msg, sizeof e->msg, "seccomp-flag %s: %s", flag_names[s->flags[i]], strerror(-rc));
+			return rc;
 		}
 	}
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0);
 	if (rc < 0) {
-		errno = -rc;
-		fail("seccomp: no_new_privs attribute");
+		snprintf(e->msg, sizeof e->msg, "seccomp: no_new_privs attribute: %s", strerror(-rc));
+		return rc;
 	}
-	for (struct rec *r = NULL; (r = plan_next("seccomp-rule", r));)
-		add_rule(ctx, def, r);
+	for (int i = 0; i < s->nrules; i++)
+		if ((rc = add_rule(ctx, def, &s->rules[i], e)) < 0)
+			return rc;
 	rc = seccomp_load(ctx);
-	if (rc < 0) {
-		errno = -rc;
-		fail("seccomp: load");
-	}
+	if (rc < 0)
+		snprintf(e->msg, sizeof e->msg, "seccomp: load: %s", strerror(-rc));
+	return rc;
+}
+
+void seccomp_apply(const struct nest_plan *p, int nnp)
+{
+	if (!p->seccomp.set)
+		return;
+	uint32_t def = action(&p->seccomp.def);
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		failx(NULL, "seccomp-default: seccomp_init failed");
+	struct step_error e = { 0 };
+	int rc = load(p, ctx, def, nnp, &e);
 	seccomp_release(ctx);
+	if (rc < 0) {
+		e.err = -rc;
+		fail_with(&e);
+	}
 }

@@ -42,15 +42,15 @@ static void __attribute__((noreturn)) helper_main(const char *fifo, pid_t monito
 	_exit(0);
 }
 
-void start_gate_open(int chan)
+void start_gate_open(const struct nest_plan *p, int chan)
 {
-	const char *fifo = plan_str("exec-fifo", NULL);
+	const char *fifo = p->exec_fifo;
 	if (!fifo)
 		return;
 	pid_t monitor = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
-		fail("exec-fifo: fork");
+		fail(fifo, "exec-fifo: fork");
 	if (pid == 0)
 		helper_main(fifo, monitor);
 	helper = pid;

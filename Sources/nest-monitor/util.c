@@ -85,34 +85,107 @@ ssize_t chan_recv(int fd, char *buf, size_t len)
 	return chan_recv_flags(fd, buf, len, 0);
 }
 
-static void __attribute__((noreturn)) report(const char *msg)
+/* Appends S to OUT with the plan's escapes (\\ \t \n), so that a field
+ * is one TAB-free line. */
+static void esc_append(char *out, size_t outlen, size_t *o, const char *s)
 {
+	for (; s && *s && *o + 3 < outlen; s++) {
+		char c = *s;
+		if (c == '\\' || c == '\t' || c == '\n') {
+			out[(*o)++] = '\\';
+			c = c == '\t' ? 't' : c == '\n' ? 'n' : '\\';
+		}
+		out[(*o)++] = c;
+	}
+	out[*o] = 0;
+}
+
+void error_record(char *out, size_t outlen, const char *step, const char *path, int err, const char *msg)
+{
+	char num[16];
+	const char *name = err ? strerrorname_np(err) : NULL;
+	size_t o = 0;
+	snprintf(num, sizeof num, "%d", err);
+	const char *fields[] = { "error", step, path, num, name ? name : "", msg };
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (i > 0 && o + 2 < outlen) {
+			out[o++] = '\t';
+			out[o] = 0;
+		}
+		esc_append(out, outlen, &o, fields[i]);
+	}
+}
+
+const char *error_record_message(char *wire)
+{
+	char *msg = wire;
+	for (int i = 0; i < 5; i++) {
+		char *t = strchr(msg, '\t');
+		if (!t)
+			return wire;
+		msg = t + 1;
+	}
+	char *o = msg;
+	for (char *s = msg; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+	return msg;
+}
+
+/* The step is the message's first word: the record or stage that failed. */
+static void step_of(const char *msg, char *step, size_t len)
+{
+	size_t n = strcspn(msg, " :\t\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(step, msg, n);
+	step[n] = 0;
+}
+
+static void __attribute__((noreturn)) report(const char *path, int err, const char *msg)
+{
+	char step[64], rec[8400];
+	step_of(msg, step, sizeof step);
+	error_record(rec, sizeof rec - 1, step, path, err, msg);
 	if (g_in_child) {
-		char buf[4200];
-		snprintf(buf, sizeof buf, "E%s", msg);
+		char buf[8500];
+		snprintf(buf, sizeof buf, "E%s", rec);
 		chan_send(g_chan, buf);
 		_exit(1);
 	}
+	fail_relay(rec);
+}
+
+void fail_relay(const char *wire)
+{
 	if (g_child > 0) {
 		kill(g_child, SIGKILL);
 		while (waitpid(g_child, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	char buf[4200];
-	int n = snprintf(buf, sizeof buf, "error %s\n", msg);
-	if (n > (int)sizeof buf - 1)
+	char buf[8500];
+	int n = snprintf(buf, sizeof buf, "%s\n", wire);
+	if (n > (int)sizeof buf - 1) {
 		n = (int)sizeof buf - 1;
-	for (char *p = buf; p < buf + n - 1; p++)
-		if (*p == '\n')
-			*p = ' ';
-	if (g_sync_fd >= 0)
-		write_all(g_sync_fd, buf, (size_t)n);
-	else
-		write_all(2, buf, (size_t)n);
+		buf[n - 1] = '\n';
+	}
+	write_all(g_sync_fd >= 0 ? g_sync_fd : 2, buf, (size_t)n);
 	exit(1);
 }
 
-void fail(const char *fmt, ...)
+void fail_with(const struct step_error *e)
+{
+	report(e->path, e->err, e->msg);
+}
+
+void fail(const char *path, const char *fmt, ...)
 {
 	int e = errno;
 	char msg[4096];
@@ -122,27 +195,17 @@ void fail(const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(e));
-	report(msg);
+	report(path, e, msg);
 }
 
-void failx(const char *fmt, ...)
+void failx(const char *path, const char *fmt, ...)
 {
 	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	report(msg);
-}
-
-long parse_long(const char *s, int base, const char *what)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, base);
-	if (errno || end == s || *end)
-		failx("%s: bad number %s", what, s);
-	return v;
+	report(path, 0, msg);
 }
 
 /* JSON string literal of S (with quotes) into OUT. */

@@ -37,6 +37,13 @@ struct APIError: Error {
                       field: errs.first.map { $0.path.isEmpty ? "bundle" : $0.path }, errors: fields)
         case .invalidArgument(let m, let field): self.init(400, m, field: field)
         case .system(let m): self.init(500, m)
+        case .kernel(let k):
+            // The runtime failed in a step of the container's setup: a client
+            // tells EPERM from ENOENT by `errno`, not by the message.
+            self.init(500, k.message)
+            body.step = k.step
+            body.path = k.path
+            body.errno = k.errnoName
         }
     }
 }

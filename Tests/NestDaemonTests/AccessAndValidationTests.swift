@@ -43,6 +43,24 @@ final class BundleValidationTests: DaemonTestCase {
         try assertRefused(bundle, field: "mounts[7].destination")
     }
 
+    func testASetupStepTheKernelRefusesNamesItsErrno() throws {
+        // The monitor's error record reaches the client as a body a program
+        // can branch on: the step, the path and the errno by name.
+        let nodev = try makeBundle("nodev", ["true"], jq: #".mounts += [{"destination":"/tmp","type":"nosuchfs","source":"none"}]"#)
+        var r = try request("POST", "/v1/containers", body: CreateRequest(name: "nodev", bundle: nodev))
+        XCTAssertEqual(r.status, 500, r.text)
+        var e = try JSONDecoder().decode(ErrorBody.self, from: Data(r.body))
+        XCTAssertEqual(e.errno, "ENODEV", r.text)
+        XCTAssertEqual(e.step, "mount", r.text)
+        XCTAssertEqual(e.path, "/tmp", r.text)
+        XCTAssertTrue(e.error.hasPrefix("mount /tmp: "), r.text)
+        let missing = try makeBundle("nosrc", ["true"], jq: #".mounts += [{"destination":"/data","type":"bind","source":"/nonexistent-nest-src","options":["bind"]}]"#)
+        r = try request("POST", "/v1/containers", body: CreateRequest(name: "nosrc", bundle: missing))
+        e = try JSONDecoder().decode(ErrorBody.self, from: Data(r.body))
+        XCTAssertEqual(e.errno, "ENOENT", r.text)
+        XCTAssertEqual(e.path, "/nonexistent-nest-src", r.text)
+    }
+
     func assertRefused(_ bundle: String, field: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try request("POST", "/v1/containers", body: CreateRequest(name: "bad", bundle: bundle))
         XCTAssertEqual(r.status, 400, r.text, file: file, line: line)

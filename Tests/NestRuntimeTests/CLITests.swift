@@ -90,6 +90,31 @@ final class CLITests: RootTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/hooked"))
     }
 
+    func testCreateTimeAndPoststopHooksGetTheAnnotations() throws {
+        // One runner (the monitor's) for every kind: the state a prestart,
+        // a createRuntime and a poststop hook read holds the bundle's
+        // annotations alike.
+        let hookLog = tmp + "/annotated.log"
+        let hook = tmp + "/annotated.sh"
+        try "#!/bin/sh\nread state; echo \"$1 $state\" >> \(hookLog)\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let bundle = try makeBundle(["true"]) { c in
+            c["annotations"] = ["org.nest.test": "v1"]
+            c["hooks"] = [
+                "prestart": [["path": hook, "args": ["hook", "prestart"]]],
+                "createRuntime": [["path": hook, "args": ["hook", "createRuntime"]]],
+                "poststop": [["path": hook, "args": ["hook", "poststop"]]],
+            ]
+        }
+        let r = try nest(["run", "--bundle", bundle, "annotated"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let lines = ((try? String(contentsOfFile: hookLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.map { $0.split(separator: " ").first.map(String.init) ?? "" }, ["prestart", "createRuntime", "poststop"], "\(lines)")
+        for line in lines {
+            XCTAssertTrue(line.contains("\"annotations\":{\"org.nest.test\":\"v1\"}"), line)
+        }
+    }
+
     func testCreateStateStartKillDelete() throws {
         let bundle = try makeBundle(["sleep", "100"])
         let id = "cli1"

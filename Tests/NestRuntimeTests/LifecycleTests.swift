@@ -134,8 +134,13 @@ final class LifecycleTests: RootTestCase {
             _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .log(path: tmp + "/fail.log")))
             XCTFail("a mount of an unknown filesystem type was accepted")
         } catch let error {
-            guard case .system(let message) = error else { return XCTFail("not system: \(error)") }
-            XCTAssertTrue(message.contains("/tmp") && message.contains("No such device"), message)
+            guard case .kernel(let k) = error else { return XCTFail("not a kernel error: \(error)") }
+            XCTAssertTrue(k.message.contains("/tmp") && k.message.contains("No such device"), k.message)
+            XCTAssertEqual(k.step, "mount")
+            XCTAssertEqual(k.path, "/tmp")
+            XCTAssertEqual(k.errno, ENODEV)
+            XCTAssertEqual(k.errnoName, "ENODEV")
+            XCTAssertEqual(error.description, k.message)
         }
         assertNothingMade(id)
         XCTAssertEqual(openFDs(), fdsBefore, "fds leaked")

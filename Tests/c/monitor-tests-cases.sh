@@ -164,13 +164,14 @@ expect_log "user: rlimit" 'stdout 1000$'
 fresh
 { base rlimit; t rlimit RLIMIT_NOFILE 99999999 99999999; sh_args 'true'; } >"$S/plan"
 run
-grep -q '^error rlimit RLIMIT_NOFILE: Operation not permitted$' "$S/sync" && ok "rlimit: error names the limit" || bad "rlimit: sync: $(cat "$S/sync")"
+sync_msg | grep -q '^rlimit RLIMIT_NOFILE: Operation not permitted$' && ok "rlimit: error names the limit" || bad "rlimit: sync: $(cat "$S/sync")"
+expect_error "rlimit: the record says EPERM" rlimit "" EPERM
 fresh
 { base oomadj; t oom-score-adj -1000; sh_args 'true'; } >"$S/plan"
 cur="$(cat /proc/self/oom_score_adj)"
 run
 if [ "$cur" -gt -1000 ]; then
-	grep -q '^error oom-score-adj -1000: ' "$S/sync" && ok "oom-score-adj: lowering without CAP_SYS_RESOURCE is an error" || {
+	sync_msg | grep -q '^oom-score-adj -1000: ' && ok "oom-score-adj: lowering without CAP_SYS_RESOURCE is an error" || {
 		grep -q 'CapEff:.*' /proc/self/status; expect_status "oom-score-adj: lowered (CAP_SYS_RESOURCE held)" 0; }
 fi
 
@@ -179,8 +180,9 @@ fresh
 { base error; t mount /data none /nonexistent-nest-src 1000 0 ""; sh_args 'sleep 100'; } >"$S/plan"
 run
 [ "$rc" = 1 ] && ok "error: monitor exit 1" || bad "error: rc=$rc"
-grep -q '^error mount /data: source /nonexistent-nest-src: No such file or directory$' "$S/sync" &&
+sync_msg | grep -q '^mount /data: source /nonexistent-nest-src: No such file or directory$' &&
 	ok "error: reported on sync fd" || bad "error: sync: $(cat "$S/sync")"
+expect_error "error: the record has the step, the path and the errno" mount /nonexistent-nest-src ENOENT
 [ ! -e "$S/status" ] && ok "error: no status file" || bad "error: status file written"
 sleep 0.2
 if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: process left"; else ok "error: no process left"; fi
@@ -189,8 +191,9 @@ if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: process
 fresh
 { base cgerror; t cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup; sh_args 'sleep 100'; } >"$S/plan"
 run
-grep -q '^error cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup: No such file or directory$' "$S/sync" &&
+sync_msg | grep -q '^cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup: No such file or directory$' &&
 	ok "error: cgroup-join reported" || bad "error: cgroup-join: $(cat "$S/sync")"
+expect_error "error: cgroup-join's record" cgroup-join /sys/fs/cgroup/pids/nest-no-such-cgroup ENOENT
 sleep 0.2
 if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: cgroup-join left a process"; else ok "error: cgroup-join left no process"; fi
 
@@ -198,11 +201,12 @@ if grep -lq "$S/plan" /proc/[0-9]*/cmdline 2>/dev/null; then bad "error: cgroup-
 fresh
 { base unknown; t frobnicate 1; sh_args true; } >"$S/plan"
 run
-grep -q '^error plan line [0-9]*: unknown record frobnicate$' "$S/sync" && ok "plan: unknown record refused" || bad "plan: $(cat "$S/sync")"
+sync_msg | grep -q '^plan line [0-9]*: unknown record frobnicate$' && ok "plan: unknown record refused" || bad "plan: $(cat "$S/sync")"
+expect_error "plan: the record names the plan" plan "$S/plan" ""
 fresh
 { base twice; t cwd /tmp; sh_args true; } >"$S/plan"
 run
-grep -q '^error plan line [0-9]*: cwd given twice$' "$S/sync" && ok "plan: single record given twice refused" || bad "plan: $(cat "$S/sync")"
+sync_msg | grep -q '^plan line [0-9]*: cwd given twice$' && ok "plan: single record given twice refused" || bad "plan: $(cat "$S/sync")"
 fresh
 { base escapes; t arg sh; t arg -c; t arg 'printf "%s|" "$1"; echo'; t arg x; t arg $'a\tb\\c\nd'; } >"$S/plan"
 run
@@ -215,7 +219,7 @@ fresh
 { base nouts | grep -v $'^namespace\tuts'; t hostname must-not-happen; sh_args true; } >"$S/plan"
 before="$(hostname)"
 run
-grep -q '^error hostname: needs a uts namespace$' "$S/sync" && [ "$(hostname)" = "$before" ] &&
+sync_msg | grep -q '^hostname: needs a uts namespace$' && [ "$(hostname)" = "$before" ] &&
 	ok "hostname: refused without uts namespace" || bad "hostname: $(cat "$S/sync")"
 
 . "$(dirname "$0")/monitor-tests-cases2.sh"

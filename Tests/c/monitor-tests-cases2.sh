@@ -64,7 +64,7 @@ expect_log "hooks: startContainer got the state" '"status":"creating"'
 fresh
 { base hooktimeout; t hook createRuntime 1 /bin/sleep 2 sleep 10; sh_args true; } >"$S/plan"
 run
-grep -q '^error hook createRuntime /bin/sleep: timed out' "$S/sync" && ok "hooks: timeout" || bad "hooks: timeout: $(cat "$S/sync")"
+sync_msg | grep -q '^hook createRuntime /bin/sleep: timed out' && ok "hooks: timeout" || bad "hooks: timeout: $(cat "$S/sync")"
 
 # --- cgroups: join every v1 hierarchy, cgroup namespace, cgroup mount, oom-file ---
 fresh
@@ -79,10 +79,15 @@ for h in memory pids cpu cpuacct cpuset devices freezer blkio unified; do
 		fi
 	fi
 done
+# the host's layout, as the runtime detects it and writes it in the plan
+layout=v1
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then layout=v2
+elif [ -d /sys/fs/cgroup/unified ]; then layout=hybrid; fi
 if [ -n "$hier" ]; then
 	{
 		base cgroup
 		t namespace cgroup -
+		t cgroup-layout "$layout"
 		for h in $hier; do t cgroup-join "/sys/fs/cgroup/$h/nest-mon-test-$$"; done
 		[ -d /sys/fs/cgroup/memory/nest-mon-test-$$ ] && t oom-file "/sys/fs/cgroup/memory/nest-mon-test-$$/memory.oom_control"
 		t mount /sys/fs/cgroup cgroup cgroup f 0 ""
@@ -299,3 +304,5 @@ expect_log "late userns: joined network namespace" "stdout $(readlink /proc/$nho
 expect_log "late userns: init is pid 1 of a new pid namespace" 'stdout comm=nest-init$'
 kill -9 "$nholder" 2>/dev/null
 wait "$nholder" 2>/dev/null
+
+. "$(dirname "$0")/monitor-tests-cases3.sh"

@@ -106,6 +106,15 @@ expect_status() { # NAME CODE
 		bad "$1 (status: $(cat "$S/status" 2>&1); sync: $(cat "$S/sync"))"; fi
 }
 sh_args() { t arg sh; t arg -c; t arg "$1"; }
+# The sync fd's error record: error STEP PATH ERRNO ERRNAME MESSAGE
+# (TAB-separated); sync_field N prints field N, sync_msg the message.
+sync_field() { grep '^error' "$S/sync" | cut -f"$1"; }
+sync_msg() { sync_field 6; }
+expect_error() { # NAME STEP PATH ERRNAME: the record's step, path and errno name
+	local got
+	got="$(sync_field 2-3,5)"
+	if [ "$got" = "$2"$'\t'"$3"$'\t'"$4" ]; then ok "$1"; else bad "$1 (record: $(cat "$S/sync"))"; fi
+}
 
 . "$(dirname "$0")/monitor-tests-cases.sh"
 

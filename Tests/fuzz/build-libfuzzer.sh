@@ -24,11 +24,12 @@ newer() { # newer TARGET SOURCES...: true when TARGET is missing or older
 	return 1
 }
 
-if newer "$OUT/plan-fuzzer" Tests/fuzz/libfuzzer/plan_fuzz.c Sources/nest-monitor/plan.c Sources/nest-monitor/nest.h; then
+PLAN_SRC=$(ls Sources/nest-monitor/plan*.c)
+if newer "$OUT/plan-fuzzer" Tests/fuzz/libfuzzer/plan_fuzz.c $PLAN_SRC Sources/nest-monitor/plan*.h; then
 	echo "fuzz: building plan-fuzzer"
 	"$CC" $LD -g -O1 -D_GNU_SOURCE -Wall -Wextra -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -ISources/nest-monitor \
-		Tests/fuzz/libfuzzer/plan_fuzz.c Sources/nest-monitor/plan.c -o "$OUT/plan-fuzzer"
+		Tests/fuzz/libfuzzer/plan_fuzz.c $PLAN_SRC -o "$OUT/plan-fuzzer"
 fi
 
 SAN="-sanitize=fuzzer,address -use-ld=lld -parse-as-library -O -g"

@@ -204,7 +204,8 @@ enum MonitorSpawner {
         // The monitor has killed what it made and exits; collect it.
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        if report.hasPrefix("error ") { throw .system(String(report.dropFirst(6))) }
+        if let error = KernelError(record: report) { throw .kernel(error) }
+        if !report.isEmpty { throw .system("nest-monitor: \(report)") }
         throw .system("nest-monitor exited without a report (status \(status))")
     }
 

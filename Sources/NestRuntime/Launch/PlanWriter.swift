@@ -13,12 +13,26 @@ public struct PlanContext: Sendable {
     public var cgroupJoinDirs: [String]
     public var oomFile: String?
     public var cgroupIsV2: Bool
+    /// The host's cgroup layout as Runtime detected it (`v1`, `v2`, `hybrid`),
+    /// written as the plan's `cgroup-layout`; nil derives it from `cgroupIsV2`.
+    public var cgroupLayout: String? = nil
     /// An init program for the monitor to exec; nil (the default) runs
     /// nest-init's loop inside the monitor's container process, one exec
     /// less per container.
     public var initPath: String? = nil
     /// Where the ROM server's files are (the subsystem's state dir/rom).
     public var romDir: String = ""
+}
+
+extension PlanContext {
+    /// The layout the monitor is told; "none" (no cgroup hierarchy) is no record.
+    var planCgroupLayout: String? {
+        switch cgroupLayout {
+        case "none"?: nil
+        case let layout?: layout
+        case nil: cgroupIsV2 ? "v2" : "v1"
+        }
+    }
 }
 
 /// Writes the launch plan (docs/launch-plan.md) of one process of a
@@ -84,6 +98,8 @@ public enum PlanWriter {
         if ownsUTS, let domainname = rom.module("domainname") { rec("domainname", domainname) }
         for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
         if let oom = ctx.oomFile { rec("oom-file", oom) }
+        if let layout = ctx.planCgroupLayout { rec("cgroup-layout", layout) }
+        for a in sub.annotations { rec("annotation", a.key, a.value) }
         for m in layout.mounts {
             let o = MountOptions(m.options)
             var flags = o.flags
@@ -125,8 +141,8 @@ public enum PlanWriter {
                 }
             }
         }
-        // poststart and poststop run from the Swift half (they need no namespace).
-        for h in c.hooks where !["poststart", "poststop"].contains(h.kind) {
+        // Every kind: poststart and poststop are run by `nest-monitor -H` from this plan.
+        for h in c.hooks {
             let args = h.hook.args ?? [h.hook.path]
             rec(["hook", h.kind, String(h.hook.timeout ?? 0), h.hook.path, String(args.count)] + args + (h.hook.env ?? []))
         }

@@ -11,8 +11,14 @@ enum Preflight {
         "RLIMIT_SIGPENDING": 11, "RLIMIT_MSGQUEUE": 12, "RLIMIT_NICE": 13, "RLIMIT_RTPRIO": 14, "RLIMIT_RTTIME": 15,
     ]
 
-    static func check(_ c: ContainerConfig) throws(RuntimeError) {
+    /// Throws the first problem: a field the launcher would not apply
+    /// (see PreflightFields.swift), or a limit this host cannot give. VFS
+    /// is the file system the process runs in (its mounts' fields).
+    static func check(_ c: ContainerConfig, vfs: VFSConfig? = nil) throws(RuntimeError) {
         guard let process = c.process else { throw .invalidArgument("the container has no process", field: "process") }
+        if let first = unsupported(container: c, vfs: vfs).first {
+            throw .invalidArgument(first.message, field: first.path)
+        }
         for (i, r) in (process.rlimits ?? []).enumerated() {
             guard let n = rlimitNumbers[r.type] else { continue }
             if r.soft > r.hard {

@@ -150,7 +150,9 @@ public final class Runtime: Sendable {
                      holder: Int32?) throws(RuntimeError) -> Unit {
         var layout: ProcessLayout
         do { layout = try sub.layout(of: name) } catch { throw .invalidSpec([error]) }
-        try Preflight.check(layout.container)
+        try Preflight.check(layout.container, vfs: VFSConfig(
+            root: layout.root, readonly: layout.readonly, propagation: layout.propagation,
+            mountLabel: sub.start(layout.rootServer)?.vfs?.mountLabel, mounts: layout.mounts))
         if let holder {
             for type in sub.shared {
                 layout.container.namespaces.append(Spec.Linux.Namespace(type: type, path: "/proc/\(holder)/ns/\(Self.nsFile(type))"))

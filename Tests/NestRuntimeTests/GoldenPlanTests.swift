@@ -45,8 +45,8 @@ final class GoldenPlanTests: XCTestCase {
         let sub = Translator.translate(spec, options: TranslateOptions(
             id: name, bundlePath: "/bundles/\(name)", rootfsPath: "/bundles/\(name)/rootfs"))
         var errors = ""
-        if let c = sub.start(binary: Binary.initProcess)?.container {
-            errors = Preflight.unsupported(container: c, vfs: sub.start(binary: Binary.vfs)?.vfs)
+        if let c = sub.processes.first?.container {
+            errors = Preflight.unsupported(container: c, vfs: sub.start("vfs")?.vfs)
                 .map { $0.description + "\n" }.joined()
         }
         var plan: String?

@@ -16,8 +16,8 @@ final class PreflightFieldTests: XCTestCase {
     /// What Preflight sees of SPEC: its process and its file system.
     static func refusals(_ spec: Spec) -> [SpecError] {
         let sub = Translator.translate(spec, options: TranslateOptions(id: "pf", bundlePath: "/b", rootfsPath: "/b/rootfs"))
-        let vfs = sub.start(binary: Binary.vfs)?.vfs
-        guard let c = sub.start(binary: Binary.initProcess)?.container else { return [SpecError(path: "", message: "no init")] }
+        let vfs = sub.start("vfs")?.vfs
+        guard let c = sub.processes.first?.container else { return [SpecError(path: "", message: "no init")] }
         return Preflight.unsupported(container: c, vfs: vfs)
     }
 
@@ -117,8 +117,8 @@ final class PreflightFieldTests: XCTestCase {
         var spec = try Self.fixture("runc-spec")
         spec.linux!.personality = .init(domain: "LINUX")
         let sub = Translator.translate(spec, options: TranslateOptions(id: "pf", bundlePath: "/b", rootfsPath: "/b/rootfs"))
-        let c = try XCTUnwrap(sub.start(binary: Binary.initProcess)?.container)
-        XCTAssertThrowsError(try Preflight.check(c, vfs: sub.start(binary: Binary.vfs)?.vfs)) { error in
+        let c = try XCTUnwrap(sub.processes.first?.container)
+        XCTAssertThrowsError(try Preflight.check(c, vfs: sub.start("vfs")?.vfs)) { error in
             guard case .invalidArgument(let message, let field)? = error as? RuntimeError else {
                 return XCTFail("\(error)")
             }

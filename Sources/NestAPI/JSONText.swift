@@ -127,6 +127,7 @@ extension CreateRequest {
         if let labels { j.key("labels"); j.stringMap(labels) }
         if let name { j.key("name"); j.string(name) }
         if let start { j.key("start"); j.bool(start) }
+        if let subsystem { j.key("subsystem"); j.string(subsystem) }
         j.raw("}")
         return j.bytes
     }

@@ -19,9 +19,13 @@ public struct CreateRequest: Codable, Sendable {
     public var start: Bool?
     /// The daemon removes the container itself once it has exited.
     public var autoRemove: Bool?
+    /// A subsystem config (XML) to launch instead of translating a bundle;
+    /// `bundle` is then empty.
+    public var subsystem: String?
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
-                autoRemove: Bool? = nil) {
+                autoRemove: Bool? = nil, subsystem: String? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
+        self.subsystem = subsystem
     }
 }
 

@@ -76,6 +76,16 @@ extension Subsystem {
                 if !fs.isEmpty && !fs.contains(where: { $0.label == "/" }) {
                     fail("\(path)/route", "no File_system session with label \"/\" (the process's root)")
                 }
+                // A server grafted below a label stays below it: its own
+                // paths may not climb out with "..".
+                for route in start.routes where route.service == Service.fileSystem && route.label != "/" {
+                    guard let child = route.child, let vfs = self.start(child)?.vfs else { continue }
+                    let paths = vfs.mounts.map(\.destination) + vfs.devices.map(\.path) + vfs.symlinks.map(\.path)
+                        + vfs.masked + vfs.readonlyPaths
+                    if paths.contains(where: { $0.split(separator: "/").contains("..") }) {
+                        fail("\(path)/route", "server \(child) is grafted at \(route.label ?? "") but has a path with '..', which would leave it")
+                    }
+                }
                 for route in start.routes where route.service != Service.fileSystem && route.label != nil {
                     fail("\(path)/route", "session \(route.service) takes no label")
                 }

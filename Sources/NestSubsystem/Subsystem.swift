@@ -47,6 +47,12 @@ public struct Subsystem: Codable, Sendable, Equatable {
     /// one container named after the subsystem.
     public var isSingleProcess: Bool { processes.count == 1 && shared.isEmpty && quota == nil }
 
+    /// Gives every log server without a file `file`: a daemon decides
+    /// where the logs of the subsystems it runs live.
+    public mutating func fillLogFiles(_ file: String) {
+        for i in starts.indices where starts[i].log != nil && starts[i].log?.file == nil { starts[i].log?.file = file }
+    }
+
     /// The process start nodes (containers), in config order.
     public var processes: [Start] { starts.filter { $0.binary == Binary.initProcess } }
 }

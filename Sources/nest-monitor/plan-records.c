@@ -201,7 +201,10 @@ static int r_cgroup_join(struct pctx *c, char **f, int n)
 #define MOUNT_FLAGS                                                                             \
 	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_REMOUNT | MS_MANDLOCK | \
 	 MS_DIRSYNC | MS_NOATIME | MS_NODIRATIME | MS_BIND | MS_REC | MS_SILENT | MS_RELATIME |     \
-	 MS_STRICTATIME | MS_LAZYTIME)
+	 MS_STRICTATIME | MS_LAZYTIME | MS_NOSYMFOLLOW | MS_I_VERSION)
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
 #define PROPAGATIONS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
 static int r_mount(struct pctx *c, char **f, int n)

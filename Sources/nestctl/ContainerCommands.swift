@@ -19,13 +19,19 @@ struct Run: ParsableCommand {
     var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
     var labels: [String] = []
+    @Option(help: "Launch this subsystem config (docs/subsystem.md) instead of a bundle.")
+    var subsystem: String?
     @Argument(help: "The bundle directory.")
-    var bundle: String
+    var bundle: String?
+
+    func validate() throws {
+        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory or --subsystem FILE") }
+    }
 
     func run() throws {
-        let status = try runContainer(options.client, CreateRequest(name: name, bundle: absolutePath(bundle),
-                                                                    labels: try parseLabels(labels), start: true),
-                                      detach: detach, rm: rm)
+        var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels), start: true)
+        if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
+        let status = try runContainer(options.client, request, detach: detach, rm: rm)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -49,6 +55,14 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
     return try api.startAttached(created.id, rm: rm)
 }
 
+/// The config is sent, not its path: nestd reads no file of the client's.
+func readSubsystemFile(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("--subsystem: cannot read \(path)")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
 func parseLabels(_ labels: [String]) throws -> [String: String]? {
     if labels.isEmpty { return nil }
     var out: [String: String] = [:]
@@ -68,12 +82,19 @@ struct Create: ParsableCommand {
     var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
     var labels: [String] = []
+    @Option(help: "Launch this subsystem config (docs/subsystem.md) instead of a bundle.")
+    var subsystem: String?
     @Argument(help: "The bundle directory.")
-    var bundle: String
+    var bundle: String?
+
+    func validate() throws {
+        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory or --subsystem FILE") }
+    }
 
     func run() throws {
-        let created: CreateResponse = try options.client.post(
-            "/containers", CreateRequest(name: name, bundle: absolutePath(bundle), labels: try parseLabels(labels)))
+        var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels))
+        if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
+        let created: CreateResponse = try options.client.post("/containers", request)
         print(created.id)
     }
 }

@@ -173,7 +173,9 @@ final class Daemon: Sendable {
     // MARK: lifecycle
 
     func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
-        guard req.bundle.hasPrefix("/") else { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
+        let given = try req.subsystem.map { text throws(APIError) in try Self.handWritten(text) }
+        if given == nil, !req.bundle.hasPrefix("/") { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
+        if given != nil, !req.bundle.isEmpty { throw APIError(400, "give a bundle or a subsystem, not both", field: "bundle") }
         let name = req.name ?? ""
         if !name.isEmpty, !Self.isValidName(name) {
             throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
@@ -196,7 +198,14 @@ final class Daemon: Sendable {
         do {
             try records.makeContainerDir(id, ephemeral: ephemeral)
             CrashPoint.hit("nestd:data-dir")
-            sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
+            if var given {
+                given.name = id
+                given.fillLogFiles(opts.stdio.logFile ?? "")
+                _ = try runtime.create(subsystem: given, options: opts)
+                sub = given
+            } else {
+                sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
+            }
             CrashPoint.hit("nestd:runtime-created")
         } catch {
             records.remove(id)
@@ -227,6 +236,25 @@ final class Daemon: Sendable {
         events.emit("created", id: id, name: r.name)
         watcher.watch(id)
         return CreateResponse(id: id, name: r.name)
+    }
+
+    /// A client's subsystem config: read and checked here, so that a bad
+    /// one is a 400 naming its node before an id is reserved. nestd runs
+    /// subsystems of one process (several are a pod, which it does not
+    /// manage yet: `nest create --subsystem` runs them).
+    static func handWritten(_ text: String) throws(APIError) -> Subsystem {
+        let sub: Subsystem
+        do { sub = try Subsystem.read(xml: text) } catch {
+            throw APIError(400, "subsystem: \(error.description)", field: "subsystem")
+        }
+        var problems = sub.check()
+        if problems.isEmpty && !sub.isSingleProcess {
+            problems = [SpecError(path: "subsystem", message: "nestd runs a subsystem of one process with no <share> or subsystem quota")]
+        }
+        if let first = problems.first {
+            throw APIError(400, "subsystem: " + problems.map(\.description).joined(separator: "; "), field: first.path.isEmpty ? "subsystem" : first.path)
+        }
+        return sub
     }
 
     func start(_ idOrName: String) throws(APIError) {

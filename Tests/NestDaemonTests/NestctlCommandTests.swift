@@ -82,7 +82,7 @@ final class NestctlCommandTests: DaemonTestCase {
         // init loses its route to the file system
         var edited = xml.stdout
         let initStart = try XCTUnwrap(edited.range(of: "<start name=\"init\""))
-        let route = try XCTUnwrap(edited.range(of: "<service name=\"File_system\">", range: initStart.upperBound..<edited.endIndex))
+        let route = try XCTUnwrap(edited.range(of: "<service name=\"File_system\" label=\"/\">", range: initStart.upperBound..<edited.endIndex))
         let end = try XCTUnwrap(edited.range(of: "</service>", range: route.upperBound..<edited.endIndex))
         edited.removeSubrange(route.lowerBound..<end.upperBound)
         let bad = tmp + "/bad.xml"

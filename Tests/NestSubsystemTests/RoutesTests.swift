@@ -152,3 +152,13 @@ final class RoutesTests: XCTestCase {
         XCTAssertEqual(sub.check(), [SpecError(path: "subsystem", message: "has no process (a start node running nest-init)")])
     }
 }
+
+extension RoutesTests {
+    func testAGraftedServerCannotClimbOutOfItsLabel() throws {
+        var sub = try Subsystem.read(xml: example("one-container.xml"))
+        let vol = sub.starts.firstIndex { $0.name == "vol" }!
+        sub.starts[vol].vfs?.mounts = [VFSMount(destination: "/../etc", type: "tmpfs", source: "tmpfs")]
+        XCTAssertEqual(sub.check(), [SpecError(path: "subsystem/start[app]/route",
+                                               message: "server vol is grafted at /data but has a path with '..', which would leave it")])
+    }
+}

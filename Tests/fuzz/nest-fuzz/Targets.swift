@@ -80,7 +80,8 @@ struct XMLTarget: Target {
         "<arg", "<env", "<seccomp", "<syscall", "<map", "<hook", "name=\"", "value=\"", "root=\"",
         "version=\"1\"", "<?xml version=\"1.0\"?>", "<!--", "-->", "/>", ">", "=\"", "\"", "&amp;",
         "&lt;", "&#10;", "&#x0;", "&#xFFFFFFFF;", "&#1114112;", "&quot;", "&apos;", "&bogus;",
-        "<![CDATA[", "<!DOCTYPE", "<?pi?>",
+        "<![CDATA[", "<!DOCTYPE", "<?pi?>", "label=\"", "label=\"/\"", "label=\"/..\"", "<share", "namespace=\"",
+        "<child", "<parent/>", "file=\"", "<cgroup", "File_system", "nest-init",
     ])
 
     func run(_ input: [UInt8]) throws(Finding) -> String {
@@ -104,6 +105,22 @@ struct XMLTarget: Target {
             if again != s { throw Finding(message: "read(write(s)) differs from s") }
         } catch let f as Finding { throw f } catch {
             throw Finding(message: "the writer's output does not read back: \(error)")
+        }
+        // A config check() passes always has a layout for every process,
+        // and no route of it puts a mount outside the process's root.
+        if problems.isEmpty {
+            for p in s.processes {
+                do {
+                    let layout = try s.layout(of: p.name)
+                    for m in layout.mounts where !m.destination.hasPrefix("/") || m.destination.split(separator: "/").contains("..") {
+                        if s.start(layout.rootServer)?.vfs?.mounts.contains(m) != true {
+                            throw Finding(message: "a route grafts \(m.destination), outside the root")
+                        }
+                    }
+                } catch let f as Finding { throw f } catch {
+                    throw Finding(message: "a checked config has no layout for \(p.name): \(error)")
+                }
+            }
         }
         return "ok " + (problems.first.map { $0.path.filter { !$0.isNumber } + " " + shape($0.message) } ?? "")
     }

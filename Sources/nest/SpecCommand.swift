@@ -215,11 +215,12 @@ struct Features: ParsableCommand {
         var ociVersionMin = "1.0.0"
         var ociVersionMax = "1.3.0"
         var hooks = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
-        var mountOptions = ["async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime", "loud",
-                            "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand", "norelatime",
-                            "nostrictatime", "nosuid", "private", "rbind", "relatime", "remount", "ro", "rprivate",
-                            "rshared", "rslave", "runbindable", "rw", "shared", "silent", "slave", "strictatime",
-                            "suid", "sync", "unbindable"]
+        var mountOptions = ["async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime",
+                            "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand",
+                            "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private", "rbind", "relatime", "remount",
+                            "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnosuid", "ro", "rprivate", "rrelatime", "rro",
+                            "rshared", "rslave", "rstrictatime", "runbindable", "rw", "shared", "silent", "slave",
+                            "strictatime", "suid", "symfollow", "sync", "unbindable"]
         var linux = LinuxFeatures()
         var annotations = ["org.opencontainers.runtime-spec.features.name": "nest"]
     }

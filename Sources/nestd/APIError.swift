@@ -1,3 +1,4 @@
+import Glibc
 import NestAPI
 import NestRuntime
 
@@ -39,8 +40,12 @@ struct APIError: Error {
         case .system(let m): self.init(500, m)
         case .kernel(let k):
             // The runtime failed in a step of the container's setup: a client
-            // tells EPERM from ENOENT by `errno`, not by the message.
-            self.init(500, k.message)
+            // tells EPERM from ENOENT by `errno`, not by the message. What the
+            // config names and this host lacks (a mount source, a file
+            // system type, a path that is not a directory) is the request's
+            // fault; anything else (EPERM, ENOMEM, EBUSY...) the server's.
+            let configFaults: Set<Int32> = [ENOENT, ENOTDIR, ENODEV, EINVAL, ELOOP, ENAMETOOLONG]
+            self.init(configFaults.contains(k.errno) ? 400 : 500, k.message)
             body.step = k.step
             body.path = k.path
             body.errno = k.errnoName

@@ -48,7 +48,7 @@ final class BundleValidationTests: DaemonTestCase {
         // can branch on: the step, the path and the errno by name.
         let nodev = try makeBundle("nodev", ["true"], jq: #".mounts += [{"destination":"/tmp","type":"nosuchfs","source":"none"}]"#)
         var r = try request("POST", "/v1/containers", body: CreateRequest(name: "nodev", bundle: nodev))
-        XCTAssertEqual(r.status, 500, r.text)
+        XCTAssertEqual(r.status, 400, "a file system type this host lacks is the request's fault: \(r.text)")
         var e = try JSONDecoder().decode(ErrorBody.self, from: Data(r.body))
         XCTAssertEqual(e.errno, "ENODEV", r.text)
         XCTAssertEqual(e.step, "mount", r.text)
@@ -56,6 +56,7 @@ final class BundleValidationTests: DaemonTestCase {
         XCTAssertTrue(e.error.hasPrefix("mount /tmp: "), r.text)
         let missing = try makeBundle("nosrc", ["true"], jq: #".mounts += [{"destination":"/data","type":"bind","source":"/nonexistent-nest-src","options":["bind"]}]"#)
         r = try request("POST", "/v1/containers", body: CreateRequest(name: "nosrc", bundle: missing))
+        XCTAssertEqual(r.status, 400, r.text)
         e = try JSONDecoder().decode(ErrorBody.self, from: Data(r.body))
         XCTAssertEqual(e.errno, "ENOENT", r.text)
         XCTAssertEqual(e.path, "/nonexistent-nest-src", r.text)

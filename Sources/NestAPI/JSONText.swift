@@ -141,7 +141,9 @@ extension JSONText {
         var i = 0
         func skipSpace() { while i < b.count, b[i] == 0x20 || b[i] == 0x0a || b[i] == 0x0d || b[i] == 0x09 { i += 1 } }
         func hex4() -> UInt32? {
-            guard i + 4 <= b.count, let v = UInt32(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
+            // four hex digits exactly: UInt32(_:radix:) would take "-000" or "+fff"
+            guard i + 4 <= b.count, b[i..<i + 4].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x66) }),
+                  let v = UInt32(String(decoding: b[i..<i + 4], as: UTF8.self), radix: 16) else { return nil }
             i += 4
             return v
         }

@@ -153,11 +153,7 @@ public final class Runtime: Sendable {
         try Preflight.check(layout.container, vfs: VFSConfig(
             root: layout.root, readonly: layout.readonly, propagation: layout.propagation,
             mountLabel: sub.start(layout.rootServer)?.vfs?.mountLabel, mounts: layout.mounts))
-        if let holder {
-            for type in sub.shared {
-                layout.container.namespaces.append(Spec.Linux.Namespace(type: type, path: "/proc/\(holder)/ns/\(Self.nsFile(type))"))
-            }
-        }
+        if let holder { layout.join(shared: sub.shared, holder: holder) }
         let stdio: StdioMode
         if let log = layout.log {
             guard let file = log.file else {
@@ -178,11 +174,11 @@ public final class Runtime: Sendable {
                     plan: { ctx throws(RuntimeError) in
                         var ctx = ctx
                         ctx.romDir = romDir
+                        ctx.containerID = id
                         return try PlanWriter.plan(sub, fixed, ctx)
                     })
     }
 
-    static func nsFile(_ type: String) -> String { type == "network" ? "net" : type }
 
     func createUnit(_ unit: Unit, opts: CreateOptions, early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
         let id = unit.id
@@ -221,6 +217,7 @@ public final class Runtime: Sendable {
             if !unit.romFiles.isEmpty {
                 mkdir(dir + "/rom", 0o755)
                 for m in unit.romFiles {
+                    if let slash = m.name.lastIndex(of: "/") { mkdir(dir + "/rom/" + m.name[..<slash], 0o755) }
                     try Sys.writeAtomic(dir + "/rom/" + m.name, Array(m.content.utf8), mode: 0o644)
                 }
             }

@@ -15,11 +15,14 @@ extension Runtime {
 
     func createSubsystem(_ sub: Subsystem, opts: CreateOptions) throws(RuntimeError) -> ContainerStatus {
         let id = sub.name
-        // ROM modules shared by the processes are the subsystem's files.
+        // The ROM servers' files are the subsystem's, one dir per server
+        // (rom/SERVER/NAME): processes routed to one server share its files.
         var romFiles: [ROMModule] = []
-        for p in sub.processes {
-            if let rom = (try? sub.layout(of: p.name))?.rom {
-                for m in rom.modules where m.path != nil && !romFiles.contains(where: { $0.name == m.name }) { romFiles.append(m) }
+        for server in sub.starts where server.rom != nil && sub.processes.contains(where: { p in
+            p.routes.contains { $0.service == Service.rom && $0.child == server.name }
+        }) {
+            for m in server.rom?.modules ?? [] where m.path != nil {
+                romFiles.append(ROMModule(name: server.name + "/" + m.name, content: m.content, path: m.path))
             }
         }
         let hostname = sub.shared.contains("uts") ? sub.processes.lazy.compactMap { p in
@@ -35,7 +38,8 @@ extension Runtime {
         do throws(RuntimeError) {
             let record = try self.record(id)
             for p in sub.processes {
-                let unit = try processUnit(sub, p.name, id: id + "/" + p.name, opts: opts, romDir: store.dir(id) + "/rom",
+                let server = p.routes.first { $0.service == Service.rom }?.child ?? ""
+                let unit = try processUnit(sub, p.name, id: id + "/" + p.name, opts: opts, romDir: store.dir(id) + "/rom/" + server,
                                            holder: record.pid)
                 _ = try createUnit(unit, opts: opts, early: nil)
             }

@@ -29,6 +29,17 @@ public struct ProcessLayout: Sendable, Equatable {
     public var logServer: String?
 }
 
+extension ProcessLayout {
+    /// The process joins the namespaces its subsystem shares, which the
+    /// holder (pid `holder`) keeps.
+    public mutating func join(shared types: [String], holder: Int32) {
+        for type in types {
+            let file = type == "network" ? "net" : type
+            container.namespaces.append(Spec.Linux.Namespace(type: type, path: "/proc/\(holder)/ns/\(file)"))
+        }
+    }
+}
+
 extension Subsystem {
     /// The layout of the process start node `name`. The subsystem must pass
     /// `check()`; a route this cannot follow is an error naming it.

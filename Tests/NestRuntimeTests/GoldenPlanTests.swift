@@ -97,3 +97,50 @@ final class GoldenPlanTests: XCTestCase {
         }
     }
 }
+
+/// The plans of the hand-written two-process example of docs/subsystem.md:
+/// the holder's, and each process's as its routes give it (the volume at
+/// /data, the shared log, the ROM file, the joined namespaces).
+/// Golden/examples/two-processes.NAME.plan; NEST_UPDATE_GOLDEN=1 rewrites.
+final class ExamplePlanTests: XCTestCase {
+    func testTwoProcessExamplePlans() throws {
+        let text = try String(contentsOfFile: TestEnv.repo + "/docs/examples/two-processes.xml", encoding: .utf8)
+            .replacingOccurrences(of: "@ROOTFS@", with: "/srv/rootfs")
+            .replacingOccurrences(of: "@VOLUME@", with: "/srv/vol1")
+            .replacingOccurrences(of: "@LOG@", with: "/var/log/pod.log")
+        let sub = try Subsystem.read(xml: text)
+        XCTAssertEqual(sub.check(), [])
+        func ctx(_ dir: String, _ cgroup: String) -> PlanContext {
+            var c = PlanContext(stateDir: dir, execFifo: dir + "/exec.fifo", syncFD: 3, stdio: .null, pidFile: nil,
+                                consoleSocket: nil, cgroupJoinDirs: ["/sys/fs/cgroup/memory" + cgroup], oomFile: nil, cgroupIsV2: false)
+            c.romDir = "/run/nest/pod/rom/rom"
+            return c
+        }
+        var plans = ["holder": PlanWriter.holdPlan(sub, hostname: "pod", ctx("/run/nest/pod", "/nest/pod/.holder"))]
+        for p in sub.processes {
+            var layout = try sub.layout(of: p.name)
+            layout.join(shared: sub.shared, holder: 4242)
+            var c = ctx("/run/nest/pod/+\(p.name)", "/nest/pod/\(p.name)")
+            c.stdio = .log(path: layout.log?.file ?? "")
+            c.containerID = "pod/\(p.name)"
+            plans[p.name] = try PlanWriter.plan(sub, layout, c)
+        }
+        let dir = GoldenPlanTests.dir + "/examples"
+        for (name, plan) in plans {
+            let file = dir + "/two-processes.\(name).plan"
+            if GoldenPlanTests.updating {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try plan.write(toFile: file, atomically: true, encoding: .utf8)
+            } else {
+                XCTAssertEqual(plan, try? String(contentsOfFile: file, encoding: .utf8), "differs from Golden/examples/two-processes.\(name).plan")
+            }
+        }
+        // What the routes gave the reader, as the monitor will read it.
+        let reader = try XCTUnwrap(plans["reader"])
+        XCTAssertTrue(reader.contains("mount\t/data\tbind\t/srv/vol1\t"), reader)
+        XCTAssertTrue(reader.contains("namespace\tnetwork\t/proc/4242/ns/net\n"), reader)
+        XCTAssertTrue(reader.contains("mount\t/etc/hosts\tbind\t/run/nest/pod/rom/rom/hosts\t"), reader)
+        XCTAssertFalse(reader.contains("hostname\t"), "the holder sets the shared hostname")
+        XCTAssertTrue(try XCTUnwrap(plans["holder"]).contains("hold\n"))
+    }
+}

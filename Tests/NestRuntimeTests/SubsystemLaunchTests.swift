@@ -119,6 +119,8 @@ final class SubsystemLaunchTests: RootTestCase {
         let hostNet = host("readlink /proc/self/ns/net").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertFalse(sees.hasSuffix(hostNet), "the processes share the host's network namespace")
         XCTAssertTrue(out.contains("writer done"))
+        // The ROM server's file, bound read-only from the subsystem's state.
+        XCTAssertTrue(out.contains("reader hosts: 127.0.0.1 localhost pod"), "\(out)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: volume + "/writer"))
 
         let writerPid = try runtime.state(id: id + "/writer").pid

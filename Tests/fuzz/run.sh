@@ -52,10 +52,10 @@ fi
 export SWIFT_BACKTRACE=enable=no   # the sanitizer's report is the one to read
 
 if want regressions; then
-	for t in plan spec xml; do
+	for t in plan spec xml api; do
 		d="Tests/fuzz/regressions/$t"
 		ls "$d"/* >/dev/null 2>&1 || continue
-		if [ $have_libfuzzer = 1 ]; then
+		if [ $have_libfuzzer = 1 ] && [ -x "$OUT/$t-fuzzer" ]; then
 			if "$OUT/$t-fuzzer" "$d"/* > "$ART/regress-$t.log" 2>&1; then pass "regressions: $t-fuzzer ($(ls "$d" | wc -l) inputs)"
 			else fail "regressions: $t-fuzzer on $d"; tail -30 "$ART/regress-$t.log"; fi
 		fi

@@ -22,6 +22,9 @@ public struct PlanContext: Sendable {
     public var initPath: String? = nil
     /// Where the ROM server's files are (the subsystem's state dir/rom).
     public var romDir: String = ""
+    /// The container's id when it is not the subsystem's name (`SUB/NAME`
+    /// for a process of a subsystem of several): what hooks are told.
+    public var containerID: String? = nil
 }
 
 extension PlanContext {
@@ -67,7 +70,7 @@ public enum PlanWriter {
             out += fields.map(escape).joined(separator: "\t") + "\n"
         }
         rec("version", "1")
-        rec("id", sub.name)
+        rec("id", ctx.containerID ?? sub.name)
         rec("oci-version", sub.ociVersion)
         if !sub.bundle.isEmpty { rec("bundle", sub.bundle) }
         rec("state-dir", ctx.stateDir)

@@ -18,9 +18,12 @@ public enum Signals {
     /// real-time name (`RTMIN+3`, `RTMAX-2`). Untrusted input (a REST query,
     /// a command line): every number is parsed as at most three decimal
     /// digits and compared before any arithmetic, so nothing can overflow;
-    /// anything outside 1-64 is an error naming the signal.
-    public static func parse(_ text: String) throws(RuntimeError) -> Int32 {
+    /// anything outside 1-64 is an error naming the signal. `allowZero`
+    /// takes 0, the signal that only asks whether the process exists
+    /// (`nest kill ID 0`, as runc's and crun's).
+    public static func parse(_ text: String, allowZero: Bool = false) throws(RuntimeError) -> Int32 {
         if let n = smallNumber(Substring(text)) {
+            if n == 0 && allowZero && text == "0" { return 0 }
             guard n >= 1 && n <= rtmax else { throw .invalidArgument("signal \(text) is out of range 1-64", field: "signal") }
             return n
         }

@@ -97,9 +97,10 @@ enum FastPath {
             case "state": try Operations.state(root: p.root, id: id)
             case "kill":
                 // a bad signal is a usage error (exit 2), like a bad option
-                do throws(RuntimeError) { _ = try Signals.parse(p.positional.count > 1 ? p.positional[1] : "TERM") } catch {
-                    if case .invalidArgument(let m, _) = error { writeStderr("Error: " + m + "\n") }
-                    else { writeStderr("Error: " + error.description + "\n") }
+                do throws(RuntimeError) { _ = try Signals.parse(p.positional.count > 1 ? p.positional[1] : "TERM", allowZero: true) } catch {
+                    let m = if case .invalidArgument(let m, _) = error { m } else { error.description }
+                    writeStderr("Error: " + m + "\n")
+                    ErrorLog.record("Error: " + m, arguments: args)
                     return 2
                 }
                 try Operations.kill(root: p.root, id: id, signal: p.positional.count > 1 ? p.positional[1] : "TERM",

@@ -74,7 +74,7 @@ struct Kill: ParsableCommand {
     var signal: String = "TERM"
 
     func validate() throws {
-        do throws(RuntimeError) { _ = try Signals.parse(signal) } catch {
+        do throws(RuntimeError) { _ = try Signals.parse(signal, allowZero: true) } catch {
             if case .invalidArgument(let m, _) = error { throw ValidationError(m) }
             throw ValidationError(error.description)
         }

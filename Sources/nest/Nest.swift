@@ -38,7 +38,10 @@ struct Nest: ParsableCommand {
             }
             let message = fullMessage(for: error)
             if code == .validationFailure {
+                // A shim explains a failed call by the last record of --log:
+                // a usage error must leave one too.
                 writeStderr(message + "\n")
+                ErrorLog.record(message, arguments: arguments)
                 Glibc.exit(2)
             }
             ErrorLog.report(message, arguments: arguments)
@@ -68,8 +71,13 @@ struct GlobalOptions: ParsableArguments {
 /// file; engines read the last line of the log to explain a failure.
 enum ErrorLog {
     static func report(_ message: String, arguments: [String]) {
+        writeStderr("nest: " + message.split(separator: "\n").joined(separator: "; ") + "\n")
+        record(message, arguments: arguments)
+    }
+
+    /// The record of `message` in the --log file, in --log-format.
+    static func record(_ message: String, arguments: [String]) {
         let line = message.split(separator: "\n").joined(separator: "; ")
-        writeStderr("nest: " + line + "\n")
         guard let path = value(of: "--log", in: arguments) else { return }
         let json = value(of: "--log-format", in: arguments) == "json"
         let time = Date.ISO8601FormatStyle().format(Date())

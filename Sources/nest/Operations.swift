@@ -67,7 +67,7 @@ enum Operations {
     }
 
     static func kill(root: String, id: String, signal: String, all: Bool) throws(RuntimeError) {
-        try runtime(root).kill(id: id, signal: try Signals.parse(signal), all: all)
+        try runtime(root).kill(id: id, signal: try Signals.parse(signal, allowZero: true), all: all)
     }
 
     static func delete(root: String, id: String, force: Bool) throws(RuntimeError) {

@@ -174,6 +174,35 @@ final class CLITests: RootTestCase {
         XCTAssertNotNil(record["time"] as? String)
     }
 
+    /// A shim explains a failed call by the last record of --log; a usage
+    /// error (an unknown option, a bad signal) leaves one too.
+    func testUsageErrorsAreWrittenToTheLog() throws {
+        for (args, words) in [(["create", "--no-such-option", "x"], "no-such-option"), (["kill", "x", "NOPE"], "NOPE")] {
+            let log = tmp + "/usage-\(words).json"
+            let r = try nest(args, global: ["--log", log, "--log-format", "json"])
+            XCTAssertEqual(r.code, 2, "\(args): \(r.stderr)")
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let line = try XCTUnwrap(text.split(separator: "\n").last, "\(args): nothing in --log")
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], text)
+            XCTAssertEqual(record["level"] as? String, "error")
+            XCTAssertTrue((record["msg"] as? String)?.contains(words) == true, text)
+        }
+    }
+
+    /// `kill ID 0` asks whether the container's process exists (as runc's
+    /// and crun's): 0 when it does, an error once it is gone.
+    func testKillZeroChecksTheContainerLives() throws {
+        let bundle = try makeBundle(["sleep", "100"])
+        XCTAssertEqual(try nest(["create", "-b", bundle, "k0"]).code, 0)
+        XCTAssertEqual(try nest(["start", "k0"]).code, 0)
+        XCTAssertEqual(try nest(["kill", "k0", "0"]).code, 0)
+        XCTAssertEqual(try runtime.state(id: "k0").status, "running")
+        XCTAssertEqual(try nest(["kill", "k0", "KILL"]).code, 0)
+        _ = try runtime.waitForExit(id: "k0")
+        XCTAssertNotEqual(try nest(["kill", "k0", "0"]).code, 0)
+        XCTAssertEqual(try nest(["delete", "k0"]).code, 0)
+    }
+
     func testRunForwardsTermToTheContainer() throws {
         let bundle = try makeBundle(["sleep", "100"])
         let p = Process()

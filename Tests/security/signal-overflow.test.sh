@@ -48,6 +48,7 @@ nid="${NS_TAG}-k"
 nest create --bundle "$nb" "$nid" >/dev/null 2>&1 || bad "nest create"
 nest start "$nid" >/dev/null 2>&1 || bad "nest start"
 for s in "${BAD[@]}"; do
+	[ "$s" = 0 ] && continue # nest kill ID 0 asks whether the container lives (below)
 	nest kill "$nid" "$s" >/dev/null 2>"$T/err"; rc=$?
 	if [ $rc = 2 ] && grep -q signal "$T/err"; then ok "signal overflow: nest kill $s exits 2"
 	else bad "signal overflow: nest kill $s exited $rc: $(head -c 300 "$T/err")"; fi
@@ -55,5 +56,12 @@ done
 [ "$(nest state "$nid" 2>/dev/null | jq -r .status)" = running ] && ok "signal overflow: nest container untouched" \
 	|| bad "signal overflow: nest container not running"
 nest kill "$nid" RTMIN+2 >/dev/null 2>&1 && ok "signal overflow: nest kill RTMIN+2 works" || bad "signal overflow: nest kill RTMIN+2"
+nest kill "$nid" 0 >/dev/null 2>&1 && [ "$(nest state "$nid" 2>/dev/null | jq -r .status)" = running ] \
+	&& ok "signal overflow: nest kill ID 0 succeeds and signals nothing" || bad "signal overflow: nest kill ID 0"
+for s in 00 000 +0 -0; do
+	nest kill "$nid" "$s" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] && ok "signal overflow: nest kill $s exits 2 (only 0 itself is the existence check)" \
+		|| bad "signal overflow: nest kill $s exited $rc"
+done
 nest delete -f "$nid" >/dev/null 2>&1
 finish

@@ -332,12 +332,16 @@ int monitor_main(const char *path)
 	crash_point("monitor:created");
 	g_child = 0;
 	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
-	 * unless they are the container's, let them go. */
-	if (p->stdio != STDIO_INHERIT) {
+	 * unless they are the container's, let them go. With a terminal the
+	 * container has the pty, and nothing of create's stdio may outlive
+	 * create (a shim waits for EOF on its pipes): stderr goes too. */
+	if (p->stdio != STDIO_INHERIT || p->console_socket) {
 		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (nfd >= 0) {
 			dup2(nfd, 0);
 			dup2(nfd, 1);
+			if (p->console_socket)
+				dup2(nfd, 2);
 			close(nfd);
 		}
 	}

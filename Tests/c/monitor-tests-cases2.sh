@@ -155,6 +155,28 @@ EOF
 	wait "$ppid"
 	grep -q '/dev/pts/0' "$S/console.out" 2>/dev/null && ok "console: tty is the pty" || bad "console: $(cat "$S/console.out" "$S/sync" 2>&1)"
 	grep -q '33 101' "$S/console.out" 2>/dev/null && ok "console: size" || bad "console: size"
+
+	# With a terminal, nothing of create's stdio outlives create: a reader
+	# of the monitor's stdout and stderr sees EOF while the container runs.
+	fresh
+	{ base console-eof; t console-socket "$S/console.sock"; sh_args 'sleep 3'; } | sed 's|^stdio\tlog.*|stdio\tinherit|' >"$S/plan"
+	python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+c,_=s.accept(); c.recvmsg(256,socket.CMSG_SPACE(4)); time.sleep(5)' "$S/console.sock" &
+	ppid=$!
+	for _ in $(seq 100); do [ -S "$S/console.sock" ] && break; sleep 0.05; done
+	mkfifo "$S/stdio"
+	# (the redirection inside: `timeout` itself must not hold the FIFO)
+	timeout 20 sh -c 'exec "$0" "$1" >"$2" 2>&1' "$MON" "$S/plan" "$S/stdio" 3>"$S/sync" &
+	mpid=$!
+	if timeout 10 cat "$S/stdio" >/dev/null && [ ! -e "$S/status" ] && grep -q '^created' "$S/sync"; then
+		ok "console: create's stdout and stderr are let go while the container runs"
+	else
+		bad "console: the monitor holds create's stdio (status: $(cat "$S/status" 2>&1))"
+	fi
+	wait "$mpid"
+	kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null
+	expect_status "console: the container ran to its end" 0
 else
 	echo "skip: console (python3 is not installed)"
 fi

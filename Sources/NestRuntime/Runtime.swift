@@ -56,7 +56,8 @@ public final class Runtime: Sendable {
         }
     }
 
-    /// Loads, validates and translates the bundle; nothing is made on the host.
+    /// Loads, validates and translates the bundle; nothing is made on the
+    /// host. The subsystem is checked by `create(subsystem:)`, once.
     public func translate(id: String, options: CreateOptions) throws(RuntimeError) -> Subsystem {
         try Self.validateNew(id: id)
         let bundle: NestOCI.Bundle
@@ -70,8 +71,6 @@ public final class Runtime: Sendable {
             id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf,
             logFile: options.stdio.logFile))
         Trace.mark("translate")
-        let problems = sub.check()
-        if !problems.isEmpty { throw .invalidSpec(problems) }
         return sub
     }
 
@@ -254,8 +253,7 @@ public final class Runtime: Sendable {
             }
             let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
-                                  oomFile: planPaths.oomFile, cgroupIsV2: cgroupVersionName == "v2",
-                                  cgroupLayout: cgroupVersionName)
+                                  oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")

@@ -56,22 +56,13 @@ extension PlanWriter {
     /// The plan of a subsystem's holder: the shared namespaces, the
     /// hostname when UTS is shared, and no program (`hold`).
     static func holdPlan(_ sub: Subsystem, hostname: String?, _ ctx: PlanContext) -> String {
-        var out = ""
-        func rec(_ fields: String...) { out += fields.map(escape).joined(separator: "\t") + "\n" }
-        rec("version", "1")
-        rec("id", sub.name)
-        rec("oci-version", sub.ociVersion)
-        rec("state-dir", ctx.stateDir)
-        rec("sync-fd", String(ctx.syncFD))
-        rec("status-file", ctx.stateDir + "/status")
-        if let pidFile = ctx.pidFile { rec("pid-file", pidFile) }
-        rec("stdio", "null")
-        for type in sub.shared { rec("namespace", type, "-") }
-        if let hostname { rec("hostname", hostname) }
-        for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
-        if let layout = ctx.planCgroupLayout { rec("cgroup-layout", layout) }
-        for a in sub.annotations { rec("annotation", a.key, a.value) }
-        rec("hold")
-        return out
+        // A holder is created running: no exec FIFO; it has no output.
+        var ctx = ctx
+        ctx.stdio = .null
+        ctx.execFifo = nil
+        var out = head(sub, ctx)
+        out += sub.shared.map { line(["namespace", $0, "-"]) }.joined()
+        if let hostname { out += line(["hostname", hostname]) }
+        return out + cgroups(ctx) + layoutAndAnnotations(sub, ctx) + line(["hold"])
     }
 }

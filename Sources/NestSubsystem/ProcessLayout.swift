@@ -22,7 +22,6 @@ public struct ProcessLayout: Sendable, Equatable {
     public var readonlyPaths: [String]
     /// The ROM server's modules (nil without a ROM route).
     public var rom: ROMConfig?
-    public var romServer: String?
     /// The log server's config (nil without a LOG route: the process's
     /// stdio is then its runner's).
     public var log: LogConfig?
@@ -95,7 +94,6 @@ extension Subsystem {
         if let route = start.routes.first(where: { $0.service == Service.rom }) {
             let s = try server(route)
             layout.rom = s.rom
-            layout.romServer = s.name
         }
         if let route = start.routes.first(where: { $0.service == Service.log }) {
             let s = try server(route)

@@ -89,9 +89,6 @@ extension Subsystem {
                 for route in start.routes where route.service != Service.fileSystem && route.label != nil {
                     fail("\(path)/route", "session \(route.service) takes no label")
                 }
-                for route in start.routes where [Service.log, Service.rom].contains(route.service) && route.child == nil {
-                    fail("\(path)/route", "session \(route.service) is routed to the parent, which does not provide it")
-                }
                 for (i, ns) in (start.container?.namespaces ?? []).enumerated() where shared.contains(ns.type) {
                     fail("\(path)/config/namespace[\(i)]@type", "namespace \(ns.type) is the subsystem's (<share>); the process joins it")
                 }

@@ -204,6 +204,22 @@ void no_dump(void)
 
 /* Created: the monitor says "S" once `start` has read the exec FIFO; EOF
  * is the monitor gone, and a container without its monitor never starts. */
+/* The init (a process's or a holder's) is set up: it tells the monitor,
+ * waits for `start` when there is an exec FIFO and runs the startContainer
+ * hooks. */
+void ready_and_started(const struct nest_plan *p)
+{
+	mtrace("ready");
+	/* A monitor killed once the init is reported ready must not take the
+	 * running container with it: the death signal goes first. */
+	die_with_monitor(0);
+	if (chan_send(g_chan, "R") < 0)
+		_exit(1); /* the monitor is gone */
+	if (p->exec_fifo)
+		wait_start();
+	run_hooks(p, HOOK_START_CONTAINER);
+}
+
 void wait_start(void)
 {
 	char buf[64];
@@ -256,15 +272,7 @@ void child_main(const struct nest_plan *p, int out_w, int err_w)
 		hold_stage(p, &h, out_w, err_w);
 	proc_stage(p, &h, rootfd, out_w, err_w);
 
-	mtrace("ready");
-	/* A monitor killed once the init is reported ready must not take the
-	 * running container with it: the death signal goes first. */
-	die_with_monitor(0);
-	if (chan_send(g_chan, "R") < 0)
-		_exit(1); /* the monitor is gone */
-	if (p->exec_fifo)
-		wait_start();
-	run_hooks(p, HOOK_START_CONTAINER);
+	ready_and_started(p);
 	reset_signals();
 	static char *no_env[] = { NULL };
 	char **argv = proc_argv(p), **envp = p->env ? p->env : no_env;

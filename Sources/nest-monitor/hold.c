@@ -43,13 +43,7 @@ void hold_stage(const struct nest_plan *p, struct proc_handles *h, int out_w, in
 	stdio_setup(p, h->nullfd, out_w, err_w);
 	close_all_but(g_chan, -1, -1);
 	no_dump();
-	mtrace("ready");
-	die_with_monitor(0);
-	if (chan_send(g_chan, "R") < 0)
-		_exit(1); /* the monitor is gone */
-	if (p->exec_fifo)
-		wait_start();
-	run_hooks(p, HOOK_START_CONTAINER);
+	ready_and_started(p);
 	close(g_chan);
 	reset_signals();
 	(void)prctl(PR_SET_NAME, "nest-hold", 0, 0, 0);

@@ -32,7 +32,10 @@ void log_setup(const struct nest_plan *p, int out[2], int errp[2])
 {
 	streams[0].fd = out[0];
 	streams[1].fd = errp[0];
-	logfd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	/* A log file in a directory a container can write to (a volume of
+	 * a hand-written subsystem) may have been swapped for a symlink to a
+	 * host file: a final symlink is refused, not appended through. */
+	logfd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (logfd < 0)
 		fail(p->log_path, "stdio log %s", p->log_path);
 }

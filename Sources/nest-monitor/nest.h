@@ -132,6 +132,7 @@ void cgroups_ready(const struct nest_plan *p);
 void cgroups_made(void);
 /* Created: waits for "S" from the monitor (the start gate). */
 void wait_start(void);
+void ready_and_started(const struct nest_plan *p);
 void run_hooks(const struct nest_plan *p, enum hook_kind kind);
 /* Until it is ready the init dies with the monitor. */
 void die_with_monitor(int on);

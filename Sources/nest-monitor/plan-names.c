@@ -12,6 +12,15 @@
 
 #include "plan-names.h"
 
+/* The index of S in NAMES (N entries), or -1. */
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
 static const char *const ns_names[NS_COUNT] = {
 	[NS_PID] = "pid", [NS_NETWORK] = "network", [NS_MOUNT] = "mount", [NS_IPC] = "ipc",
 	[NS_UTS] = "uts", [NS_USER] = "user", [NS_CGROUP] = "cgroup", [NS_TIME] = "time",
@@ -24,10 +33,7 @@ const char *plan_ns_name(enum ns_type type)
 
 int names_ns(const char *s)
 {
-	for (int i = 0; i < NS_COUNT; i++)
-		if (strcmp(ns_names[i], s) == 0)
-			return i;
-	return -1;
+	return index_of(ns_names, NS_COUNT, s);
 }
 
 /* Indexed by capability number (linux/capability.h). */
@@ -61,10 +67,7 @@ static const char *const cap_sets[CAPSET_COUNT] = {
 
 int names_cap_set(const char *s)
 {
-	for (int i = 0; i < CAPSET_COUNT; i++)
-		if (strcmp(cap_sets[i], s) == 0)
-			return i;
-	return -1;
+	return index_of(cap_sets, CAPSET_COUNT, s);
 }
 
 static const struct {
@@ -135,10 +138,7 @@ static const char *const ops[] = {
 
 int names_sc_op(const char *s)
 {
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-		if (strcmp(ops[i], s) == 0)
-			return (int)i;
-	return -1;
+	return index_of(ops, sizeof ops / sizeof ops[0], s);
 }
 
 static const char *const sc_flags[] = {
@@ -149,10 +149,7 @@ static const char *const sc_flags[] = {
 
 int names_sc_flag(const char *s)
 {
-	for (size_t i = 0; i < sizeof sc_flags / sizeof sc_flags[0]; i++)
-		if (strcmp(sc_flags[i], s) == 0)
-			return (int)i;
-	return -1;
+	return index_of(sc_flags, sizeof sc_flags / sizeof sc_flags[0], s);
 }
 
 static const char *const hook_kinds[HOOK_COUNT] = {
@@ -168,10 +165,7 @@ const char *plan_hook_kind_name(enum hook_kind kind)
 
 int plan_hook_kind(const char *s)
 {
-	for (int i = 0; i < HOOK_COUNT; i++)
-		if (strcmp(hook_kinds[i], s) == 0)
-			return i;
-	return -1;
+	return index_of(hook_kinds, HOOK_COUNT, s);
 }
 
 const char *plan_cap_set_name(enum cap_set set)

@@ -25,6 +25,13 @@ static int r_version(struct pctx *c, char **f, int n)
 		c->p->field = f[0];                           \
 		return 0;                                     \
 	}
+/* A repeated record of one string, appended to a list. */
+#define LIST(name, field)                                                \
+	static int name(struct pctx *c, char **f, int n)                 \
+	{                                                                \
+		(void)n;                                                 \
+		return pf_push_str(c, &c->p->field, &c->p->n##field, f[0]); \
+	}
 STRING(r_id, id)
 STRING(r_oci_version, oci_version)
 STRING(r_bundle, bundle)
@@ -255,18 +262,8 @@ static int r_symlink(struct pctx *c, char **f, int n)
 	return 0;
 }
 
-static int r_masked(struct pctx *c, char **f, int n)
-{
-	(void)n;
-	return pf_push_str(c, &c->p->masked, &c->p->nmasked, f[0]);
-}
-
-static int r_readonly(struct pctx *c, char **f, int n)
-{
-	(void)n;
-	return pf_push_str(c, &c->p->readonly, &c->p->nreadonly, f[0]);
-}
-
+LIST(r_masked, masked)
+LIST(r_readonly, readonly)
 static int r_sysctl(struct pctx *c, char **f, int n)
 {
 	(void)n;
@@ -365,18 +362,8 @@ static int r_env(struct pctx *c, char **f, int n)
 	return 0;
 }
 
-static int r_arg(struct pctx *c, char **f, int n)
-{
-	(void)n;
-	return pf_push_str(c, &c->p->args, &c->p->nargs, f[0]);
-}
-
-static int r_init_arg(struct pctx *c, char **f, int n)
-{
-	(void)n;
-	return pf_push_str(c, &c->p->init_args, &c->p->ninit_args, f[0]);
-}
-
+LIST(r_arg, args)
+LIST(r_init_arg, init_args)
 static int r_cap(struct pctx *c, char **f, int n)
 {
 	(void)n;

@@ -34,7 +34,7 @@ final class GoldenPlanTests: XCTestCase {
             stateDir: state, execFifo: state + "/exec.fifo", syncFD: 3, stdio: .log(path: state + "/log.json"),
             pidFile: nil, consoleSocket: "/run/nest-test/console.sock",
             cgroupJoinDirs: ["/sys/fs/cgroup/memory/nest/\(name)", "/sys/fs/cgroup/pids/nest/\(name)", "/sys/fs/cgroup/unified/nest/\(name)"],
-            oomFile: "/sys/fs/cgroup/memory/nest/\(name)/memory.oom_control", cgroupIsV2: false)
+            oomFile: "/sys/fs/cgroup/memory/nest/\(name)/memory.oom_control", cgroupLayout: "v1")
     }
 
     /// The plan of NAME and the text of its error file, each nil when there is none.
@@ -112,7 +112,7 @@ final class ExamplePlanTests: XCTestCase {
         XCTAssertEqual(sub.check(), [])
         func ctx(_ dir: String, _ cgroup: String) -> PlanContext {
             var c = PlanContext(stateDir: dir, execFifo: dir + "/exec.fifo", syncFD: 3, stdio: .null, pidFile: nil,
-                                consoleSocket: nil, cgroupJoinDirs: ["/sys/fs/cgroup/memory" + cgroup], oomFile: nil, cgroupIsV2: false)
+                                consoleSocket: nil, cgroupJoinDirs: ["/sys/fs/cgroup/memory" + cgroup], oomFile: nil, cgroupLayout: "v1")
             c.romDir = "/run/nest/pod/rom/rom"
             return c
         }

@@ -12,10 +12,9 @@ public struct PlanContext: Sendable {
     public var consoleSocket: String?
     public var cgroupJoinDirs: [String]
     public var oomFile: String?
-    public var cgroupIsV2: Bool
     /// The host's cgroup layout as Runtime detected it (`v1`, `v2`, `hybrid`),
-    /// written as the plan's `cgroup-layout`; nil derives it from `cgroupIsV2`.
-    public var cgroupLayout: String? = nil
+    /// written as the plan's `cgroup-layout`; `none` (no hierarchy) is no record.
+    public var cgroupLayout: String
     /// An init program for the monitor to exec; nil (the default) runs
     /// nest-init's loop inside the monitor's container process, one exec
     /// less per container.
@@ -25,17 +24,6 @@ public struct PlanContext: Sendable {
     /// The container's id when it is not the subsystem's name (`SUB/NAME`
     /// for a process of a subsystem of several): what hooks are told.
     public var containerID: String? = nil
-}
-
-extension PlanContext {
-    /// The layout the monitor is told; "none" (no cgroup hierarchy) is no record.
-    var planCgroupLayout: String? {
-        switch cgroupLayout {
-        case "none"?: nil
-        case let layout?: layout
-        case nil: cgroupIsV2 ? "v2" : "v1"
-        }
-    }
 }
 
 /// Writes the launch plan (docs/launch-plan.md) of one process of a
@@ -64,25 +52,9 @@ public enum PlanWriter {
         // A process that joins a UTS namespace leaves its names to the
         // namespace's owner.
         let ownsUTS = c.namespaces.contains { $0.type == "uts" && $0.path == nil }
-        var out = ""
+        var out = head(sub, ctx)
         func rec(_ fields: String...) { rec(fields) }
-        func rec(_ fields: [String]) {
-            out += fields.map(escape).joined(separator: "\t") + "\n"
-        }
-        rec("version", "1")
-        rec("id", ctx.containerID ?? sub.name)
-        rec("oci-version", sub.ociVersion)
-        if !sub.bundle.isEmpty { rec("bundle", sub.bundle) }
-        rec("state-dir", ctx.stateDir)
-        if let fifo = ctx.execFifo { rec("exec-fifo", fifo) }
-        rec("sync-fd", String(ctx.syncFD))
-        rec("status-file", ctx.stateDir + "/status")
-        if let pidFile = ctx.pidFile { rec("pid-file", pidFile) }
-        switch ctx.stdio {
-        case .inherit: rec("stdio", "inherit")
-        case .null: rec("stdio", "null")
-        case .log(let path): rec("stdio", "log", path)
-        }
+        func rec(_ fields: [String]) { out += line(fields) }
         if process.terminal == true {
             guard let socket = ctx.consoleSocket else {
                 throw .invalidArgument("process.terminal needs --console-socket", field: "process.terminal")
@@ -99,10 +71,9 @@ public enum PlanWriter {
         for t in c.timeOffsets { rec("time-offset", t.clock, String(t.secs), String(t.nanosecs)) }
         if ownsUTS, let hostname = rom.module("hostname") { rec("hostname", hostname) }
         if ownsUTS, let domainname = rom.module("domainname") { rec("domainname", domainname) }
-        for dir in ctx.cgroupJoinDirs { rec("cgroup-join", dir) }
+        out += cgroups(ctx)
         if let oom = ctx.oomFile { rec("oom-file", oom) }
-        if let layout = ctx.planCgroupLayout { rec("cgroup-layout", layout) }
-        for a in sub.annotations { rec("annotation", a.key, a.value) }
+        out += layoutAndAnnotations(sub, ctx)
         for m in layout.mounts {
             let o = MountOptions(m.options)
             var flags = o.flags
@@ -152,6 +123,34 @@ public enum PlanWriter {
         if let initPath = ctx.initPath { rec("init", initPath) }
         return out
     }
+
+    /// The records every plan starts with: who it is, where its state and
+    /// status go, its stdio.
+    static func head(_ sub: Subsystem, _ ctx: PlanContext) -> String {
+        var out = line(["version", "1"]) + line(["id", ctx.containerID ?? sub.name]) + line(["oci-version", sub.ociVersion])
+        if !sub.bundle.isEmpty { out += line(["bundle", sub.bundle]) }
+        out += line(["state-dir", ctx.stateDir])
+        if let fifo = ctx.execFifo { out += line(["exec-fifo", fifo]) }
+        out += line(["sync-fd", String(ctx.syncFD)]) + line(["status-file", ctx.stateDir + "/status"])
+        if let pidFile = ctx.pidFile { out += line(["pid-file", pidFile]) }
+        switch ctx.stdio {
+        case .inherit: out += line(["stdio", "inherit"])
+        case .null: out += line(["stdio", "null"])
+        case .log(let path): out += line(["stdio", "log", path])
+        }
+        return out
+    }
+
+    /// The cgroups the init joins.
+    static func cgroups(_ ctx: PlanContext) -> String { ctx.cgroupJoinDirs.map { line(["cgroup-join", $0]) }.joined() }
+
+    /// The host's cgroup layout and the annotations (which hooks are told).
+    static func layoutAndAnnotations(_ sub: Subsystem, _ ctx: PlanContext) -> String {
+        let layout = ctx.cgroupLayout == "none" ? "" : line(["cgroup-layout", ctx.cgroupLayout])
+        return layout + sub.annotations.map { line(["annotation", $0.key, $0.value]) }.joined()
+    }
+
+    static func line(_ fields: [String]) -> String { fields.map(escape).joined(separator: "\t") + "\n" }
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 

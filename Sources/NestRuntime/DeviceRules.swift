@@ -37,7 +37,9 @@ extension Quota {
         l.memoryLimit = memory?.limit
         l.memoryReservation = memory?.reservation
         l.memorySwap = memory?.swap
-        l.cpuShares = cpu?.shares
+        // Shares 0 asks for nothing (runc and crun skip it; Docker always sends
+        // it): written, the kernel would clamp it to the least weight, 2.
+        l.cpuShares = cpu?.shares == 0 ? nil : cpu?.shares
         l.cpuQuota = cpu?.quota
         l.cpuPeriod = cpu?.period
         l.cpus = cpu?.cpus

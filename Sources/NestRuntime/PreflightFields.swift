@@ -117,8 +117,9 @@ extension Preflight {
         }
         if let b = q.blockIO {
             let why = "block I/O limits are not supported"
-            if b.weight != nil { refuse("blockIO.weight", why) }
-            if b.leafWeight != nil { refuse("blockIO.leafWeight", why) }
+            // 0 asks for nothing (runc and crun skip it); Docker always sends it.
+            if let w = b.weight, w != 0 { refuse("blockIO.weight", why) }
+            if let w = b.leafWeight, w != 0 { refuse("blockIO.leafWeight", why) }
             if !(b.weightDevice ?? []).isEmpty { refuse("blockIO.weightDevice", why) }
             if !(b.throttleReadBpsDevice ?? []).isEmpty { refuse("blockIO.throttleReadBpsDevice", why) }
             if !(b.throttleWriteBpsDevice ?? []).isEmpty { refuse("blockIO.throttleWriteBpsDevice", why) }

@@ -153,6 +153,20 @@ final class PreflightFieldTests: XCTestCase {
         XCTAssertEqual(Self.refusals(spec), [])
     }
 
+    /// The resources Docker 20.10 puts in every config: zeros that mean unset.
+    func testDockersUnsetResourcesPassAndWriteNothing() throws {
+        var spec = try Self.fixture("runc-spec")
+        spec.linux!.resources = Spec.Linux.Resources(
+            memory: .init(disableOOMKiller: false), cpu: .init(shares: 0), blockIO: .init(weight: 0))
+        XCTAssertEqual(spec.validate(), [])
+        XCTAssertEqual(Self.refusals(spec), [])
+        var q = Quota(cgroupsPath: "/nest/x")
+        q.cpu = spec.linux!.resources!.cpu
+        XCTAssertNil(q.limits.cpuShares)
+        q.cpu = .init(shares: 512)
+        XCTAssertEqual(q.limits.cpuShares, 512)
+    }
+
     func testTheRuntimeSpecExampleConfigsPass() throws {
         for name in ["runc-spec", "crun-spec", "runc-spec-rootless", "crun-spec-rootless"] {
             XCTAssertEqual(Self.refusals(try Self.fixture(name)), [], name)

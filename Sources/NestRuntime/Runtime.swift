@@ -251,9 +251,10 @@ public final class Runtime: Sendable {
             if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
-            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
+            var ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
                                   oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            ctx.handoff = opts.handoff
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")

@@ -43,6 +43,13 @@ public struct CreateOptions: Sendable {
     /// the container is set up (`nest run`); poststart hooks are then run
     /// by `runPoststartHooks(id:)`.
     public var startAtOnce = false
+    /// The container's init is handed to the caller (`nest create`, `nest
+    /// run -d`, as engines run them): it is cloned as the child of the
+    /// monitor's spawner, so the caller's child subreaper (conmon, a
+    /// containerd shim) inherits it and sees its exit status. The monitor
+    /// then stays only until `start` and writes no status file
+    /// (docs/architecture.md, "Process model").
+    public var handoff = false
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

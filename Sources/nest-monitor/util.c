@@ -21,6 +21,8 @@ int g_in_child;
 int g_chan = -1;
 int g_sync_fd = -1;
 pid_t g_child;
+int g_child_pidfd = -1;
+int g_handoff;
 
 int write_all(int fd, const void *buf, size_t len)
 {
@@ -167,8 +169,7 @@ void fail_relay(const char *wire)
 {
 	if (g_child > 0) {
 		kill(g_child, SIGKILL);
-		while (waitpid(g_child, NULL, 0) < 0 && errno == EINTR)
-			;
+		child_wait_gone(NULL);
 	}
 	char buf[8500];
 	int n = snprintf(buf, sizeof buf, "%s\n", wire);

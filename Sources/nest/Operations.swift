@@ -14,6 +14,8 @@ enum Operations {
         var options = CreateOptions(bundle: absolute(bundle))
         options.pidFile = pidFile.map(absolute)
         options.consoleSocket = consoleSocket.map(absolute)
+        // The caller (an engine's shim) waits for the container's process.
+        options.handoff = true
         return options
     }
 
@@ -33,6 +35,9 @@ enum Operations {
         // Created and started in one: no exec FIFO to hand over through.
         var options = options
         options.startAtOnce = true
+        // In the foreground, `nest run` waits through the monitor, which
+        // keeps the exit status; detached, the caller gets the init.
+        options.handoff = detach
         let created: ContainerStatus
         if let file {
             let sub = try Runtime.readSubsystem(path: absolute(file), id: id)

@@ -254,7 +254,9 @@ public final class Runtime: Sendable {
             var ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
                                   oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
-            ctx.handoff = opts.handoff
+            // A process whose routes give it a log keeps its monitor: the
+            // monitor is the log's copier.
+            if case .log = unit.stdio {} else { ctx.handoff = opts.handoff }
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")

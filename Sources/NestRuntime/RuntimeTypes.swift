@@ -48,7 +48,8 @@ public struct CreateOptions: Sendable {
     /// monitor's spawner, so the caller's child subreaper (conmon, a
     /// containerd shim) inherits it and sees its exit status. The monitor
     /// then stays only until `start` and writes no status file
-    /// (docs/architecture.md, "Process model").
+    /// (docs/architecture.md, "Process model"). Not for a process whose
+    /// routes give it a log: the monitor copies the log, so it stays.
     public var handoff = false
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {

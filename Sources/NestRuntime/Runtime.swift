@@ -199,8 +199,15 @@ public final class Runtime: Sendable {
             // Before any cgroup or process exists: what a `delete -f` or a
             // restarted daemon needs to undo this create if its maker dies.
             let cgroupsPath = unit.cgroupsPath
+            // Rootless without a delegated cgroup: none, as runc does.
+            let noCgroups = options.rootless && !cgroups.mayCreate(path: cgroupsPath)
+            if noCgroups {
+                Self.warn("\(id): cgroup \(cgroupsPath) cannot be made (rootless, no cgroup delegated): the container runs without cgroups and linux.resources is not applied")
+            }
             let planned: (paths: CgroupPaths, toMake: [String])
-            do { planned = try cgroups.planCreate(path: cgroupsPath) } catch {
+            do {
+                planned = noCgroups ? (CgroupPaths(dirs: [], joinDirs: []), []) : try cgroups.planCreate(path: cgroupsPath)
+            } catch {
                 throw RuntimeError.invalidArgument("\(error)", field: "linux.cgroupsPath")
             }
             try store.saveCreating(CreatingRecord(
@@ -223,6 +230,10 @@ public final class Runtime: Sendable {
             Trace.mark("state dir")
             var joinPaths = planned.paths
             let makeCgroups = { () throws(RuntimeError) in
+                if noCgroups {
+                    made = planned.paths
+                    return
+                }
                 do {
                     (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: unit.limits)
                     CrashPoint.hit("create:cgroups")

@@ -8,6 +8,10 @@ public struct RuntimeOptions: Sendable {
     /// Fork monitors from one long-lived `nest-monitor -z` instead of
     /// spawning each: for a daemon, which creates many containers.
     public var monitorZygote: Bool
+    /// Run without the host's root (another user, or root of a user
+    /// namespace, as under podman rootless): cgroups that cannot be made
+    /// are skipped with a warning instead of failing the create.
+    public var rootless = false
 
     public init(root: String = "/run/nest", libexecDir: String? = nil, monitorZygote: Bool = false) {
         self.root = root

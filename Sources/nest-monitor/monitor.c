@@ -272,6 +272,7 @@ int monitor_main(const char *path)
 	if (rc < 0)
 		failx(path, "%s", err);
 	g_handoff = plan.handoff;
+	g_in_userns = running_in_userns();
 	if (setsid() < 0 && errno != EPERM)
 		fail(NULL, "setsid");
 	signal(SIGHUP, SIG_IGN);

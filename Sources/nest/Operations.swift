@@ -8,7 +8,11 @@ import NestRuntime
 
 /// The runtime commands, shared by the ArgumentParser commands and the fast path.
 enum Operations {
-    static func runtime(_ root: String) -> Runtime { Runtime(options: RuntimeOptions(root: root)) }
+    static func runtime(_ root: String) -> Runtime {
+        var options = RuntimeOptions(root: root)
+        options.rootless = DefaultRoot.rootless
+        return Runtime(options: options)
+    }
 
     static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?) -> CreateOptions {
         var options = CreateOptions(bundle: absolute(bundle))

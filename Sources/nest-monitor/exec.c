@@ -44,7 +44,8 @@ static const struct {
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
 
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks. */
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks;
+ * -1 when it is gone or a zombie (exited, with no namespaces left). */
 static int start_time(pid_t pid, unsigned long long *out)
 {
 	char path[64], buf[1024];
@@ -58,7 +59,7 @@ static int start_time(pid_t pid, unsigned long long *out)
 		return -1;
 	buf[n] = 0;
 	char *q = strrchr(buf, ')');
-	if (!q)
+	if (!q || q[1] != ' ' || q[2] == 'Z' || q[2] == 'X')
 		return -1;
 	/* ") S PPID ...": field 3 is the first after the command */
 	for (int field = 2; field < 22; field++) {
@@ -71,20 +72,24 @@ static int start_time(pid_t pid, unsigned long long *out)
 }
 
 /* 1 when the init's namespace KIND is not ours (so it is joined), 0 when
- * it is ours or the kernel has no such kind. */
+ * it is ours or the kernel has no such kind. An init that has exited has
+ * none: it is gone, never taken for one in the host's namespaces. */
 static int ns_differs(pid_t pid, int k)
 {
 	char path[64];
 	struct stat theirs, ours;
-	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, kinds[k].name);
-	if (stat(path, &theirs) < 0) {
+	snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[k].name);
+	if (stat(path, &ours) < 0) {
 		if (errno == ENOENT)
 			return 0;
+		fail(path, "exec: namespace %s", kinds[k].name);
+	}
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, kinds[k].name);
+	if (stat(path, &theirs) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			failx(NULL, "exec: the container's init %d is gone", (int)pid);
 		fail(path, "exec: namespace %s of the container", kinds[k].name);
 	}
-	snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[k].name);
-	if (stat(path, &ours) < 0)
-		fail(path, "exec: namespace %s", kinds[k].name);
 	return theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
 }
 
@@ -109,8 +114,12 @@ static int open_init(const struct nest_plan *p, int *flags)
 	for (int k = 0; k < NKINDS; k++)
 		if (ns_differs(pid, k))
 			*flags |= kinds[k].flag;
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || start_time(pid, &st) < 0)
 		failx(NULL, "exec: the container's init %d is gone", (int)pid);
+	/* Every container has a mount namespace of its own; without one the
+	 * process would run in the host's. */
+	if (!(*flags & CLONE_NEWNS))
+		failx(NULL, "exec: the container's init %d shares the host's mount namespace", (int)pid);
 	return pidfd;
 }
 
@@ -155,10 +164,36 @@ static void enter_namespaces(const struct nest_plan *p, int pidfd, int flags)
 	}
 }
 
+/* A frozen cgroup would freeze the monitor that joins it: a paused
+ * container takes no process (as runc has it). */
+static void refuse_frozen(const char *dir)
+{
+	static const struct {
+		const char *file, *thawed;
+	} knobs[] = { { "freezer.state", "THAWED" }, { "cgroup.freeze", "0" } };
+	for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
+		char path[4200], buf[32];
+		snprintf(path, sizeof path, "%s/%s", dir, knobs[i].file);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		buf[strcspn(buf, "\n")] = 0;
+		if (strcmp(buf, knobs[i].thawed) != 0)
+			failx(path, "exec: the container is paused (%s is %s)", path, buf);
+	}
+}
+
 /* The monitor joins the container's cgroups from the host (the paths are
  * the host's), and its clone is born in them. */
 static void join_cgroups(const struct nest_plan *p)
 {
+	for (int i = 0; i < p->ncgroup_joins; i++)
+		refuse_frozen(p->cgroup_joins[i]);
 	for (int i = 0; i < p->ncgroup_joins; i++) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/cgroup.procs", p->cgroup_joins[i]);

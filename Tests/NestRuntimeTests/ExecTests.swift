@@ -242,6 +242,26 @@ final class ExecTests: RootTestCase {
         XCTAssertEqual(unknown.stderr, "nest: container no-such-container does not exist\n")
     }
 
+    func testAPausedContainerTakesNoProcessAndNothingHangs() throws {
+        let id = try sleeper()
+        let cgroups = try runtime.record(id).cgroups
+        // the v1 freezer where there is one, else cgroup2's own
+        let (knob, frozen, thawed) = if let dir = cgroups.dirs.first(where: { $0.contains("/freezer/") }) {
+            (dir + "/freezer.state", "FROZEN", "THAWED")
+        } else {
+            (try XCTUnwrap(cgroups.unifiedDir) + "/cgroup.freeze", "1", "0")
+        }
+        try frozen.write(toFile: knob, atomically: false, encoding: .utf8)
+        defer { try? thawed.write(toFile: knob, atomically: false, encoding: .utf8) }
+        XCTAssertThrowsError(try execAndWait(id, ["true"])) { error in
+            // (the monitor's words, or the state's once it says "paused")
+            XCTAssertTrue("\(error)".contains("paused"), "\(error)")
+        }
+        XCTAssertEqual(try strayChildren(id), [])
+        try thawed.write(toFile: knob, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try execAndWait(id, ["true"]).code, 0)
+    }
+
     func testATerminalIsAPtyOfTheContainerSentToTheConsoleSocket() throws {
         let id = try sleeper()
         let console = try ConsoleReceiver(path: tmp + "/console.sock")

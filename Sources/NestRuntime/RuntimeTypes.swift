@@ -55,6 +55,9 @@ public struct CreateOptions: Sendable {
     /// (docs/architecture.md, "Process model"). Not for a process whose
     /// routes give it a log: the monitor copies the log, so it stays.
     public var handoff = false
+    /// The caller's fds 3...3+N-1 go to the container's process as they are
+    /// (`--preserve-fds N`); they must be open.
+    public var preserveFds = 0
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

@@ -40,6 +40,7 @@ int running_in_userns(void)
 		return 0;
 	return !(a == 0 && b == 0 && c == 4294967295UL);
 }
+int g_preserve_fds;
 
 int write_all(int fd, const void *buf, size_t len)
 {

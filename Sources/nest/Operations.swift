@@ -14,12 +14,13 @@ enum Operations {
         return Runtime(options: options)
     }
 
-    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?) -> CreateOptions {
+    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?, preserveFds: Int = 0) -> CreateOptions {
         var options = CreateOptions(bundle: absolute(bundle))
         options.pidFile = pidFile.map(absolute)
         options.consoleSocket = consoleSocket.map(absolute)
         // The caller (an engine's shim) waits for the container's process.
         options.handoff = true
+        options.preserveFds = preserveFds
         return options
     }
 

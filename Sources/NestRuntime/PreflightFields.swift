@@ -116,8 +116,7 @@ extension Preflight {
             if let idle = cpu.idle, idle != 0 { refuse("cpu.idle", "SCHED_IDLE cgroups are not supported") }
         }
         if let b = q.blockIO {
-            let why = "block I/O limits are not supported"
-            if b.weight != nil { refuse("blockIO.weight", why) }
+            let why = "block I/O limits other than weight are not supported"
             if b.leafWeight != nil { refuse("blockIO.leafWeight", why) }
             if !(b.weightDevice ?? []).isEmpty { refuse("blockIO.weightDevice", why) }
             if !(b.throttleReadBpsDevice ?? []).isEmpty { refuse("blockIO.throttleReadBpsDevice", why) }

@@ -1,11 +1,12 @@
 import NestRuntime
 
 /// The commands engines call for every container (create, start, state,
-/// kill, delete, run) in the grammar runc accepts, parsed without
-/// ArgumentParser. ArgumentParser builds its parser by reflection on every
-/// start, which costs more CPU than creating the container (see
-/// docs/performance.md); anything this parser does not recognize (help,
-/// version, a typo) goes to ArgumentParser, which explains it.
+/// kill, delete, run; pause, resume, and ps without ps options) in the
+/// grammar runc accepts, parsed without ArgumentParser. ArgumentParser
+/// builds its parser by reflection on every start, which costs more CPU
+/// than creating the container (see docs/performance.md); anything this
+/// parser does not recognize (help, version, a typo) goes to
+/// ArgumentParser, which explains it.
 enum FastPath {
     struct Parsed {
         var root = "/run/nest"
@@ -23,12 +24,14 @@ enum FastPath {
         "run": ["--bundle": "bundle", "-b": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
                 "--preserve-fds": "preserve-fds"],
         "start": [:], "state": [:], "kill": [:], "delete": [:],
+        "pause": [:], "resume": [:], "ps": ["--format": "format", "-f": "format"],
     ]
     static let commandFlags: [String: [String: String]] = [
         "create": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring"],
         "run": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring", "--detach": "detach", "-d": "detach",
                 "--keep": "keep"],
         "start": [:], "state": [:], "kill": ["--all": "all", "-a": "all"], "delete": ["--force": "force", "-f": "force"],
+        "pause": [:], "resume": [:], "ps": [:],
     ]
 
     static func parse(_ args: [String]) -> Parsed? {
@@ -75,6 +78,7 @@ enum FastPath {
         let wanted = p.command == "kill" ? 1...2 : 1...1
         guard !p.command.isEmpty, wanted.contains(p.positional.count) else { return nil }
         if let fds = p.values["preserve-fds"], fds != "0" { return nil }
+        if let format = p.values["format"], format != "table" && format != "json" { return nil }
         return p
     }
 
@@ -106,6 +110,9 @@ enum FastPath {
                 try Operations.kill(root: p.root, id: id, signal: p.positional.count > 1 ? p.positional[1] : "TERM",
                                     all: p.flags.contains("all"))
             case "delete": try Operations.delete(root: p.root, id: id, force: p.flags.contains("force"))
+            case "pause": try Operations.pause(root: p.root, id: id)
+            case "resume": try Operations.resume(root: p.root, id: id)
+            case "ps": try Operations.ps(root: p.root, id: id, format: p.values["format"] ?? "table", psArgs: [])
             default: return nil
             }
             return 0

@@ -55,9 +55,10 @@ extension Runtime {
            let usage = Self.memoryUsage(record.cgroups), usage > limit {
             throw .invalidArgument("\(limit) is below the container's memory usage (\(usage) bytes) and memory.checkBeforeUpdate is set", field: "memory.limit")
         }
-        // On cgroup v2 the swap file holds swap alone (memory+swap less
-        // memory): the memory limit in force goes with a new swap limit.
-        // cpu.max holds quota and period both: the one not asked for keeps its value.
+        // Values the kernel's files hold together: on cgroup v2 the swap
+        // file holds swap alone (memory+swap less memory), so the memory
+        // limit in force goes with a new swap limit; cpu.max holds quota and
+        // period, so the one not asked for keeps its value.
         var delta = asked
         if asked.memorySwap != nil, asked.memoryLimit == nil { delta.memoryLimit = before.memoryLimit }
         if asked.cpuQuota != nil, asked.cpuPeriod == nil { delta.cpuPeriod = before.cpuPeriod }

@@ -202,8 +202,15 @@ public final class Runtime: Sendable {
             // Before any cgroup or process exists: what a `delete -f` or a
             // restarted daemon needs to undo this create if its maker dies.
             let cgroupsPath = unit.cgroupsPath
+            // Rootless without a delegated cgroup: none, as runc does.
+            let noCgroups = options.rootless && !cgroups.mayCreate(path: cgroupsPath)
+            if noCgroups {
+                Self.warn("\(id): cgroup \(cgroupsPath) cannot be made (rootless, no cgroup delegated): the container runs without cgroups and linux.resources is not applied")
+            }
             let planned: (paths: CgroupPaths, toMake: [String])
-            do { planned = try cgroups.planCreate(path: cgroupsPath) } catch {
+            do {
+                planned = noCgroups ? (CgroupPaths(dirs: [], joinDirs: []), []) : try cgroups.planCreate(path: cgroupsPath)
+            } catch {
                 throw RuntimeError.invalidArgument("\(error)", field: "linux.cgroupsPath")
             }
             try store.saveCreating(CreatingRecord(
@@ -226,6 +233,10 @@ public final class Runtime: Sendable {
             Trace.mark("state dir")
             var joinPaths = planned.paths
             let makeCgroups = { () throws(RuntimeError) in
+                if noCgroups {
+                    made = planned.paths
+                    return
+                }
                 do {
                     (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: unit.limits)
                     CrashPoint.hit("create:cgroups")
@@ -254,9 +265,12 @@ public final class Runtime: Sendable {
             if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
-            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
+            var ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
                                   pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
                                   oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            // A process whose routes give it a log keeps its monitor: the
+            // monitor is the log's copier.
+            if case .log = unit.stdio {} else { ctx.handoff = opts.handoff }
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")

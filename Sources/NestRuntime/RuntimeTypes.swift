@@ -8,6 +8,10 @@ public struct RuntimeOptions: Sendable {
     /// Fork monitors from one long-lived `nest-monitor -z` instead of
     /// spawning each: for a daemon, which creates many containers.
     public var monitorZygote: Bool
+    /// Run without the host's root (another user, or root of a user
+    /// namespace, as under podman rootless): cgroups that cannot be made
+    /// are skipped with a warning instead of failing the create.
+    public var rootless = false
 
     public init(root: String = "/run/nest", libexecDir: String? = nil, monitorZygote: Bool = false) {
         self.root = root
@@ -43,6 +47,14 @@ public struct CreateOptions: Sendable {
     /// the container is set up (`nest run`); poststart hooks are then run
     /// by `runPoststartHooks(id:)`.
     public var startAtOnce = false
+    /// The container's init is handed to the caller (`nest create`, `nest
+    /// run -d`, as engines run them): it is cloned as the child of the
+    /// monitor's spawner, so the caller's child subreaper (conmon, a
+    /// containerd shim) inherits it and sees its exit status. The monitor
+    /// then stays only until `start` and writes no status file
+    /// (docs/architecture.md, "Process model"). Not for a process whose
+    /// routes give it a log: the monitor copies the log, so it stays.
+    public var handoff = false
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

@@ -163,6 +163,10 @@ static void run_builtin_init(char **argv, char **envp)
  * clear the setting: it is made again after them.) */
 void die_with_monitor(int on)
 {
+	/* A handed-off init's parent is the monitor's spawner, not the
+	 * monitor: a monitor gone during setup is seen as EOF on the channel. */
+	if (g_handoff)
+		return;
 	if (prctl(PR_SET_PDEATHSIG, on ? SIGKILL : 0, 0, 0, 0) < 0)
 		fail(NULL, "parent death signal");
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,9 +160,11 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 	for (;;) {
 		ssize_t n = chan_recv(chan, msg, sizeof msg);
 		if (n <= 0) {
-			int st = 0;
-			waitpid(pid, &st, 0);
+			int st;
+			child_wait_gone(&st);
 			g_child = 0;
+			if (st < 0)
+				failx(NULL, "container init exited during setup");
 			failx(NULL, "container init exited during setup (status %d)",
 			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		}
@@ -173,11 +176,18 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 			/* the init is a fork of the cloned child (ns_pid_needs_fork) */
 			pid_t init = (pid_t)atoi(msg + 1);
 			int st;
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			/* a handed-off clone is our spawner's to reap */
+			while (!g_handoff && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			if (init <= 0)
 				failx(NULL, "container init: bad pid");
 			*pidp = pid = g_child = init;
+			if (g_handoff) {
+				close(g_child_pidfd);
+				g_child_pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+				if (g_child_pidfd < 0)
+					fail(NULL, "container init: pidfd");
+			}
 			snprintf(go, sizeof go, "G%d", (int)pid);
 			if (chan_send(chan, go) < 0)
 				fail(NULL, "container init");
@@ -261,6 +271,8 @@ int monitor_main(const char *path)
 	}
 	if (rc < 0)
 		failx(path, "%s", err);
+	g_handoff = plan.handoff;
+	g_in_userns = running_in_userns();
 	if (setsid() < 0 && errno != EPERM)
 		fail(NULL, "setsid");
 	signal(SIGHUP, SIG_IGN);
@@ -289,7 +301,13 @@ int monitor_main(const char *path)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		fail(NULL, "socketpair");
 
-	pid_t pid = (pid_t)syscall(SYS_clone, ns_clone_flags(p) | SIGCHLD, NULL, NULL, NULL, NULL);
+	/* Handed off, the init is our spawner's child: a pidfd tells us of
+	 * its end (docs/architecture.md, "Process model"). */
+	unsigned long flags = ns_clone_flags(p) | SIGCHLD;
+	int pidfd = -1;
+	if (p->handoff)
+		flags |= CLONE_PARENT | CLONE_PIDFD;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, p->handoff ? &pidfd : NULL, NULL, NULL);
 	if (pid < 0)
 		fail(NULL, "clone");
 	if (pid == 0) {
@@ -307,6 +325,7 @@ int monitor_main(const char *path)
 		_exit(1);
 	}
 	g_child = pid;
+	g_child_pidfd = pidfd;
 	mtrace("clone");
 	crash_point("monitor:clone");
 	close(sv[1]);
@@ -331,6 +350,18 @@ int monitor_main(const char *path)
 	}
 	crash_point("monitor:created");
 	g_child = 0;
+	if (p->handoff) {
+		/* Nothing of create's stdio stays with us: the init has its
+		 * own, and the caller may wait for EOF on it. */
+		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; nfd >= 0 && fd < 3; fd++)
+			dup2(nfd, fd);
+		if (nfd > 2)
+			close(nfd);
+		handoff_wait(p, sv[0]);
+		mtrace("handed off");
+		return 0;
+	}
 	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
 	 * unless they are the container's, let them go. With a terminal the
 	 * container has the pty, and nothing of create's stdio may outlive

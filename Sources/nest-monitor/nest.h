@@ -36,6 +36,10 @@ extern int g_in_child;	/* 1 in the container init */
 extern int g_chan;	/* child: socket to the monitor */
 extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
 extern pid_t g_child;	/* monitor: the container init (0 = none) */
+extern int g_child_pidfd; /* monitor: a pidfd of it when it is not our child (handoff), else -1 */
+extern int g_handoff;
+extern int g_in_userns;	/* the monitor runs in a user namespace not the host's (rootless) */
+int running_in_userns(void);	/* the plan hands the init to the spawner (record `handoff`) */
 extern int g_go_fd;	/* monitor -g: the go pipe, until the cgroups are made */
 extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */
@@ -122,6 +126,10 @@ void start_gate_open(const struct nest_plan *p, int chan);
 /* From the reaping loop: 1 when PID was the helper (and is dealt with). */
 int start_gate_reaped(pid_t pid, int status);
 void start_gate_close(void);
+int start_gate_pending(void);
+/* handoff.c */
+void child_wait_gone(int *status);
+void handoff_wait(const struct nest_plan *p, int chan);
 
 /* ---- child.c: the container init ---- */
 void child_main(const struct nest_plan *p, int out_w, int err_w);

@@ -518,13 +518,17 @@ static int r_annotation(struct pctx *c, char **f, int n)
 	return 0;
 }
 
-static int r_hold(struct pctx *c, char **f, int n)
-{
-	(void)f;
-	(void)n;
-	c->p->hold = 1;
-	return 0;
-}
+/* A record without fields that sets a flag. */
+#define FLAG(name, field)                                 \
+	static int name(struct pctx *c, char **f, int n) \
+	{                                                 \
+		(void)f;                                  \
+		(void)n;                                  \
+		c->p->field = 1;                          \
+		return 0;                                 \
+	}
+FLAG(r_hold, hold)
+FLAG(r_handoff, handoff)
 
 const struct plan_kind plan_kinds[] = {
 	{ "version", 1, 1, 0, r_version },
@@ -536,6 +540,7 @@ const struct plan_kind plan_kinds[] = {
 	{ "sync-fd", 1, 1, 0, r_sync_fd },
 	{ "status-file", 1, 1, 0, r_status_file },
 	{ "pid-file", 1, 1, 0, r_pid_file },
+	{ "handoff", 0, 0, 0, r_handoff },
 	{ "stdio", 1, 2, 0, r_stdio },
 	{ "console-socket", 1, 1, 0, r_console_socket },
 	{ "console-size", 2, 2, 0, r_console_size },

@@ -120,6 +120,11 @@ static int check_whole(struct pctx *c)
 		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
 		return -1;
 	}
+	/* the log's copier is the monitor, which leaves a handed-off init */
+	if (p->handoff && p->stdio == STDIO_LOG) {
+		snprintf(c->err, c->errlen, "plan: handoff with stdio log");
+		return -1;
+	}
 	if (p->seccomp.nrules && !p->seccomp.set) {
 		snprintf(c->err, c->errlen, "plan: seccomp-rule without seccomp-default");
 		return -1;

@@ -175,6 +175,7 @@ struct nest_plan {
 	struct plan_annotation *annotations;
 	int nannotations;
 	int hold; /* run no program: hold the namespaces (docs/launch-plan.md) */
+	int handoff; /* the init is the spawner's child; the monitor leaves after start */
 
 	char *text; /* the plan's text: every string above points into it */
 };

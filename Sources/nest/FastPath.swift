@@ -9,7 +9,8 @@ import NestRuntime
 /// ArgumentParser, which explains it.
 enum FastPath {
     struct Parsed {
-        var root = "/run/nest"
+        var rootFlag: String?
+        var root: String { rootFlag ?? DefaultRoot.path }
         var command = ""
         var values: [String: String] = [:]
         var flags: Set<String> = []
@@ -48,7 +49,11 @@ enum FastPath {
                 if globalValues.contains(name) {
                     guard let v = inline ?? (i + 1 < args.count ? args[i + 1] : nil) else { return nil }
                     if inline == nil { i += 1 }
-                    if name == "--root" { p.root = v }
+                    if name == "--root" { p.rootFlag = v }
+                    if name == "--rootless" {
+                        guard DefaultRoot.flagValues.contains(v) else { return nil }
+                        DefaultRoot.flag = v
+                    }
                 } else if globalFlags.contains(arg) {
                 } else if commandValues[arg] != nil {
                     p.command = arg
@@ -66,7 +71,11 @@ enum FastPath {
                     // runc accepts global options after the command too.
                     guard let v = inline ?? (i + 1 < args.count ? args[i + 1] : nil) else { return nil }
                     if inline == nil { i += 1 }
-                    if name == "--root" { p.root = v }
+                    if name == "--root" { p.rootFlag = v }
+                    if name == "--rootless" {
+                        guard DefaultRoot.flagValues.contains(v) else { return nil }
+                        DefaultRoot.flag = v
+                    }
                 } else if !globalFlags.contains(arg) {
                     return nil
                 }

@@ -53,13 +53,26 @@ struct Nest: ParsableCommand {
 
 struct GlobalOptions: ParsableArguments {
     @Option(help: "State directory of the containers.")
-    var root: String = "/run/nest"
+    var root: String = DefaultRoot.path
 
     @Option(help: "Also write errors to FILE.")
     var log: String?
 
     @Option(help: "Format of --log: text or json.")
     var logFormat: String = "text"
+
+    @Option(help: "true, false or auto: run without the host's root (cgroups that cannot be made are skipped with a warning); auto: when not root of the host's user namespace.")
+    var rootless: String = "auto"
+
+    @Option(help: "Accepted for compatibility (checkpointing is not supported).")
+    var criu: String?
+
+    mutating func validate() throws {
+        guard DefaultRoot.flagValues.contains(rootless) else {
+            throw ValidationError("--rootless: expected true, false or auto, got '\(rootless)'")
+        }
+        DefaultRoot.flag = rootless
+    }
 
     @Flag(help: "Accepted for compatibility; cgroup paths in the slice:prefix:name form are always understood.")
     var systemdCgroup = false

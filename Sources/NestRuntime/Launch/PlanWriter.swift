@@ -24,6 +24,8 @@ public struct PlanContext: Sendable {
     /// The container's id when it is not the subsystem's name (`SUB/NAME`
     /// for a process of a subsystem of several): what hooks are told.
     public var containerID: String? = nil
+    /// The init becomes the child of the monitor's spawner (`CreateOptions.handoff`).
+    public var handoff = false
 }
 
 /// Writes the launch plan (docs/launch-plan.md) of one process of a
@@ -133,6 +135,7 @@ public enum PlanWriter {
         if let fifo = ctx.execFifo { out += line(["exec-fifo", fifo]) }
         out += line(["sync-fd", String(ctx.syncFD)]) + line(["status-file", ctx.stateDir + "/status"])
         if let pidFile = ctx.pidFile { out += line(["pid-file", pidFile]) }
+        if ctx.handoff { out += line(["handoff"]) }
         switch ctx.stdio {
         case .inherit: out += line(["stdio", "inherit"])
         case .null: out += line(["stdio", "null"])

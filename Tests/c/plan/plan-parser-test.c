@@ -193,6 +193,7 @@ static void test_full(void)
 	check(p.nannotations == 2 && strcmp(p.annotations[0].value, "v\tw") == 0 &&
 		      p.annotations[1].value[0] == 0, "annotations");
 	check(!p.hold, "no hold");
+	check(!p.handoff, "no handoff");
 	plan_free(&p);
 }
 
@@ -365,12 +366,15 @@ static void test_records(void)
 		  "plan: seccomp-rule without seccomp-default" },
 		{ "version\t1\nsync-fd\t3\nstatus-file\t/s\nhold\nnamespace\tmount\t-\n", "plan: missing rootfs" },
 		{ "version\t1\nsync-fd\t3\nstatus-file\t/s\nhold\tx\n", "hold: wrong number of fields (1)" },
+		{ "version\t1\nsync-fd\t3\nhandoff\tyes\n", "handoff: wrong number of fields (1)" },
+		{ "version\t1\nsync-fd\t3\nstatus-file\t/s\nrootfs\t/r\narg\tx\nstdio\tlog\t/l\nhandoff\n",
+		  "plan: handoff with stdio log" },
 		{ "version\t1\nsync-fd\t3\nstatus-file\t/s\nrootfs\t/r\narg\tx", "plan line 5: not terminated" },
 		{ "version\t1\nsync-fd\t3\nstatus-file\t/s\nrootfs\t/r\narg\tx\0y\n", "plan line 5: a NUL byte" },
 		{ "", "plan: empty" },
 	};
 	/* the NUL case is 53 bytes long: strlen would stop at its NUL */
-	static const size_t lens[] = { 0, 0, 0, 0, 0, 0, 0, 53, 0 };
+	static const size_t lens[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 53, 0 };
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		size_t len = lens[k] ? lens[k] : strlen(cases[k][0]);
 		int rc = plan_parse(&p, cases[k][0], len, err, sizeof err);
@@ -386,6 +390,11 @@ static void test_records(void)
 			   "groups\n";
 	int rc = plan_parse(&p, hold, strlen(hold), err, sizeof err);
 	check(rc == 0 && p.hold && !p.rootfs && p.nargs == 0 && p.ngroups == 0, "hold plan: %s", rc < 0 ? err : "ok");
+	if (rc == 0)
+		plan_free(&p);
+	const char *handoff = "version\t1\nsync-fd\t3\nstatus-file\t/s\nrootfs\t/r\narg\tx\nhandoff\n";
+	rc = plan_parse(&p, handoff, strlen(handoff), err, sizeof err);
+	check(rc == 0 && p.handoff, "handoff: %s", rc < 0 ? err : "ok");
 	if (rc == 0)
 		plan_free(&p);
 }

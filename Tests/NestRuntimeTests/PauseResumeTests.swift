@@ -7,13 +7,15 @@ import XCTest
 /// nothing until resumed, and a paused container can still be killed and
 /// deleted, leaving nothing behind.
 final class PauseResumeTests: RootTestCase {
-    /// A container counting on stdout, ten lines a second.
+    /// A container counting on stdout, about a hundred lines a second;
+    /// returns once it has counted (its shell and a sleep run).
     func startCounter() throws -> (id: String, log: String) {
         let bundle = try makeBundle(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i; sleep 0.01; done"])
         let id = uniqueID("pause")
         let log = tmp + "/\(id).log"
         _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .log(path: log)))
         try runtime.start(id: id)
+        XCTAssertTrue(eventually { self.lines(log) >= 3 }, "the counter never counted")
         return (id, log)
     }
 
@@ -38,7 +40,6 @@ final class PauseResumeTests: RootTestCase {
 
     func testPausedProcessesStopAndResumedOnesGoOn() throws {
         let (id, log) = try startCounter()
-        XCTAssertTrue(eventually { self.lines(log) >= 3 }, "the counter never counted")
         try runtime.pause(id: id)
         XCTAssertEqual(try runtime.state(id: id).status, "paused")
         // What was written before the freeze reaches the log; then nothing.

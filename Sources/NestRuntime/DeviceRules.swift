@@ -43,6 +43,7 @@ extension Quota {
         l.cpus = cpu?.cpus
         l.mems = cpu?.mems
         l.pidsLimit = pids?.limit
+        l.blkioWeight = blockIO?.weight
         l.unified = Dictionary(unified.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return l
     }

@@ -11,9 +11,12 @@ public final class Runtime: Sendable {
     public let options: RuntimeOptions
     let store: StateStore
     let cgroups: CgroupManager?
-    /// Records this process created or read: a record never changes after
-    /// create, and decoding it again costs more than the rest of `start`.
+    /// Records this process created or read: a record changes only by
+    /// `update` (which replaces it here too), and decoding it again costs
+    /// more than the rest of `start`.
     let records = Mutex<[String: StateRecord]>([:])
+    /// Held by `update`, which reads a record and writes it back.
+    let updates = Mutex(())
     let zygote: MonitorZygote?
 
     public init(options: RuntimeOptions = RuntimeOptions()) {
@@ -300,7 +303,7 @@ public final class Runtime: Sendable {
                 annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                 created: Sys.now(), pid: started.initPid, pidStartTime: Sys.startTime(started.initPid) ?? 0,
                 monitorPid: started.monitorPid, cgroups: made!, cgroupsMade: madeDirs,
-                poststart: unit.poststart, poststop: unit.poststop)
+                poststart: unit.poststart, poststop: unit.poststop, resources: unit.limits.resources)
             do {
                 try store.save(record)
             } catch {
@@ -317,7 +320,8 @@ public final class Runtime: Sendable {
             Trace.mark("state")
             return (try? status(record)) ?? ContainerStatus(
                 ociVersion: record.ociVersion, id: id, status: unit.startAtOnce ? "running" : "created", pid: record.pid,
-                bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid)
+                bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid,
+                resources: record.resources)
         } catch {
             if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }
             Sys.removeTree(dir)
@@ -371,11 +375,16 @@ public final class Runtime: Sendable {
 
     func status(_ r: StateRecord) throws(RuntimeError) -> ContainerStatus {
         var s = ContainerStatus(ociVersion: r.ociVersion, id: r.id, status: "stopped", pid: 0, bundle: r.bundle,
-                                annotations: r.annotations, created: r.created, monitorPid: r.monitorPid)
+                                annotations: r.annotations, created: r.created, monitorPid: r.monitorPid,
+                                resources: r.resources)
         if try store.exit(r.id) == nil {
             if try Sys.isRunning(r.pid, startTime: r.pidStartTime) {
                 s.pid = r.pid
-                s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+                if let cgroups, cgroups.isFrozen(r.cgroups) {
+                    s.status = "paused"
+                } else {
+                    s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+                }
                 return s
             }
             // The init is gone; the monitor writes the status file next

@@ -71,7 +71,7 @@ public struct CreateOptions: Sendable {
 public struct ContainerStatus: Codable, Sendable, Equatable {
     public var ociVersion: String
     public var id: String
-    /// `creating`, `created`, `running`, `stopped`.
+    /// `creating`, `created`, `running`, `paused`, `stopped`.
     public var status: String
     public var pid: Int32
     public var bundle: String
@@ -82,6 +82,9 @@ public struct ContainerStatus: Codable, Sendable, Equatable {
     public var oomKilled: Bool?
     public var finishedAt: String?
     public var monitorPid: Int32?
+    /// The limits in force (`linux.resources`, the fields Nest applies):
+    /// the create's, changed by `update`.
+    public var resources: Spec.Linux.Resources?
 }
 
 public enum RuntimeError: Error, CustomStringConvertible, Sendable {

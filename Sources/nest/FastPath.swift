@@ -1,11 +1,12 @@
 import NestRuntime
 
 /// The commands engines call for every container (create, start, state,
-/// kill, delete, run) in the grammar runc accepts, parsed without
-/// ArgumentParser. ArgumentParser builds its parser by reflection on every
-/// start, which costs more CPU than creating the container (see
-/// docs/performance.md); anything this parser does not recognize (help,
-/// version, a typo) goes to ArgumentParser, which explains it.
+/// kill, delete, run; pause, resume, and ps without ps options) in the
+/// grammar runc accepts, parsed without ArgumentParser. ArgumentParser
+/// builds its parser by reflection on every start, which costs more CPU
+/// than creating the container (see docs/performance.md); anything this
+/// parser does not recognize (help, version, a typo) goes to
+/// ArgumentParser, which explains it.
 enum FastPath {
     struct Parsed {
         var rootFlag: String?
@@ -30,6 +31,7 @@ enum FastPath {
                  "--cwd": "cwd", "--env": "env", "-e": "env", "--user": "user", "-u": "user",
                  "--additional-gids": "additional-gids", "-g": "additional-gids", "--cap": "cap", "-c": "cap",
                  "--preserve-fds": "preserve-fds", "--apparmor": "apparmor", "--process-label": "process-label"],
+        "pause": [:], "resume": [:], "ps": ["--format": "format", "-f": "format"],
     ]
     static let repeatable: Set<String> = ["env", "additional-gids", "cap"]
     static let commandFlags: [String: [String: String]] = [
@@ -38,6 +40,7 @@ enum FastPath {
                 "--keep": "keep"],
         "start": [:], "state": [:], "kill": ["--all": "all", "-a": "all"], "delete": ["--force": "force", "-f": "force"],
         "exec": ["--detach": "detach", "-d": "detach", "--tty": "tty", "-t": "tty", "--no-new-privs": "no-new-privs"],
+        "pause": [:], "resume": [:], "ps": [:],
     ]
 
     static func parse(_ args: [String]) -> Parsed? {
@@ -98,6 +101,7 @@ enum FastPath {
         guard !p.command.isEmpty, wanted.contains(p.positional.count) else { return nil }
         // anything but a plain count is ArgumentParser's to explain
         if let fds = p.values["preserve-fds"], Int(fds).map({ $0 >= 0 && String($0) == fds }) != true { return nil }
+        if let format = p.values["format"], format != "table" && format != "json" { return nil }
         return p
     }
 
@@ -138,6 +142,9 @@ enum FastPath {
                     caps: p.lists["cap"] ?? [], noNewPrivs: p.flags.contains("no-new-privs"), preserveFds: preserveFds,
                     apparmor: p.values["apparmor"], processLabel: p.values["process-label"], args: Array(p.positional.dropFirst()))
                 return try Operations.exec(root: p.root, id: id, options: options)
+            case "pause": try Operations.pause(root: p.root, id: id)
+            case "resume": try Operations.resume(root: p.root, id: id)
+            case "ps": try Operations.ps(root: p.root, id: id, format: p.values["format"] ?? "table", psArgs: [])
             default: return nil
             }
             return 0

@@ -74,7 +74,7 @@ extension Runtime {
         let monitor = try MonitorSpawner.spawnProcess(
             monitor: libexec + "/nest-monitor", args: ["-x", planFile], stdio: .inherit, extra: [fds[1]],
             preserve: request.preserveFds, stdioFDs: request.stdio)
-        let report = Self.readAll(fds[0])
+        let report = MonitorSpawner.readReport(fds[0], toEOF: true)
         var status: Int32 = 0
         while waitpid(monitor, &status, 0) < 0 && errno == EINTR {}
 
@@ -147,18 +147,5 @@ extension Runtime {
         for fd in Int32(3)..<Int32(3 + n) where fcntl(fd, F_GETFD) < 0 {
             throw .invalidArgument("fd \(fd) is not open", field: "--preserve-fds")
         }
-    }
-
-    /// What the monitor writes on its sync pipe, to EOF (it exits after).
-    static func readAll(_ fd: Int32) -> String {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while out.count < 65536 {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

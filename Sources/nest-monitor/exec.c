@@ -233,19 +233,8 @@ int exec_main(const char *path)
 {
 	static struct nest_plan plan;
 	const struct nest_plan *p = &plan;
-	char err[4096];
-	/* fds 0-2 must exist, or pipes and sockets would take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
-	int rc = plan_load(&plan, path, err, sizeof err);
-	if (plan.sync_fd >= 0) {
-		g_sync_fd = plan.sync_fd;
-		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
-			g_sync_fd = -1;
-	}
-	if (rc < 0)
-		failx(path, "%s", err);
+	if (load_plan(&plan, path) < 0)
+		return 1;
 	if (!plan.exec_pid)
 		failx(path, "plan: nest-monitor -x runs an exec plan (no exec record)");
 	g_preserve_fds = plan.preserve_fds;

@@ -252,6 +252,27 @@ int main(int argc, char **argv)
 	return monitor_main(plan);
 }
 
+/* Loads the plan at PATH into PLAN, or reports why not and exits; -1 when
+ * fds 0-2 cannot be made to exist (nowhere to report). */
+int load_plan(struct nest_plan *plan, const char *path)
+{
+	char err[4096];
+	/* fds 0-2 must exist, or pipes and sockets would take their place */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return -1;
+	int rc = plan_load(plan, path, err, sizeof err);
+	/* a plan refused after its sync-fd record still reports there */
+	if (plan->sync_fd >= 0) {
+		g_sync_fd = plan->sync_fd;
+		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+			g_sync_fd = -1;
+	}
+	if (rc < 0)
+		failx(path, "%s", err);
+	return 0;
+}
+
 /* Executes the plan at PATH: the monitor proper. */
 int monitor_main(const char *path)
 {
@@ -259,20 +280,8 @@ int monitor_main(const char *path)
 	 * its copy. */
 	static struct nest_plan plan;
 	const struct nest_plan *p = &plan;
-	char err[4096];
-	/* fds 0-2 must exist, or pipes and sockets would take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
-	int rc = plan_load(&plan, path, err, sizeof err);
-	/* a plan refused after its sync-fd record still reports there */
-	if (plan.sync_fd >= 0) {
-		g_sync_fd = plan.sync_fd;
-		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
-			g_sync_fd = -1;
-	}
-	if (rc < 0)
-		failx(path, "%s", err);
+	if (load_plan(&plan, path) < 0)
+		return 1;
 	g_handoff = plan.handoff;
 	g_in_userns = running_in_userns();
 	if (plan.exec_pid)

@@ -135,6 +135,8 @@ int start_gate_pending(void);
 /* handoff.c */
 void child_wait_gone(int *status);
 void handoff_wait(const struct nest_plan *p, int chan);
+/* monitor.c */
+int load_plan(struct nest_plan *plan, const char *path);
 
 /* ---- child.c: the container init ---- */
 void child_main(const struct nest_plan *p, int out_w, int err_w);

@@ -231,7 +231,9 @@ enum MonitorSpawner {
         throw .system("nest-monitor exited without a report (status \(status))")
     }
 
-    static func readReport(_ fd: Int32) -> String {
+    /// The monitor's report: its first line, or with `toEOF` all it
+    /// writes before it exits (an exec's `pid N` line, then its record).
+    static func readReport(_ fd: Int32, toEOF: Bool = false) -> String {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
         while out.count < 65536 {
@@ -239,8 +241,9 @@ enum MonitorSpawner {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             out += buf[0..<n]
-            if out.contains(UInt8(ascii: "\n")) { break }
+            if !toEOF && out.contains(UInt8(ascii: "\n")) { break }
         }
+        if toEOF { return String(decoding: out, as: UTF8.self) }
         let line = out.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first ?? []
         return String(decoding: line, as: UTF8.self)
     }

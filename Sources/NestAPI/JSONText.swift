@@ -22,6 +22,9 @@ public struct JSONText {
 
     public mutating func int(_ n: some BinaryInteger) { bytes += Array(String(n).utf8) }
 
+    /// JSON text written elsewhere (a JSONWriter's, without pretty printing).
+    public mutating func append(_ json: [UInt8]) { bytes += json }
+
     public mutating func bool(_ b: Bool) { b ? raw("true") : raw("false") }
 
     public mutating func strings(_ a: [String]) {
@@ -82,6 +85,12 @@ extension ContainerInfo {
         j.key("name"); j.string(name)
         if let oomKilled { j.key("oomKilled"); j.bool(oomKilled) }
         j.key("pid"); j.int(pid)
+        if let resources {
+            j.key("resources")
+            var w = JSONWriter(pretty: false)
+            resources.write(to: &w)
+            j.append(w.bytes)
+        }
         if let started { j.key("started"); j.string(started) }
         j.key("state"); j.string(state)
         j.key("subsystem")

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Glibc
+import NestOCI
 
 /// The JSON bodies of nestd's REST API, shared by the daemon and nestctl so
 /// both sides decode exactly what the other encodes.
@@ -81,13 +82,26 @@ public struct ContainerInfo: Codable, Sendable, Equatable {
     public var command: [String]
     public var labels: [String: String]
     public var subsystem: [ComponentSummary]
+    /// The limits in force (`linux.resources`, the fields Nest applies): the
+    /// bundle's, changed by updates. Absent when there are none.
+    public var resources: Spec.Linux.Resources?
     public init(id: String, name: String, state: String, pid: Int32, exitCode: Int32?, oomKilled: Bool?,
                 created: String, started: String?, finished: String?, bundle: String, command: [String],
-                labels: [String: String], subsystem: [ComponentSummary]) {
+                labels: [String: String], subsystem: [ComponentSummary], resources: Spec.Linux.Resources? = nil) {
         self.id = id; self.name = name; self.state = state; self.pid = pid; self.exitCode = exitCode
         self.oomKilled = oomKilled; self.created = created; self.started = started; self.finished = finished
         self.bundle = bundle; self.command = command; self.labels = labels; self.subsystem = subsystem
+        self.resources = resources
     }
+}
+
+/// GET /v1/containers/{id}/top: the host's `ps` cut down to the
+/// container's processes (as docker's top); `processes` has one row per
+/// process, a string per title, the last (the command) with its spaces.
+public struct TopResponse: Codable, Sendable, Equatable {
+    public var titles: [String]
+    public var processes: [[String]]
+    public init(titles: [String], processes: [[String]]) { self.titles = titles; self.processes = processes }
 }
 
 public struct WaitResponse: Codable, Sendable {
@@ -147,7 +161,7 @@ public struct DaemonInfo: Codable, Sendable {
 
 /// A line of GET /v1/events.
 public struct Event: Codable, Sendable, Equatable {
-    public var type: String          // created, started, exited, oom, deleted
+    public var type: String          // created, started, paused, unpaused, updated, exited, oom, deleted
     public var id: String
     public var name: String
     public var time: String

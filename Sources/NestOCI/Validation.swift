@@ -47,6 +47,27 @@ extension Spec {
     }
 }
 
+extension Spec.Process {
+    /// The runtime-spec's MUSTs of a process on its own (an exec'd one),
+    /// each problem with its path under `process`.
+    public func validate() -> [SpecError] {
+        var check = Checker()
+        check.process(self, linux: nil)
+        return check.problems
+    }
+}
+
+extension Spec.Linux.Resources {
+    /// The checks `Spec.validate()` makes of `linux.resources`, for a
+    /// resources document of its own (`nest update --resources`): paths
+    /// are relative to it (`memory.limit`).
+    public func validate() -> [SpecError] {
+        var check = Checker()
+        check.resources(self, base: "")
+        return check.problems
+    }
+}
+
 /// Namespace type → its entry, first occurrence.
 private typealias NamespaceIndex = [String: (index: Int, path: String?)]
 
@@ -340,14 +361,16 @@ private struct Checker {
             && !name.utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 <= 0x20 }
     }
 
-    mutating func resources(_ resources: Spec.Linux.Resources) {
-        let base = "linux.resources"
+    /// `base` is where the object is (`linux.resources`; empty for a
+    /// resources document of its own).
+    mutating func resources(_ resources: Spec.Linux.Resources, base: String = "linux.resources") {
+        let dot = base.isEmpty ? "" : base + "."
         for (i, rule) in (resources.devices ?? []).enumerated() {
             if let type = rule.type {
-                oneOf(type, OCINames.deviceRuleTypes, "\(base).devices[\(i)].type", "device rule type (a, c or b)")
+                oneOf(type, OCINames.deviceRuleTypes, "\(dot)devices[\(i)].type", "device rule type (a, c or b)")
             }
             if let access = rule.access, access.isEmpty || !access.allSatisfy({ "rwm".contains($0) }) {
-                add("\(base).devices[\(i)].access", "must be letters of \"rwm\", got \"\(access)\"")
+                add("\(dot)devices[\(i)].access", "must be letters of \"rwm\", got \"\(access)\"")
             }
         }
         if let memory = resources.memory {
@@ -357,44 +380,44 @@ private struct Checker {
             ]
             for (name, value) in fields {
                 if let value, value < -1 {
-                    add("\(base).memory.\(name)", "must be a number of bytes or -1 (unlimited), got \(value)")
+                    add("\(dot)memory.\(name)", "must be a number of bytes or -1 (unlimited), got \(value)")
                 }
             }
             if let swap = memory.swap, swap > 0 {
                 if let limit = memory.limit, limit > 0 {
                     if swap < limit {
-                        add("\(base).memory.swap", "memory+swap limit \(swap) is below memory.limit \(limit)")
+                        add("\(dot)memory.swap", "memory+swap limit \(swap) is below memory.limit \(limit)")
                     }
                 } else {
-                    add("\(base).memory.swap", "requires a positive memory.limit")
+                    add("\(dot)memory.swap", "requires a positive memory.limit")
                 }
             }
             if let swappiness = memory.swappiness, swappiness > 100 {
-                add("\(base).memory.swappiness", "must be between 0 and 100, got \(swappiness)")
+                add("\(dot)memory.swappiness", "must be between 0 and 100, got \(swappiness)")
             }
         }
         if let cpu = resources.cpu {
             if let shares = cpu.shares, shares != 0, !(2...262_144).contains(shares) {
-                add("\(base).cpu.shares", "must be between 2 and 262144, got \(shares)")
+                add("\(dot)cpu.shares", "must be between 2 and 262144, got \(shares)")
             }
             if let quota = cpu.quota, quota < -1 || (quota > 0 && quota < 1000) {
-                add("\(base).cpu.quota", "must be at least 1000 microseconds or -1 (unlimited), got \(quota)")
+                add("\(dot)cpu.quota", "must be at least 1000 microseconds or -1 (unlimited), got \(quota)")
             }
             if let period = cpu.period, period != 0, !(1000...1_000_000).contains(period) {
-                add("\(base).cpu.period", "must be between 1000 and 1000000 microseconds, got \(period)")
+                add("\(dot)cpu.period", "must be between 1000 and 1000000 microseconds, got \(period)")
             }
             if let burst = cpu.burst, burst > 0 {
                 if let quota = cpu.quota, quota > 0, burst > UInt64(quota) {
-                    add("\(base).cpu.burst", "must not exceed cpu.quota \(quota), got \(burst)")
+                    add("\(dot)cpu.burst", "must not exceed cpu.quota \(quota), got \(burst)")
                 }
             }
             for (name, list) in [("cpus", cpu.cpus), ("mems", cpu.mems)] {
                 if let list, !list.isEmpty, !Self.isCPUList(list) {
-                    add("\(base).cpu.\(name)", "\"\(list)\" is not a list such as 0-3,7")
+                    add("\(dot)cpu.\(name)", "\"\(list)\" is not a list such as 0-3,7")
                 }
             }
             if let idle = cpu.idle, idle != 0, idle != 1 {
-                add("\(base).cpu.idle", "must be 0 or 1, got \(idle)")
+                add("\(dot)cpu.idle", "must be 0 or 1, got \(idle)")
             }
         }
         if let blockIO = resources.blockIO {
@@ -403,32 +426,32 @@ private struct Checker {
                     checker.add(path, "must be between 10 and 1000, got \(value)")
                 }
             }
-            weight(blockIO.weight, "\(base).blockIO.weight", &self)
-            weight(blockIO.leafWeight, "\(base).blockIO.leafWeight", &self)
+            weight(blockIO.weight, "\(dot)blockIO.weight", &self)
+            weight(blockIO.leafWeight, "\(dot)blockIO.leafWeight", &self)
             for (i, device) in (blockIO.weightDevice ?? []).enumerated() {
-                weight(device.weight, "\(base).blockIO.weightDevice[\(i)].weight", &self)
-                weight(device.leafWeight, "\(base).blockIO.weightDevice[\(i)].leafWeight", &self)
+                weight(device.weight, "\(dot)blockIO.weightDevice[\(i)].weight", &self)
+                weight(device.leafWeight, "\(dot)blockIO.weightDevice[\(i)].leafWeight", &self)
             }
         }
         var pageSizes: [String: Int] = [:]
         for (i, limit) in (resources.hugepageLimits ?? []).enumerated() {
-            let path = "\(base).hugepageLimits[\(i)].pageSize"
+            let path = "\(dot)hugepageLimits[\(i)].pageSize"
             let size = limit.pageSize
             let digits = size.prefix { $0.isASCII && $0.isNumber }
             if digits.isEmpty || !["KB", "MB", "GB"].contains(String(size.dropFirst(digits.count))) {
                 add(path, "\"\(size)\" is not a page size such as 2MB or 1GB")
             } else if let first = pageSizes[size] {
-                add(path, "\(size) is already limited by \(base).hugepageLimits[\(first)]")
+                add(path, "\(size) is already limited by \(dot)hugepageLimits[\(first)]")
             } else {
                 pageSizes[size] = i
             }
         }
         for (i, priority) in (resources.network?.priorities ?? []).enumerated() where !Self.isInterfaceName(priority.name) {
-            add("\(base).network.priorities[\(i)].name", "\"\(priority.name)\" is not a valid interface name")
+            add("\(dot)network.priorities[\(i)].name", "\"\(priority.name)\" is not a valid interface name")
         }
         for (key, _) in (resources.unified ?? [:]).sorted(by: { $0.key < $1.key }) {
             if key.isEmpty || key.contains("/") || key == "." || key == ".." || key.utf8.contains(0) {
-                add(JSONPath.member("\(base).unified", key), "must be a cgroup file name")
+                add(JSONPath.member("\(dot)unified", key), "must be a cgroup file name")
             }
         }
     }

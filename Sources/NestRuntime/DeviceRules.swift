@@ -37,14 +37,16 @@ extension Quota {
         l.memoryLimit = memory?.limit
         l.memoryReservation = memory?.reservation
         l.memorySwap = memory?.swap
-        // Shares 0 asks for nothing (runc and crun skip it; Docker always sends
-        // it): written, the kernel would clamp it to the least weight, 2.
+        // Shares and blkio weight 0 ask for nothing (runc and crun skip them;
+        // Docker always sends both): written, the kernel would clamp shares to
+        // the least weight, 2, and refuse the weight.
         l.cpuShares = cpu?.shares == 0 ? nil : cpu?.shares
         l.cpuQuota = cpu?.quota
         l.cpuPeriod = cpu?.period
         l.cpus = cpu?.cpus
         l.mems = cpu?.mems
         l.pidsLimit = pids?.limit
+        l.blkioWeight = blockIO?.weight == 0 ? nil : blockIO?.weight
         l.unified = Dictionary(unified.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return l
     }

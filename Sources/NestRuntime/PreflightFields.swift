@@ -116,10 +116,9 @@ extension Preflight {
             if let idle = cpu.idle, idle != 0 { refuse("cpu.idle", "SCHED_IDLE cgroups are not supported") }
         }
         if let b = q.blockIO {
-            let why = "block I/O limits are not supported"
-            // 0 asks for nothing (runc and crun skip it); Docker always sends it.
-            if let w = b.weight, w != 0 { refuse("blockIO.weight", why) }
-            if let w = b.leafWeight, w != 0 { refuse("blockIO.leafWeight", why) }
+            // The weight is written (cgroup writer); per-device limits are not.
+            let why = "per-device block I/O limits are not supported"
+            if b.leafWeight != nil { refuse("blockIO.leafWeight", "block I/O leaf weights are not supported") }
             if !(b.weightDevice ?? []).isEmpty { refuse("blockIO.weightDevice", why) }
             if !(b.throttleReadBpsDevice ?? []).isEmpty { refuse("blockIO.throttleReadBpsDevice", why) }
             if !(b.throttleWriteBpsDevice ?? []).isEmpty { refuse("blockIO.throttleWriteBpsDevice", why) }

@@ -11,9 +11,12 @@ public final class Runtime: Sendable {
     public let options: RuntimeOptions
     let store: StateStore
     let cgroups: CgroupManager?
-    /// Records this process created or read: a record never changes after
-    /// create, and decoding it again costs more than the rest of `start`.
+    /// Records this process created or read: a record changes only by
+    /// `update` (which replaces it here too), and decoding it again costs
+    /// more than the rest of `start`.
     let records = Mutex<[String: StateRecord]>([:])
+    /// Held by `update`, which reads a record and writes it back.
+    let updates = Mutex(())
     let zygote: MonitorZygote?
 
     public init(options: RuntimeOptions = RuntimeOptions()) {
@@ -84,10 +87,12 @@ public final class Runtime: Sendable {
         -> (status: ContainerStatus, subsystem: Subsystem)
     {
         try Self.validateNew(id: id)
+        try Self.checkPreserved(options.preserveFds, zygote: zygote != nil)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
         let early = zygote != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
-            try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio)
+            try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio,
+                                           preserve: options.preserveFds)
         }
         Trace.mark("early monitor")
         do throws(RuntimeError) {
@@ -113,6 +118,7 @@ public final class Runtime: Sendable {
     func create(subsystem sub: Subsystem, options opts: CreateOptions,
                 early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
         try Self.validateNew(id: sub.name)
+        try Self.checkPreserved(opts.preserveFds, zygote: zygote != nil)
         let problems = sub.check()
         if !problems.isEmpty { throw .invalidSpec(problems) }
         Trace.mark("check")
@@ -121,6 +127,9 @@ public final class Runtime: Sendable {
                                                   holder: nil), opts: opts, early: early)
         }
         early?.abandon()
+        if opts.preserveFds > 0 {
+            throw .invalidArgument("a subsystem of several processes takes no preserved fds", field: "--preserve-fds")
+        }
         return try createSubsystem(sub, opts: opts)
     }
 
@@ -199,8 +208,15 @@ public final class Runtime: Sendable {
             // Before any cgroup or process exists: what a `delete -f` or a
             // restarted daemon needs to undo this create if its maker dies.
             let cgroupsPath = unit.cgroupsPath
+            // Rootless without a delegated cgroup: none, as runc does.
+            let noCgroups = options.rootless && !cgroups.mayCreate(path: cgroupsPath)
+            if noCgroups {
+                Self.warn("\(id): cgroup \(cgroupsPath) cannot be made (rootless, no cgroup delegated): the container runs without cgroups and linux.resources is not applied")
+            }
             let planned: (paths: CgroupPaths, toMake: [String])
-            do { planned = try cgroups.planCreate(path: cgroupsPath) } catch {
+            do {
+                planned = noCgroups ? (CgroupPaths(dirs: [], joinDirs: []), []) : try cgroups.planCreate(path: cgroupsPath)
+            } catch {
                 throw RuntimeError.invalidArgument("\(error)", field: "linux.cgroupsPath")
             }
             try store.saveCreating(CreatingRecord(
@@ -223,6 +239,10 @@ public final class Runtime: Sendable {
             Trace.mark("state dir")
             var joinPaths = planned.paths
             let makeCgroups = { () throws(RuntimeError) in
+                if noCgroups {
+                    made = planned.paths
+                    return
+                }
                 do {
                     (made, madeDirs) = try cgroups.createOwned(path: cgroupsPath, limits: unit.limits)
                     CrashPoint.hit("create:cgroups")
@@ -251,9 +271,13 @@ public final class Runtime: Sendable {
             if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
-            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
-                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
-                                  oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            var ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD(preserving: opts.preserveFds),
+                                  stdio: unit.stdio, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket,
+                                  cgroupJoinDirs: planPaths.joinDirs, oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            // A process whose routes give it a log keeps its monitor: the
+            // monitor is the log's copier.
+            if case .log = unit.stdio {} else { ctx.handoff = opts.handoff }
+            ctx.preserveFds = opts.preserveFds
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")
@@ -270,7 +294,7 @@ public final class Runtime: Sendable {
                 try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: {})
             } else {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
-                                         stdio: unit.stdio, meanwhile: {})
+                                         stdio: unit.stdio, preserve: opts.preserveFds, meanwhile: {})
             }
             CrashPoint.hit("create:monitor")
             Trace.mark("monitor")
@@ -279,7 +303,7 @@ public final class Runtime: Sendable {
                 annotations: sub.annotations.isEmpty ? nil : Dictionary(sub.annotations.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                 created: Sys.now(), pid: started.initPid, pidStartTime: Sys.startTime(started.initPid) ?? 0,
                 monitorPid: started.monitorPid, cgroups: made!, cgroupsMade: madeDirs,
-                poststart: unit.poststart, poststop: unit.poststop)
+                poststart: unit.poststart, poststop: unit.poststop, resources: unit.limits.resources)
             do {
                 try store.save(record)
             } catch {
@@ -296,7 +320,8 @@ public final class Runtime: Sendable {
             Trace.mark("state")
             return (try? status(record)) ?? ContainerStatus(
                 ociVersion: record.ociVersion, id: id, status: unit.startAtOnce ? "running" : "created", pid: record.pid,
-                bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid)
+                bundle: record.bundle, annotations: record.annotations, created: record.created, monitorPid: record.monitorPid,
+                resources: record.resources)
         } catch {
             if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }
             Sys.removeTree(dir)
@@ -350,11 +375,16 @@ public final class Runtime: Sendable {
 
     func status(_ r: StateRecord) throws(RuntimeError) -> ContainerStatus {
         var s = ContainerStatus(ociVersion: r.ociVersion, id: r.id, status: "stopped", pid: 0, bundle: r.bundle,
-                                annotations: r.annotations, created: r.created, monitorPid: r.monitorPid)
+                                annotations: r.annotations, created: r.created, monitorPid: r.monitorPid,
+                                resources: r.resources)
         if try store.exit(r.id) == nil {
             if try Sys.isRunning(r.pid, startTime: r.pidStartTime) {
                 s.pid = r.pid
-                s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+                if let cgroups, cgroups.isFrozen(r.cgroups) {
+                    s.status = "paused"
+                } else {
+                    s.status = Sys.exists(store.fifo(r.id)) ? "created" : "running"
+                }
                 return s
             }
             // The init is gone; the monitor writes the status file next

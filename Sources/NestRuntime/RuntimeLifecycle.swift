@@ -60,19 +60,26 @@ extension Runtime {
         try Self.validate(id: id)
         let record = try self.record(id)
         let current = try status(record)
-        guard current.status == "created" || current.status == "running" else {
-            throw .invalidState(id: id, state: current.status, wanted: "created or running")
+        let live = ["created", "running", "paused"]
+        guard live.contains(current.status) else {
+            throw .invalidState(id: id, state: current.status, wanted: "created, running or paused")
         }
         // A subsystem's signal goes to each of its processes, then to its
         // holder (which ends on TERM, INT or KILL).
         for child in store.children(id) {
-            guard let s = try? state(id: child).status, s == "created" || s == "running" else { continue }
+            guard let s = try? state(id: child).status, live.contains(s) else { continue }
             try kill(id: child, signal: signal, all: all)
         }
         if all, let cgroups {
             for pid in Self.containerPids(record, cgroups) { Glibc.kill(pid, signal) }
         } else if Glibc.kill(record.pid, signal) != 0 {
             throw .system("kill \(record.pid): \(Sys.errorText())")
+        }
+        // A frozen process dies of SIGKILL only once thawed (as runc does;
+        // other signals wait for `resume`). A paused subsystem's processes
+        // thaw with its holder, signalled last.
+        if signal == SIGKILL, current.status == "paused", let cgroups {
+            try? cgroups.thaw(record.cgroups, wait: false)
         }
     }
 
@@ -116,8 +123,11 @@ extension Runtime {
     public func delete(id: String, force: Bool = false) throws(RuntimeError) {
         try Self.validate(id: id)
         // A subsystem's processes go before its holder, whose cgroup is
-        // their parent and whose state dir holds theirs.
-        for child in store.children(id) { try delete(id: child, force: force) }
+        // their parent and whose state dir holds theirs. When it is paused,
+        // they cannot die before its cgroup thaws: killed and thawed first.
+        let children = store.children(id)
+        if force, !children.isEmpty, let holder = try? self.record(id) { killFrozen(holder) }
+        for child in children { try delete(id: child, force: force) }
         let record: StateRecord
         do {
             record = try self.record(id)
@@ -133,6 +143,7 @@ extension Runtime {
         if current.status != "stopped" {
             guard force else { throw .invalidState(id: id, state: current.status, wanted: "stopped") }
             Glibc.kill(record.pid, SIGKILL)
+            if current.status == "paused" { killFrozen(record) }
             var waited = 0
             while try status(record).status != "stopped" && waited < 1000 {
                 usleep(10_000)

@@ -8,6 +8,10 @@ public struct RuntimeOptions: Sendable {
     /// Fork monitors from one long-lived `nest-monitor -z` instead of
     /// spawning each: for a daemon, which creates many containers.
     public var monitorZygote: Bool
+    /// Run without the host's root (another user, or root of a user
+    /// namespace, as under podman rootless): cgroups that cannot be made
+    /// are skipped with a warning instead of failing the create.
+    public var rootless = false
 
     public init(root: String = "/run/nest", libexecDir: String? = nil, monitorZygote: Bool = false) {
         self.root = root
@@ -43,6 +47,17 @@ public struct CreateOptions: Sendable {
     /// the container is set up (`nest run`); poststart hooks are then run
     /// by `runPoststartHooks(id:)`.
     public var startAtOnce = false
+    /// The container's init is handed to the caller (`nest create`, `nest
+    /// run -d`, as engines run them): it is cloned as the child of the
+    /// monitor's spawner, so the caller's child subreaper (conmon, a
+    /// containerd shim) inherits it and sees its exit status. The monitor
+    /// then stays only until `start` and writes no status file
+    /// (docs/architecture.md, "Process model"). Not for a process whose
+    /// routes give it a log: the monitor copies the log, so it stays.
+    public var handoff = false
+    /// The caller's fds 3...3+N-1 go to the container's process as they are
+    /// (`--preserve-fds N`); they must be open.
+    public var preserveFds = 0
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle
@@ -56,7 +71,7 @@ public struct CreateOptions: Sendable {
 public struct ContainerStatus: Codable, Sendable, Equatable {
     public var ociVersion: String
     public var id: String
-    /// `creating`, `created`, `running`, `stopped`.
+    /// `creating`, `created`, `running`, `paused`, `stopped`.
     public var status: String
     public var pid: Int32
     public var bundle: String
@@ -67,6 +82,9 @@ public struct ContainerStatus: Codable, Sendable, Equatable {
     public var oomKilled: Bool?
     public var finishedAt: String?
     public var monitorPid: Int32?
+    /// The limits in force (`linux.resources`, the fields Nest applies):
+    /// the create's, changed by `update`.
+    public var resources: Spec.Linux.Resources?
 }
 
 public enum RuntimeError: Error, CustomStringConvertible, Sendable {

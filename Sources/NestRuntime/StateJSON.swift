@@ -27,6 +27,7 @@ extension StateRecord {
         w.key("pidStartTime"); w.integer(pidStartTime)
         w.key("poststart"); w.hooks(poststart)
         w.key("poststop"); w.hooks(poststop)
+        if let resources { w.key("resources"); resources.write(to: &w) }
         w.endObject()
         return w.bytes
     }
@@ -45,6 +46,7 @@ extension StateRecord {
         cgroupsMade = try o.optional("cgroupsMade")?.strings()
         poststart = try o.required("poststart").array(Spec.Hook.init(json:))
         poststop = try o.required("poststop").array(Spec.Hook.init(json:))
+        resources = try o.optional("resources").map(Spec.Linux.Resources.init(json:))
     }
 }
 
@@ -156,6 +158,9 @@ extension ContainerStatus {
         w.key("id"); w.string(id)
         w.key("ociVersion"); w.string(ociVersion)
         w.key("pid"); w.integer(pid)
+        // What runc's state does not have: the limits in force, for
+        // `nest state` (not for hooks, which get the OCI state).
+        if withCreated, let resources { w.key("resources"); resources.write(to: &w) }
         w.key("status"); w.string(status)
         w.endObject()
     }

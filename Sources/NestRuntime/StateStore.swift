@@ -25,6 +25,10 @@ struct StateRecord: Codable, Sendable {
     var cgroupsMade: [String]? = nil
     var poststart: [Spec.Hook]
     var poststop: [Spec.Hook]
+    /// The limits in force (the fields of `linux.resources` the cgroup
+    /// writer applies): the create's, then each `update`'s. nil when none
+    /// were set.
+    var resources: Spec.Linux.Resources? = nil
 }
 
 /// What `create` records in ROOT/ID/creating.json before it makes any

@@ -33,7 +33,10 @@ extension Runtime {
             devices: nil, joinLeaf: ".holder", romFiles: romFiles, writesSubsystem: true, stdio: .null, startAtOnce: true,
             poststart: [], poststop: [],
             plan: { ctx throws(RuntimeError) in PlanWriter.holdPlan(sub, hostname: hostname, ctx) })
-        var status = try createUnit(holder, opts: opts, early: nil)
+        // The holder is Nest's, not the caller's: its monitor keeps it.
+        var holderOpts = opts
+        holderOpts.handoff = false
+        var status = try createUnit(holder, opts: holderOpts, early: nil)
         Trace.mark("holder")
         do throws(RuntimeError) {
             let record = try self.record(id)

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ static int write_atomic(const char *path, const char *s)
 static void close_fds_except(int a, int b)
 {
 	int keep[2] = { a < b ? a : b, a < b ? b : a };
-	unsigned from = 3;
+	unsigned from = 3U + (unsigned)g_preserve_fds;
 	for (int i = 0; i < 2; i++) {
 		if (keep[i] < (int)from)
 			continue;
@@ -159,9 +160,11 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 	for (;;) {
 		ssize_t n = chan_recv(chan, msg, sizeof msg);
 		if (n <= 0) {
-			int st = 0;
-			waitpid(pid, &st, 0);
+			int st;
+			child_wait_gone(&st);
 			g_child = 0;
+			if (st < 0)
+				failx(NULL, "container init exited during setup");
 			failx(NULL, "container init exited during setup (status %d)",
 			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		}
@@ -173,11 +176,18 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 			/* the init is a fork of the cloned child (ns_pid_needs_fork) */
 			pid_t init = (pid_t)atoi(msg + 1);
 			int st;
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			/* a handed-off clone is our spawner's to reap */
+			while (!g_handoff && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			if (init <= 0)
 				failx(NULL, "container init: bad pid");
 			*pidp = pid = g_child = init;
+			if (g_handoff) {
+				close(g_child_pidfd);
+				g_child_pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+				if (g_child_pidfd < 0)
+					fail(NULL, "container init: pidfd");
+			}
 			snprintf(go, sizeof go, "G%d", (int)pid);
 			if (chan_send(chan, go) < 0)
 				fail(NULL, "container init");
@@ -215,6 +225,8 @@ int main(int argc, char **argv)
 		return zygote_main(atoi(argv[2]));
 	if (argc >= 2 && strcmp(argv[1], "-H") == 0)
 		return hook_mode_main(argc, argv);
+	if (argc == 3 && strcmp(argv[1], "-x") == 0)
+		return exec_main(argv[2]);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
@@ -234,10 +246,31 @@ int main(int argc, char **argv)
 		mtrace("go");
 	}
 	if (!plan) {
-		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
 		return 2;
 	}
 	return monitor_main(plan);
+}
+
+/* Loads the plan at PATH into PLAN, or reports why not and exits; -1 when
+ * fds 0-2 cannot be made to exist (nowhere to report). */
+int load_plan(struct nest_plan *plan, const char *path)
+{
+	char err[4096];
+	/* fds 0-2 must exist, or pipes and sockets would take their place */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return -1;
+	int rc = plan_load(plan, path, err, sizeof err);
+	/* a plan refused after its sync-fd record still reports there */
+	if (plan->sync_fd >= 0) {
+		g_sync_fd = plan->sync_fd;
+		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+			g_sync_fd = -1;
+	}
+	if (rc < 0)
+		failx(path, "%s", err);
+	return 0;
 }
 
 /* Executes the plan at PATH: the monitor proper. */
@@ -247,20 +280,13 @@ int monitor_main(const char *path)
 	 * its copy. */
 	static struct nest_plan plan;
 	const struct nest_plan *p = &plan;
-	char err[4096];
-	/* fds 0-2 must exist, or pipes and sockets would take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
-	int rc = plan_load(&plan, path, err, sizeof err);
-	/* a plan refused after its sync-fd record still reports there */
-	if (plan.sync_fd >= 0) {
-		g_sync_fd = plan.sync_fd;
-		if (fcntl(g_sync_fd, F_SETFD, FD_CLOEXEC) < 0)
-			g_sync_fd = -1;
-	}
-	if (rc < 0)
-		failx(path, "%s", err);
+	if (load_plan(&plan, path) < 0)
+		return 1;
+	g_handoff = plan.handoff;
+	g_in_userns = running_in_userns();
+	if (plan.exec_pid)
+		failx(path, "plan: an exec plan is run by nest-monitor -x");
+	g_preserve_fds = plan.preserve_fds;
 	if (setsid() < 0 && errno != EPERM)
 		fail(NULL, "setsid");
 	signal(SIGHUP, SIG_IGN);
@@ -289,7 +315,13 @@ int monitor_main(const char *path)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		fail(NULL, "socketpair");
 
-	pid_t pid = (pid_t)syscall(SYS_clone, ns_clone_flags(p) | SIGCHLD, NULL, NULL, NULL, NULL);
+	/* Handed off, the init is our spawner's child: a pidfd tells us of
+	 * its end (docs/architecture.md, "Process model"). */
+	unsigned long flags = ns_clone_flags(p) | SIGCHLD;
+	int pidfd = -1;
+	if (p->handoff)
+		flags |= CLONE_PARENT | CLONE_PIDFD;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, p->handoff ? &pidfd : NULL, NULL, NULL);
 	if (pid < 0)
 		fail(NULL, "clone");
 	if (pid == 0) {
@@ -307,6 +339,10 @@ int monitor_main(const char *path)
 		_exit(1);
 	}
 	g_child = pid;
+	g_child_pidfd = pidfd;
+	/* the preserved fds are the container's now */
+	if (g_preserve_fds > 0)
+		(void)syscall(SYS_close_range, 3U, 2U + (unsigned)g_preserve_fds, 0U);
 	mtrace("clone");
 	crash_point("monitor:clone");
 	close(sv[1]);
@@ -331,6 +367,18 @@ int monitor_main(const char *path)
 	}
 	crash_point("monitor:created");
 	g_child = 0;
+	if (p->handoff) {
+		/* Nothing of create's stdio stays with us: the init has its
+		 * own, and the caller may wait for EOF on it. */
+		int nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; nfd >= 0 && fd < 3; fd++)
+			dup2(nfd, fd);
+		if (nfd > 2)
+			close(nfd);
+		handoff_wait(p, sv[0]);
+		mtrace("handed off");
+		return 0;
+	}
 	/* The spawner may wait for EOF on what it gave us as stdin/stdout;
 	 * unless they are the container's, let them go. With a terminal the
 	 * container has the pty, and nothing of create's stdio may outlive

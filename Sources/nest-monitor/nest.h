@@ -36,15 +36,24 @@ extern int g_in_child;	/* 1 in the container init */
 extern int g_chan;	/* child: socket to the monitor */
 extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
 extern pid_t g_child;	/* monitor: the container init (0 = none) */
+extern int g_child_pidfd; /* monitor: a pidfd of it when it is not our child (handoff), else -1 */
+extern int g_handoff;
+extern int g_in_userns;	/* the monitor runs in a user namespace not the host's (rootless) */
+int running_in_userns(void);	/* the plan hands the init to the spawner (record `handoff`) */
 extern int g_go_fd;	/* monitor -g: the go pipe, until the cgroups are made */
 extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */
 extern size_t g_args_len;
+/* The plan's preserve-fds: fds 3...3+N-1 go to the process untouched, and
+ * every "from 3 up" below starts after them. */
+extern int g_preserve_fds;
 
 int zygote_main(int sock);
 int monitor_main(const char *plan);
 /* nest-monitor -H KIND PLANFILE PID STATUS (hookmode.c) */
 int hook_mode_main(int argc, char **argv);
+/* nest-monitor -x PLANFILE: a process joins a container (exec.c) */
+int exec_main(const char *plan);
 
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
@@ -122,6 +131,12 @@ void start_gate_open(const struct nest_plan *p, int chan);
 /* From the reaping loop: 1 when PID was the helper (and is dealt with). */
 int start_gate_reaped(pid_t pid, int status);
 void start_gate_close(void);
+int start_gate_pending(void);
+/* handoff.c */
+void child_wait_gone(int *status);
+void handoff_wait(const struct nest_plan *p, int chan);
+/* monitor.c */
+int load_plan(struct nest_plan *plan, const char *path);
 
 /* ---- child.c: the container init ---- */
 void child_main(const struct nest_plan *p, int out_w, int err_w);
@@ -137,7 +152,8 @@ void run_hooks(const struct nest_plan *p, enum hook_kind kind);
 /* Until it is ready the init dies with the monitor. */
 void die_with_monitor(int on);
 void no_dump(void);
-/* Closes every fd from 3 up but the three (-1 for none). */
+/* Closes every fd from 3 up (after the preserved ones) but the three (-1
+ * for none). */
 void close_all_but(int a, int b, int c);
 void stdio_setup(const struct nest_plan *p, int nullfd, int out_w, int err_w);
 /* Every signal at its default and unblocked, as a new program has them. */

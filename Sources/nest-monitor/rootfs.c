@@ -56,7 +56,9 @@ static void device_one(const struct nest_plan *p, const struct plan_device *d)
 	int dfd = open_parent(path, buf, sizeof buf, &base);
 	if (dfd < 0)
 		fail(path, "device %s", path);
-	if (!p->has_ns[NS_USER]) {
+	/* Only the host's root may mknod: in a user namespace (the
+	 * container's, or the one a rootless runtime runs in), bind. */
+	if (!p->has_ns[NS_USER] && !g_in_userns) {
 		/* The node is made, then changed only through an fd of it that
 		 * was checked to be it: a symlink put in its place (a shared
 		 * /dev or rootfs) is never followed to a host file while the

@@ -67,6 +67,11 @@ int start_gate_reaped(pid_t pid, int status)
 	return 1;
 }
 
+int start_gate_pending(void)
+{
+	return helper > 0;
+}
+
 /* The init is gone: nothing to start any more. */
 void start_gate_close(void)
 {

@@ -21,6 +21,26 @@ int g_in_child;
 int g_chan = -1;
 int g_sync_fd = -1;
 pid_t g_child;
+int g_child_pidfd = -1;
+int g_handoff;
+int g_in_userns;
+
+/* The initial user namespace maps every uid onto itself; any other map
+ * is a user namespace's (podman rootless runs its runtime in one). */
+int running_in_userns(void)
+{
+	char buf[128] = { 0 };
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	unsigned long a, b, c;
+	if (n <= 0 || sscanf(buf, "%lu %lu %lu", &a, &b, &c) != 3)
+		return 0;
+	return !(a == 0 && b == 0 && c == 4294967295UL);
+}
+int g_preserve_fds;
 
 int write_all(int fd, const void *buf, size_t len)
 {
@@ -167,8 +187,7 @@ void fail_relay(const char *wire)
 {
 	if (g_child > 0) {
 		kill(g_child, SIGKILL);
-		while (waitpid(g_child, NULL, 0) < 0 && errno == EINTR)
-			;
+		child_wait_gone(NULL);
 	}
 	char buf[8500];
 	int n = snprintf(buf, sizeof buf, "%s\n", wire);

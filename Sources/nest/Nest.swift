@@ -15,7 +15,8 @@ struct Nest: ParsableCommand {
         commandName: "nest",
         abstract: "Nest, an OCI container runtime.",
         version: "nest 0.1.0\nspec: 1.3.0",
-        subcommands: [Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, List.self, SpecCommand.self, Features.self])
+        subcommands: [Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, Exec.self, List.self, Pause.self,
+                      Resume.self, Ps.self, Update.self, SpecCommand.self, Features.self])
 
     @OptionGroup var global: GlobalOptions
 
@@ -52,13 +53,26 @@ struct Nest: ParsableCommand {
 
 struct GlobalOptions: ParsableArguments {
     @Option(help: "State directory of the containers.")
-    var root: String = "/run/nest"
+    var root: String = DefaultRoot.path
 
     @Option(help: "Also write errors to FILE.")
     var log: String?
 
     @Option(help: "Format of --log: text or json.")
     var logFormat: String = "text"
+
+    @Option(help: "true, false or auto: run without the host's root (cgroups that cannot be made are skipped with a warning); auto: when not root of the host's user namespace.")
+    var rootless: String = "auto"
+
+    @Option(help: "Accepted for compatibility (checkpointing is not supported).")
+    var criu: String?
+
+    mutating func validate() throws {
+        guard DefaultRoot.flagValues.contains(rootless) else {
+            throw ValidationError("--rootless: expected true, false or auto, got '\(rootless)'")
+        }
+        DefaultRoot.flag = rootless
+    }
 
     @Flag(help: "Accepted for compatibility; cgroup paths in the slice:prefix:name form are always understood.")
     var systemdCgroup = false

@@ -8,12 +8,19 @@ import NestRuntime
 
 /// The runtime commands, shared by the ArgumentParser commands and the fast path.
 enum Operations {
-    static func runtime(_ root: String) -> Runtime { Runtime(options: RuntimeOptions(root: root)) }
+    static func runtime(_ root: String) -> Runtime {
+        var options = RuntimeOptions(root: root)
+        options.rootless = DefaultRoot.rootless
+        return Runtime(options: options)
+    }
 
-    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?) -> CreateOptions {
+    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?, preserveFds: Int = 0) -> CreateOptions {
         var options = CreateOptions(bundle: absolute(bundle))
         options.pidFile = pidFile.map(absolute)
         options.consoleSocket = consoleSocket.map(absolute)
+        // The caller (an engine's shim) waits for the container's process.
+        options.handoff = true
+        options.preserveFds = preserveFds
         return options
     }
 
@@ -33,6 +40,9 @@ enum Operations {
         // Created and started in one: no exec FIFO to hand over through.
         var options = options
         options.startAtOnce = true
+        // In the foreground, `nest run` waits through the monitor, which
+        // keeps the exit status; detached, the caller gets the init.
+        options.handoff = detach
         let created: ContainerStatus
         if let file {
             let sub = try Runtime.readSubsystem(path: absolute(file), id: id)

@@ -222,8 +222,14 @@ struct Features: ParsableCommand {
                             "rshared", "rslave", "rstrictatime", "runbindable", "rw", "shared", "silent", "slave",
                             "strictatime", "suid", "symfollow", "sync", "unbindable"]
         var linux = LinuxFeatures()
-        var annotations = ["org.opencontainers.runtime-spec.features.name": "nest"]
+        var annotations = ["org.opencontainers.runtime-spec.features.name": "nest",
+                           "org.nest.commands": Features.commands.joined(separator: ",")]
     }
+    /// The commands of this `nest`: the features document has no field for
+    /// them, so an annotation lists them (as runc's says it can checkpoint).
+    static let commands = ["create", "delete", "exec", "features", "kill", "list", "pause", "ps", "resume", "run", "spec",
+                           "start", "state", "update"]
+
     struct LinuxFeatures: Encodable {
         var namespaces = OCINames.namespaceTypes
         var capabilities = OCINames.capabilities

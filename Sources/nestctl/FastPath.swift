@@ -8,7 +8,7 @@ import NestAPI
 import NestClient
 
 /// `nestctl run` parsed without ArgumentParser: ArgumentParser builds its
-/// parser of all fifteen commands by reflection at every start, a few
+/// parser of all its commands by reflection at every start, a few
 /// milliseconds that `nestctl run` would otherwise add to every container.
 /// Anything else goes to ArgumentParser (help, the other commands, errors).
 enum FastPath {

@@ -11,8 +11,9 @@ struct NestCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nestctl",
         abstract: "Run and manage Nest containers.",
-        subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Ps.self, Inspect.self,
-                      Logs.self, Wait.self, SubsystemCommand.self, Events.self, Version.self, Info.self, Translate.self])
+        subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Pause.self, Unpause.self,
+                      Update.self, Ps.self, Top.self, Inspect.self, Logs.self, Wait.self, SubsystemCommand.self, Events.self,
+                      Version.self, Info.self, Translate.self])
 
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command
     /// lines, exits 2 for them and 1 for every other failure.

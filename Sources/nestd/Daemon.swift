@@ -132,7 +132,7 @@ final class Daemon: Sendable {
                       exitCode: s?.exitCode, oomKilled: s?.oomKilled,
                       created: Timestamp.string(r.created), started: r.started.map(Timestamp.string),
                       finished: s?.finishedAt, bundle: r.bundle, command: r.command,
-                      labels: r.labels, subsystem: summary(r.id))
+                      labels: r.labels, subsystem: summary(r.id), resources: s?.resources)
     }
 
     func list(state: String?, label: String?) -> [ContainerInfo] {
@@ -288,13 +288,15 @@ final class Daemon: Sendable {
     func stop(_ idOrName: String, timeout: Double) throws(APIError) -> ContainerInfo {
         let r = try record(idOrName)
         let state = stateName(r.id)
-        guard state == "running" || state == "created" else { return try info(r.id) }
+        guard state == "running" || state == "created" || state == "paused" else { return try info(r.id) }
         // A created container runs no program yet, and its init, PID 1 of
         // its namespace, ignores a TERM it has no handler for: nothing to
         // stop gracefully, so no reason to wait out the timeout.
         try? runtime.kill(id: r.id, signal: state == "created" ? SIGKILL : SIGTERM)
         // a process stopped by SIGSTOP would hold the TERM until the timeout
-        if state == "running" { try? runtime.kill(id: r.id, signal: SIGCONT) }
+        if state != "created" { try? runtime.kill(id: r.id, signal: SIGCONT) }
+        // a paused one gets its TERM once thawed
+        if state == "paused" { try? runtime.resume(id: r.id) }
         if waitExit(r.id, timeout: state == "created" ? 10 : timeout) == nil {
             try? runtime.kill(id: r.id, signal: SIGKILL)
             _ = waitExit(r.id, timeout: 10)

@@ -47,7 +47,7 @@ struct Router: Sendable {
                 if let label = req.query["label"], label.isEmpty || label.hasPrefix("=") {
                     throw APIError(400, "label must be KEY or KEY=VALUE, got \"\(label.prefix(64))\"", field: "label")
                 }
-                let state = try req.oneOf("state", ["creating", "created", "running", "stopped"])
+                let state = try req.oneOf("state", ["creating", "created", "running", "paused", "stopped"])
                 w.send(200, ContainerInfo.jsonArray(d.list(state: state, label: req.query["label"])) + [0x0a])
             } else if m == .POST {
                 let body: CreateRequest
@@ -116,6 +116,14 @@ struct Router: Sendable {
         case "logs":
             try only(m, .GET)
             try streamLogs(d, id, req, w)
+        case "pause":
+            try only(m, .POST); w.json(200, try d.pause(id))
+        case "unpause":
+            try only(m, .POST); w.json(200, try d.unpause(id))
+        case "top":
+            try only(m, .GET); w.json(200, try d.top(id, psArgs: req.query["ps_args"]))
+        case "update":
+            try only(m, .POST); w.json(200, try d.update(id, body: req.body))
         case "subsystem":
             try only(m, .GET)
             let r = try d.record(id)

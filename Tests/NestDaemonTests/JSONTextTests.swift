@@ -1,5 +1,6 @@
 import Foundation
 import NestAPI
+import NestOCI
 import XCTest
 
 /// The hand-written JSON of the hot messages is byte for byte what
@@ -25,13 +26,34 @@ final class JSONTextTests: XCTestCase {
                 created: "2025-01-01T00:00:00.000Z", started: i % 2 == 0 ? nil : s, finished: i % 4 == 1 ? s : nil,
                 bundle: "/b/" + s, command: Self.tricky, labels: labels,
                 subsystem: [ComponentSummary(name: s, provides: [s, "x"], resources: i % 2 == 0 ? nil : labels),
-                            ComponentSummary(name: "n", provides: [])]))
+                            ComponentSummary(name: "n", provides: [])],
+                resources: [nil, Spec.Linux.Resources(), Self.everyResource(s)][i % 3]))
         }
         for n in [0, 1, list.count] {
             let slice = Array(list.prefix(n))
             let want = String(decoding: try encoder().encode(slice), as: UTF8.self)
             XCTAssertEqual(String(decoding: ContainerInfo.jsonArray(slice), as: UTF8.self), want)
         }
+    }
+
+    /// Every field of linux.resources set (the writer is NestOCI's).
+    static func everyResource(_ s: String) -> Spec.Linux.Resources {
+        typealias R = Spec.Linux.Resources
+        return R(
+            devices: [R.DeviceRule(allow: false, access: "rwm"), R.DeviceRule(allow: true, type: "c", major: 1, minor: 3, access: "rw")],
+            memory: R.Memory(limit: 1 << 30, reservation: -1, swap: Int64.max, kernel: -1, kernelTCP: 0, swappiness: 60,
+                             disableOOMKiller: false, useHierarchy: true, checkBeforeUpdate: true),
+            cpu: R.CPU(shares: 1024, quota: -1, burst: 0, period: 100_000, realtimeRuntime: Int64.min, realtimePeriod: 7,
+                       cpus: s, mems: "0", idle: 1),
+            pids: R.Pids(limit: 64),
+            blockIO: R.BlockIO(weight: 500, leafWeight: 10, weightDevice: [R.BlockIO.WeightDevice(major: 8, minor: 0, weight: 300)],
+                               throttleReadBpsDevice: [R.BlockIO.ThrottleDevice(major: 8, minor: 0, rate: 1)],
+                               throttleWriteBpsDevice: [], throttleReadIOPSDevice: nil,
+                               throttleWriteIOPSDevice: [R.BlockIO.ThrottleDevice(major: 8, minor: 16, rate: UInt64.max)]),
+            hugepageLimits: [R.HugepageLimit(pageSize: "2MB", limit: 0)],
+            network: R.Network(classID: 7, priorities: [R.Network.Priority(name: s, priority: 1)]),
+            rdma: [s: R.Rdma(hcaHandles: 1, hcaObjects: nil), "B": R.Rdma(), "a": R.Rdma(hcaHandles: nil, hcaObjects: 2)],
+            unified: [s: s, "memory.high": "max", "B": "", "a10": "x", "a9": "y"])
     }
 
     func testCreateMessagesMatchJSONEncoder() throws {

@@ -10,7 +10,7 @@ final class OpenAPITests: DaemonTestCase {
     /// A valid value for each documented query parameter.
     static let samples = ["state": "running", "label": "app", "force": "true", "timeout": "1", "signal": "KILL",
                           "follow": "false", "tail": "1", "since": "0", "timestamps": "true", "format": "records",
-                          "remove": "false", "attach": "false"]
+                          "remove": "false", "attach": "false", "ps_args": "-ef"]
 
     var doc = YAML.scalar("")
     var called: Set<String> = []
@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 13, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 17, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -40,6 +40,12 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/containers/{id}/start", id: id, expect: 200)
         try call("GET", "/v1/containers", expect: 200)
         try call("GET", "/v1/containers/{id}", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/update", id: id, body: #"{"memory":{"limit":67108864},"pids":{"limit":64}}"#, expect: 200)
+        try call("POST", "/v1/containers/{id}/update", id: id, body: #"{"pids":{"limit":"many"}}"#, expect: 400)
+        try call("GET", "/v1/containers/{id}/top", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/pause", id: id, expect: 200)
+        try call("POST", "/v1/containers/{id}/pause", id: id, expect: 409)
+        try call("POST", "/v1/containers/{id}/unpause", id: id, expect: 200)
         XCTAssertTrue(eventually(5) { (try? self.client.request("GET", "/v1/containers/\(id)/logs"))?.text == "hello\n" })
         try call("GET", "/v1/containers/{id}/logs", id: id, expect: 200)
         try call("POST", "/v1/containers/{id}/kill", id: id, expect: 200)

@@ -8,16 +8,7 @@ final class CLITests: RootTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        // Beside the test runner (the same build), else in the libexec dir.
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["NEST_BIN"] { candidates.append(env) }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/nest")
-        }
-        candidates.append(TestEnv.libexec + "/nest")
-        guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw XCTSkip("no nest binary in \(candidates)")
-        }
+        guard let found = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
         nestBinary = found
     }
 
@@ -143,11 +134,41 @@ final class CLITests: RootTestCase {
             if state["status"] as? String != "stopped" { usleep(20_000) }
         } while state["status"] as? String != "stopped" && tries < 250
         XCTAssertEqual(state["status"] as? String, "stopped")
-        XCTAssertEqual(state["exitCode"] as? Int, 137)
+        // The init was handed to the caller, who has its exit status
+        // (testCreateHandsTheInitToTheCallersSubreaper); Nest makes none up.
+        XCTAssertNil(state["exitCode"])
         let deleted = try nest(["delete", id])
         XCTAssertEqual(deleted.code, 0, deleted.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id))
         XCTAssertEqual(try nest(["list", "--quiet"]).stdout, "")
+    }
+
+    /// An engine's shim is a child subreaper that runs `create`, then
+    /// `start`, and waits for the pid of --pid-file itself.
+    func testCreateHandsTheInitToTheCallersSubreaper() throws {
+        let bundle = try makeBundle(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        let id = "handoff1", pidFile = tmp + "/handoff1.pid", reaped = tmp + "/reaped"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        // create's stdout is a pipe the shim reads to EOF: the container's
+        // output comes through it, and the EOF comes once it has exited.
+        let shim = """
+            '\(nestBinary)' --root '\(stateRoot)' create --bundle '\(bundle)' --pid-file '\(pidFile)' \(id) \
+                </dev/null 2>'\(tmp)/err' | cat >'\(tmp)/out' &
+            while [ ! -s '\(pidFile)' ]; do sleep 0.02; done
+            '\(nestBinary)' --root '\(stateRoot)' start \(id)
+            wait
+            """
+        let r = try runHost(["/usr/bin/python3", root + "/Tests/c/subreaper.py", reaped, "/bin/sh", "-c", shim],
+                            env: ["NEST_LIBEXEC": TestEnv.libexec])
+        XCTAssertEqual(r.code, 0)
+        let pid = try XCTUnwrap(readTrimmed(pidFile))
+        XCTAssertTrue((try String(contentsOfFile: reaped, encoding: .utf8)).split(separator: "\n").contains("\(pid) 3"),
+                      "the subreaper reaps the init \(pid) with exit code 3: \((try? String(contentsOfFile: reaped, encoding: .utf8)) ?? "")")
+        XCTAssertEqual(readTrimmed(tmp + "/out"), "out")
+        XCTAssertEqual(readTrimmed(tmp + "/err"), "err")
+        XCTAssertEqual(try stateJSON(id)["status"] as? String, "stopped")
+        XCTAssertEqual(try nest(["delete", id]).code, 0)
     }
 
     func testUnknownContainerIsExitOneWithOneLine() throws {

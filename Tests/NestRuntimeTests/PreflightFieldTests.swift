@@ -80,7 +80,6 @@ final class PreflightFieldTests: XCTestCase {
             ("linux.resources.cpu.realtimeRuntime", resources { $0.cpu = .init(realtimeRuntime: 950_000) }),
             ("linux.resources.cpu.realtimePeriod", resources { $0.cpu = .init(realtimePeriod: 1_000_000) }),
             ("linux.resources.cpu.idle", resources { $0.cpu = .init(idle: 1) }),
-            ("linux.resources.blockIO.weight", resources { $0.blockIO = .init(weight: 500) }),
             ("linux.resources.blockIO.leafWeight", resources { $0.blockIO = .init(leafWeight: 500) }),
             ("linux.resources.blockIO.weightDevice", resources { $0.blockIO = .init(weightDevice: [.init(major: 8, minor: 0, weight: 500)]) }),
             ("linux.resources.blockIO.throttleReadBpsDevice", resources { $0.blockIO = .init(throttleReadBpsDevice: throttle) }),
@@ -162,9 +161,13 @@ final class PreflightFieldTests: XCTestCase {
         XCTAssertEqual(Self.refusals(spec), [])
         var q = Quota(cgroupsPath: "/nest/x")
         q.cpu = spec.linux!.resources!.cpu
+        q.blockIO = spec.linux!.resources!.blockIO
         XCTAssertNil(q.limits.cpuShares)
+        XCTAssertNil(q.limits.blkioWeight)
         q.cpu = .init(shares: 512)
+        q.blockIO = .init(weight: 500)
         XCTAssertEqual(q.limits.cpuShares, 512)
+        XCTAssertEqual(q.limits.blkioWeight, 500)
     }
 
     func testTheRuntimeSpecExampleConfigsPass() throws {

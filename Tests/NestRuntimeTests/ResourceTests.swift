@@ -58,6 +58,27 @@ final class ResourceTests: RootTestCase {
         _ = out
     }
 
+    func testBlockIOWeightIsWritten() throws {
+        let weightFiles = ["/sys/fs/cgroup/blkio/nest", "/sys/fs/cgroup/nest"].flatMap { dir in
+            ["blkio.weight", "blkio.bfq.weight", "io.bfq.weight", "io.weight"].map { dir + "/" + $0 }
+        }
+        guard weightFiles.contains(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw XCTSkip("this host's I/O schedulers take no weight")
+        }
+        let bundle = try makeBundle(["true"]) { c in
+            c.linux { l in l.object("resources") { r in r["blockIO"] = ["weight": 300] } }
+        }
+        let id = uniqueID("blkio")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
+        let record = try runtime.store.load(id)
+        let written = record.cgroups.dirs.flatMap { dir in
+            ["blkio.weight", "blkio.bfq.weight", "io.bfq.weight"].compactMap { readTrimmed(dir + "/" + $0) }
+        }
+        XCTAssertTrue(written.contains("300") || written.contains("default 300"), "\(written)")
+        XCTAssertEqual(try runtime.state(id: id).resources?.blockIO?.weight, 300)
+        try runtime.delete(id: id, force: true)
+    }
+
     func testCgroupIsMadeWithTheContainerAndRemovedWithIt() throws {
         let bundle = try makeBundle(["true"])
         let id = uniqueID("cg")

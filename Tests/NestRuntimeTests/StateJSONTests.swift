@@ -19,7 +19,10 @@ final class StateJSONTests: XCTestCase {
                                  unifiedDir: "/sys/fs/cgroup/nest/c1"),
             poststart: [Spec.Hook(path: "/bin/hook", args: ["hook", awkward], env: ["A=1"], timeout: 5),
                         Spec.Hook(path: "/bin/other")],
-            poststop: [Spec.Hook(path: "/bin/stop", args: [], env: [], timeout: -1)])
+            poststop: [Spec.Hook(path: "/bin/stop", args: [], env: [], timeout: -1)],
+            resources: Spec.Linux.Resources(
+                memory: .init(limit: 1 << 26, reservation: -1, swap: Int64.max), cpu: .init(shares: 2, quota: 50_000, period: 100_000, cpus: awkward, mems: "0"),
+                pids: .init(limit: -1), blockIO: .init(weight: 10), unified: [awkward: awkward, "memory.high": "max", "B": ""]))
         let bare = StateRecord(
             id: "c2", ociVersion: "1.0.0", bundle: "/b", annotations: nil, created: "", pid: 0, pidStartTime: 0,
             monitorPid: -1, cgroups: CgroupPaths(dirs: [], joinDirs: []), poststart: [], poststop: [])
@@ -85,6 +88,7 @@ final class StateJSONTests: XCTestCase {
         var annotations: [String: String]?
         var created: String
         var exitCode: Int32?
+        var resources: Spec.Linux.Resources?
     }
 
     func testOCIStateAndStateOutputAreWrittenAsBefore() throws {
@@ -92,14 +96,16 @@ final class StateJSONTests: XCTestCase {
             ociVersion: "1.2.0", id: "c1", status: "stopped", pid: 42, bundle: "/b/" + Self.awkward,
             annotations: ["k": Self.awkward, "A": "1"], created: "2024-01-02T03:04:05Z", exitCode: 3, oomKilled: false,
             finishedAt: "2024-01-02T03:04:06Z", monitorPid: 41)
-        for _ in 0..<2 {
+        for round in 0..<3 {
+            // the last round: the limits in force, shown by `nest state` but not given to hooks
+            if round == 2 { status.resources = Self.records()[0].resources }
             let oci = OldOCIState(ociVersion: status.ociVersion, id: status.id, status: status.status, pid: status.pid,
                                   bundle: status.bundle, annotations: status.annotations)
             XCTAssertEqual(String(decoding: status.ociState(), as: UTF8.self),
                            String(decoding: try Self.encoder(pretty: false).encode(oci), as: UTF8.self))
             let output = OldStateOutput(ociVersion: status.ociVersion, id: status.id, status: status.status, pid: status.pid,
                                         bundle: status.bundle, annotations: status.annotations, created: status.created,
-                                        exitCode: status.exitCode)
+                                        exitCode: status.exitCode, resources: status.resources)
             XCTAssertEqual(status.stateJSON(), String(decoding: try Self.encoder(pretty: true).encode(output), as: UTF8.self))
             status.annotations = nil
             status.exitCode = nil

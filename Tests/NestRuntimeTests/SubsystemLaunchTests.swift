@@ -125,6 +125,9 @@ final class SubsystemLaunchTests: RootTestCase {
 
         let writerPid = try runtime.state(id: id + "/writer").pid
         try runtime.kill(id: id, signal: SIGKILL)
+        // A signal is delivered, not waited for: delete takes stopped ones.
+        _ = try runtime.waitForExit(id: id + "/writer")
+        _ = try runtime.waitForExit(id: id)
         try runtime.delete(id: id)
         XCTAssertFalse(Sys.isAlive(writerPid) && childPids().contains(writerPid))
         XCTAssertEqual(runtime.list().map(\.id), [])

@@ -1,5 +1,5 @@
 # Sourced by monitor-tests-cases2.sh: hold plans, hooks with annotations
-# and nest-monitor -H.
+# and nest-monitor -H; then monitor-tests-cases4.sh (the handed-off init).
 
 # --- hold: a plan that runs no program holds its namespaces for another ---
 H="$T/hold"
@@ -85,3 +85,4 @@ done
 hrc=$?
 [ "$hrc" = 1 ] && grep -q $'^error\thook\t/bin/sleep\t0\t\thook poststart /bin/sleep: timed out after 1s$' "$S/hsync" &&
 	ok "hook mode: a hook past its timeout is killed and reported" || bad "hook mode: timeout: rc=$hrc $(cat "$S/hsync")"
+. "$(dirname "$0")/monitor-tests-cases4.sh"

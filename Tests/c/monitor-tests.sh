@@ -69,7 +69,7 @@ base() {
 	t sync-fd 3
 	t status-file "$S/status"
 	t pid-file "$S/pid"
-	t stdio log "$S/log"
+	if [ -n "${STDIO_INHERIT:-}" ]; then t stdio inherit; else t stdio log "$S/log"; fi
 	t rootfs "$R"
 	for n in pid network mount ipc uts; do t namespace $n -; done
 	t mount /proc proc proc e 0 ""
@@ -117,6 +117,7 @@ expect_error() { # NAME STEP PATH ERRNAME: the record's step, path and errno nam
 }
 
 . "$(dirname "$0")/monitor-tests-cases.sh"
+. "$(dirname "$0")/monitor-tests-exec.sh"
 
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"

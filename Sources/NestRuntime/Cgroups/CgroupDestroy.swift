@@ -65,17 +65,17 @@ extension CgroupManager {
         // Freezing an empty cgroup would only cost time.
         if pids(paths).isEmpty { return }
         let freezer = paths.dirs.first { CgroupFS.exists($0 + "/freezer.state") }
-        if let freezer { freeze(freezer, "FROZEN") }
+        if let freezer { setFreezerState(freezer, "FROZEN") }
         for _ in 0..<10 {
             var pids: [Int32] = []
             for dir in paths.dirs { pids += Self.procsRecursive(in: dir) }
             if Self.signal(Set(pids).sorted()) == 0 { break }
             if freezer != nil { break }  // frozen: nothing could fork meanwhile
         }
-        if let freezer { freeze(freezer, "THAWED") }
+        if let freezer { setFreezerState(freezer, "THAWED") }
     }
 
-    private func freeze(_ dir: String, _ state: String) {
+    private func setFreezerState(_ dir: String, _ state: String) {
         guard (try? CgroupFS.write(dir + "/freezer.state", state)) != nil else { return }
         for wait in [0, 1, 2, 5, 10, 20, 50] {
             if wait > 0 { CgroupFS.sleepMillis(wait) }

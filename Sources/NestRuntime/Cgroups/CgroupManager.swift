@@ -20,6 +20,8 @@ public struct CgroupManager: Sendable {
 
     public let layout: CgroupLayout
     let hooks: CgroupHooks?
+    /// Set for an update: every write records what it replaced.
+    var journal: CgroupJournal?
 
     public init(layout: CgroupLayout) {
         self.layout = layout

@@ -1,3 +1,5 @@
+import Glibc
+
 // Which cgroup dirs are Nest's: a cgroup Nest did not make is never killed
 // or removed, and a container is never put into one that holds processes.
 
@@ -24,6 +26,17 @@ extension CgroupManager {
         if !procsRecursive(in: dir).isEmpty {
             throw CgroupError(path: dir, message:
                 Self.busyMessage)
+        }
+    }
+
+    /// Whether this process can make the dirs of `path`: the nearest
+    /// existing dir of each is writable. Rootless, without a cgroup
+    /// delegated to the user, it cannot.
+    public func mayCreate(path: String) -> Bool {
+        paths(for: path).dirs.allSatisfy { dir in
+            var d = dir
+            while !CgroupFS.exists(d), let slash = d.lastIndex(of: "/"), slash > d.startIndex { d = String(d[..<slash]) }
+            return access(d, W_OK) == 0
         }
     }
 

@@ -21,6 +21,9 @@ public struct CgroupLimits: Sendable, Equatable {
     public var mems: String?
     /// <= 0 (or -1) = max.
     public var pidsLimit: Int64?
+    /// Block I/O weight, 10...1000 (v1 `blkio.weight` or `blkio.bfq.weight`;
+    /// v2 `io.bfq.weight`, else `io.weight` converted).
+    public var blkioWeight: UInt16?
     /// Raw cgroup v2 files (name -> content), written last. Needs a v2
     /// hierarchy (pure v2, or the unified mount of a hybrid host).
     public var unified: [String: String]
@@ -29,7 +32,7 @@ public struct CgroupLimits: Sendable, Equatable {
                 memorySwap: Int64? = nil, cpuShares: UInt64? = nil,
                 cpuWeight: UInt64? = nil, cpuQuota: Int64? = nil,
                 cpuPeriod: UInt64? = nil, cpus: String? = nil, mems: String? = nil,
-                pidsLimit: Int64? = nil, unified: [String: String] = [:]) {
+                pidsLimit: Int64? = nil, blkioWeight: UInt16? = nil, unified: [String: String] = [:]) {
         self.memoryLimit = memoryLimit
         self.memoryReservation = memoryReservation
         self.memorySwap = memorySwap
@@ -40,6 +43,7 @@ public struct CgroupLimits: Sendable, Equatable {
         self.cpus = cpus
         self.mems = mems
         self.pidsLimit = pidsLimit
+        self.blkioWeight = blkioWeight
         self.unified = unified
     }
 }

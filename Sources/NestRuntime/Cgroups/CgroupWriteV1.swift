@@ -6,16 +6,36 @@ extension CgroupManager {
     /// Changes the limits of an existing container cgroup (e.g. `nest update`):
     /// only the non-nil fields are written. Raising memory and memory+swap
     /// together works on v1 (memsw goes first when the kernel asks for it).
+    /// All or nothing: when the kernel refuses a value, the files written
+    /// before it get their previous contents back.
     public func update(_ paths: CgroupPaths, limits: CgroupLimits) throws {
         try validate(limits, path: paths.dirs.first ?? "")
         var hs: [CgroupHierarchy] = [], dirs: [String] = []
         for h in hierarchies {
-            let root = Self.join(h.root, "/")
-            guard let dir = paths.dirs.first(where: { $0.hasPrefix(root == "/" ? "/" : root + "/") }) else { continue }
+            guard let dir = paths.dirs.first(where: { Self.isBelow($0, root: h.root) }) else { continue }
             hs.append(h)
             dirs.append(dir)
         }
-        try write(limits, hierarchies: hs, dirs: dirs)
+        let journal = CgroupJournal()
+        var journaled = self
+        journaled.journal = journal
+        do {
+            try journaled.write(limits, hierarchies: hs, dirs: dirs)
+        } catch {
+            journal.rollBack()
+            throw error
+        }
+    }
+
+    /// Whether `dir` lies in the hierarchy mounted at `root`.
+    static func isBelow(_ dir: String, root: String) -> Bool {
+        let r = join(root, "/")
+        return dir.hasPrefix(r == "/" ? "/" : r + "/")
+    }
+
+    /// One write of a limit: through the journal of an update, if any.
+    func put(_ path: String, _ value: String) throws {
+        if let journal { try journal.write(path, value) } else { try CgroupFS.write(path, value) }
     }
 
     /// Writes `limits` into the dirs (same order as `hierarchies`).
@@ -31,10 +51,12 @@ extension CgroupManager {
                 case "memory": try writeV1Memory(limits, dir: dir)
                 case "cpu": try writeV1CPU(limits, dir: dir)
                 case "cpuset":
-                    if let cpus = limits.cpus { try CgroupFS.write(dir + "/cpuset.cpus", cpus) }
-                    if let mems = limits.mems { try CgroupFS.write(dir + "/cpuset.mems", mems) }
+                    if let cpus = limits.cpus { try put(dir + "/cpuset.cpus", cpus) }
+                    if let mems = limits.mems { try put(dir + "/cpuset.mems", mems) }
                 case "pids":
-                    if let p = limits.pidsLimit { try CgroupFS.write(dir + "/pids.max", Self.pidsValue(p)) }
+                    if let p = limits.pidsLimit { try put(dir + "/pids.max", Self.pidsValue(p)) }
+                case "blkio":
+                    if let w = limits.blkioWeight { try writeV1BlkioWeight(w, dir: dir) }
                 default: break
                 }
             }
@@ -60,16 +82,16 @@ extension CgroupManager {
         }
         if let limit = limits.memoryLimit {
             do {
-                try CgroupFS.write(limitFile, String(limit))
+                try put(limitFile, String(limit))
             } catch let e as CgroupError where e.errno == EINVAL && swap != nil {
-                try CgroupFS.write(swapFile, String(swap!))
+                try put(swapFile, String(swap!))
                 swap = nil
-                try CgroupFS.write(limitFile, String(limit))
+                try put(limitFile, String(limit))
             }
         }
-        if let s = swap { try CgroupFS.write(swapFile, String(s)) }
+        if let s = swap { try put(swapFile, String(s)) }
         if let r = limits.memoryReservation {
-            try CgroupFS.write(dir + "/memory.soft_limit_in_bytes", String(r))
+            try put(dir + "/memory.soft_limit_in_bytes", String(r))
         }
     }
 
@@ -77,21 +99,32 @@ extension CgroupManager {
     /// if the kernel refuses it against the current quota, quota first).
     func writeV1CPU(_ limits: CgroupLimits, dir: String) throws {
         if let shares = limits.cpuShares ?? limits.cpuWeight.map(Self.weightToShares) {
-            try CgroupFS.write(dir + "/cpu.shares", String(shares))
+            try put(dir + "/cpu.shares", String(shares))
         }
         let quota = limits.cpuQuota.map { $0 <= 0 ? "-1" : String($0) }
         let quotaFile = dir + "/cpu.cfs_quota_us"
         if let period = limits.cpuPeriod {
             let periodFile = dir + "/cpu.cfs_period_us"
             do {
-                try CgroupFS.write(periodFile, String(period))
+                try put(periodFile, String(period))
             } catch let e as CgroupError where e.errno == EINVAL && quota != nil {
-                try CgroupFS.write(quotaFile, quota!)
-                try CgroupFS.write(periodFile, String(period))
+                try put(quotaFile, quota!)
+                try put(periodFile, String(period))
                 return
             }
         }
-        if let quota { try CgroupFS.write(quotaFile, quota) }
+        if let quota { try put(quotaFile, quota) }
+    }
+
+    /// `blkio.weight` (the CFQ scheduler's), else `blkio.bfq.weight`: the
+    /// kernel has one or the other, depending on its I/O schedulers.
+    func writeV1BlkioWeight(_ weight: UInt16, dir: String) throws {
+        for name in ["blkio.weight", "blkio.bfq.weight"] where CgroupFS.exists(dir + "/" + name) {
+            try put(dir + "/" + name, String(weight))
+            return
+        }
+        throw CgroupError(path: dir + "/blkio.weight",
+                          message: "blkio.weight: this host's I/O schedulers take no weight (no blkio.weight or blkio.bfq.weight)")
     }
 
     /// v1 shares -> v2 weight: 1 + ((shares-2)*9999)/262142, shares clamped to 2...262144.
@@ -116,7 +149,7 @@ extension CgroupManager {
     /// A v2 write; a missing file most likely means the controller is not enabled.
     func writeV2File(_ path: String, _ value: String) throws {
         do {
-            try CgroupFS.write(path, value)
+            try put(path, value)
         } catch let e as CgroupError where e.errno == ENOENT {
             let name = CgroupFS.lastPathComponent(path)
             let controller = name.split(separator: ".").first.map(String.init) ?? name

@@ -27,6 +27,20 @@ extension CgroupManager {
         if let cpus = limits.cpus { try writeV2File(dir + "/cpuset.cpus", cpus) }
         if let mems = limits.mems { try writeV2File(dir + "/cpuset.mems", mems) }
         if let p = limits.pidsLimit { try writeV2File(dir + "/pids.max", Self.pidsValue(p)) }
+        if let w = limits.blkioWeight {
+            // BFQ takes the v1 weight as it is; io.weight has its own range.
+            if CgroupFS.exists(dir + "/io.bfq.weight") {
+                try writeV2File(dir + "/io.bfq.weight", String(w))
+            } else {
+                try writeV2File(dir + "/io.weight", "default \(Self.blkioToIOWeight(w))")
+            }
+        }
+    }
+
+    /// v1 blkio weight (10...1000) -> v2 io.weight (1...10000).
+    static func blkioToIOWeight(_ w: UInt16) -> UInt64 {
+        let v = UInt64(min(max(w, 10), 1000))
+        return 1 + (v - 10) * 9999 / 990
     }
 
     /// -1 (any negative) = "max".

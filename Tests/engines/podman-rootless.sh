@@ -5,8 +5,9 @@
 # root, with no --root given (Nest's state goes to $XDG_RUNTIME_DIR/nest)
 # and without cgroups it could make (skipped with a warning). See lib.sh for
 # the output.
+set -u
 ENGINE=podman-rootless
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.sh" || exit 1
 command -v podman >/dev/null && command -v newuidmap >/dev/null ||
 	{ echo "FAIL: engines $ENGINE: podman or uidmap not installed (Tests/engines/setup.sh)"; exit 1; }
 
@@ -17,7 +18,8 @@ useradd -m -d "$T/home" -s /bin/sh "$U" || { echo "FAIL: engines $ENGINE: userad
 grep -q "^$U:" /etc/subuid || usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$U"
 UID_="$(id -u "$U")"
 RUNDIR="/run/user/$UID_"
-made_rundir=""
+made_rundir="" made_userdirs=""
+[ -e /run/user ] || made_userdirs=1
 [ -e "$RUNDIR" ] || { mkdir -p "$RUNDIR" && made_rundir=1; }
 chown "$U:" "$RUNDIR" "$T/home"
 chmod 700 "$RUNDIR"
@@ -29,6 +31,7 @@ engine_cleanup() {
 	sleep 0.2
 	userdel -r "$U" >/dev/null 2>&1 || userdel "$U" >/dev/null 2>&1
 	[ -z "$made_rundir" ] || rm -rf "$RUNDIR"
+	[ -z "$made_userdirs" ] || rmdir /run/user 2>/dev/null
 }
 # as_user CMD...: CMD as the test's user, with its runtime dir (a program,
 # for timeout)

@@ -1,10 +1,11 @@
 #!/bin/bash
-# The engine tests: podman, containerd (ctr) and Docker driving nest as their
-# OCI runtime, each assertion also made with crun (lib.sh has the details).
+# The engine tests: podman (as root and rootless), containerd (ctr) and
+# Docker driving nest as their OCI runtime, each assertion also made with
+# crun (lib.sh has the details).
 # Installs the engines first (setup.sh) when root; each engine runs on state
 # of its own and leaves nothing behind. Exits non-zero when a nest line
 # fails. Needs root; skips otherwise.
-#   BINDIR=.build/debug Tests/engines/run.sh [podman|containerd|docker ...]
+#   BINDIR=.build/debug Tests/engines/run.sh [podman|podman-rootless|containerd|docker ...]
 # Environment: ENGINE_TIMEOUT (s per engine command, default 60),
 # ENGINE_RUNTIMES (default "crun nest"), ENGINE_TRACE=1 (each command and
 # its time), ENGINE_KEEP=1 (keep the engines' logs and the runtimes' argv).
@@ -17,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 Tests/engines/setup.sh || { echo "FAIL: engines: setup failed"; exit 1; }
 engines=("$@")
-[ ${#engines[@]} -gt 0 ] || engines=(podman containerd docker)
+[ ${#engines[@]} -gt 0 ] || engines=(podman podman-rootless containerd docker)
 passed=() failed=()
 total=$SECONDS
 for e in "${engines[@]}"; do

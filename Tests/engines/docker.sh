@@ -113,12 +113,25 @@ scn_top() {
 	result "$1" "0, sleep listed yes" "$rc, sleep listed $listed"
 }
 
+# Docker asks for cpu shares 0, meaning none: the container keeps the
+# kernel's default weight (1024 shares on v1, weight 100 on v2)
+scn_cpu_weight() {
+	local pid d got="" exp
+	pid="$(timeout 10 "$DK" inspect -f '{{.State.Pid}}' "$TAG-$1-long" 2>/dev/null)"
+	d="$(cpu_cgroup "${pid:-0}")"
+	if [ -f "$d/cpu.shares" ]; then got="shares $(cat "$d/cpu.shares")"; exp="shares 1024"
+	elif [ -f "$d/cpu.weight" ]; then got="weight $(cat "$d/cpu.weight")"; exp="weight 100"
+	else exp="shares 1024"; got="no cpu cgroup for pid ${pid:-none}"; fi
+	result "$1" "$exp" "$got"
+}
+
 each run_rm
 for rt in $RUNTIMES; do
 	t "$DK" run -d --name "$TAG-$rt-long" $(runopts "$rt") "$IMG" sleep 1000
 	[ $rc = 0 ] || echo "docker: run -d $TAG-$rt-long with $rt failed: $out"
 done
 each exec
+each cpu_weight
 each top
 each pause
 for rt in $RUNTIMES; do rm_ctr "$TAG-$rt-long"; done

@@ -92,6 +92,22 @@ each() {
 	for rt in $RUNTIMES; do out=""; "scn_$1" "$rt"; done
 }
 
+# cpu_cgroup PID: the directory of PID's cgroup of the cpu controller (v1),
+# else of its cgroup2 group
+cpu_cgroup() {
+	local line path d
+	line="$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' "/proc/$1/cgroup" 2>/dev/null)"
+	if [ -n "$line" ]; then
+		path="${line#*:*:}"
+		for d in /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu; do
+			[ -d "$d$path" ] && { echo "$d$path"; return; }
+		done
+	else
+		path="$(sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null)"
+		[ -n "$path" ] && echo "/sys/fs/cgroup$path"
+	fi
+}
+
 # The busybox image's root file system, as a tar at $T/busybox.tar: the rootfs
 # of scripts/mkbundle.sh's bundle (no network: the engines import it)
 make_rootfs_tar() {

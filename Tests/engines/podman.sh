@@ -88,17 +88,8 @@ gone() {
 }
 # cpu_quota PID: the CFS quota (µs per 100 ms period) of PID's cgroup
 cpu_quota() {
-	local line path
-	line="$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' "/proc/$1/cgroup" 2>/dev/null)"
-	if [ -n "$line" ]; then
-		path="${line#*:*:}"
-		for d in /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu; do
-			[ -f "$d$path/cpu.cfs_quota_us" ] && { cat "$d$path/cpu.cfs_quota_us"; return; }
-		done
-	else
-		path="$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
-		cut -d' ' -f1 "/sys/fs/cgroup$path/cpu.max" 2>/dev/null
-	fi
+	local d; d="$(cpu_cgroup "$1")"
+	if [ -f "$d/cpu.cfs_quota_us" ]; then cat "$d/cpu.cfs_quota_us"; else cut -d' ' -f1 "$d/cpu.max" 2>/dev/null; fi
 }
 
 start=$SECONDS
@@ -137,13 +128,16 @@ scn_exec() {
 	result "$1" "hi from exec, 4" "$out, $rc"
 }
 
+# With a terminal, podman can lose what a process printed just before it
+# exited (crun too, now and then: conmon drains the pty after the exit):
+# the process lingers a second after printing.
 scn_exec_it() {
-	t script -qec "$(q "$T/bin/podman-$1" exec -it "$TAG-$1-long" sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; exit 6')" /dev/null </dev/null
+	t script -qec "$(q "$T/bin/podman-$1" exec -it "$TAG-$1-long" sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; sleep 1; exit 6')" /dev/null </dev/null
 	result "$1" "on-a-tty, 6" "$(printf '%s' "$out" | tr -d '\r' | grep -o on-a-tty), $rc"
 }
 
 scn_run_it() {
-	t script -qec "$(q "$T/bin/podman-$1" run -it --rm "${RUN[@]}" "$IMG" sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; exit 6')" /dev/null </dev/null
+	t script -qec "$(q "$T/bin/podman-$1" run -it --rm "${RUN[@]}" "$IMG" sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; sleep 1; exit 6')" /dev/null </dev/null
 	result "$1" "on-a-tty, 6" "$(printf '%s' "$out" | tr -d '\r' | grep -o on-a-tty), $rc"
 }
 

@@ -30,7 +30,16 @@ public struct UnixHTTPClient: Sendable {
         public var description: String {
             switch self {
             case .connect(let path, let e):
-                return "cannot reach nestd at \(path): \(String(cString: strerror(e))); start it with: sudo nestd (or systemctl start nestd.socket)"
+                let reason = "cannot reach nestd at \(path): \(String(cString: strerror(e)))"
+                switch e {
+                case EACCES, EPERM:
+                    // nestd runs; this user may not use its socket
+                    return reason + "; only root and members of the group nest may: add yourself to it (sudo usermod -aG nest $USER, then log in again), or use sudo"
+                case ENOENT, ECONNREFUSED:
+                    return reason + "; is nestd running? start it with: sudo systemctl start nestd.socket (or sudo nestd)"
+                default:
+                    return reason
+                }
             case .io(let m): return "connection to nestd: \(m)"
             case .protocolError(let m): return "bad response from nestd: \(m)"
             }

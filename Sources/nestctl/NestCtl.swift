@@ -5,12 +5,14 @@ import FoundationEssentials
 import Foundation
 #endif
 import Glibc
+import NestAPI
 
 @main
 struct NestCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nestctl",
         abstract: "Run and manage Nest containers.",
+        version: "nestctl \(nestVersion)",
         subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Ps.self, Inspect.self,
                       Logs.self, Wait.self, SubsystemCommand.self, Events.self, Version.self, Info.self, Translate.self])
 

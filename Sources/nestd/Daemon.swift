@@ -322,7 +322,7 @@ final class Daemon: Sendable {
         }
         let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
-            throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
+            throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true", field: "force")
         }
         // One delete at a time: a DELETE may come while the daemon removes
         // an auto-remove container that has just exited.

@@ -189,7 +189,7 @@ final class HTTPHandler: ChannelInboundHandler {
 
 enum Server {
     /// Binds (or adopts, with socket activation) the unix socket and serves
-    /// until the channel closes.
+    /// until the channel closes. The path must have been claimed.
     static func bind(group: EventLoopGroup, socketPath: String, activatedFD: Int32?, router: Router,
                      access: AccessPolicy, limits: ConnectionLimits, gate: ConnectionGate, logger: Logger) throws -> Channel {
         let bootstrap = ServerBootstrap(group: group)
@@ -217,7 +217,7 @@ enum Server {
         if let fd = activatedFD {
             return try bootstrap.withBoundSocket(fd).wait()
         }
-        unlink(socketPath)
+        // SocketPath.claim(socketPath) made room for it
         let ch = try bootstrap.bind(unixDomainSocketPath: socketPath).wait()
         chmod(socketPath, 0o660)
         if let gid = access.groupID { chown(socketPath, 0, gid) }

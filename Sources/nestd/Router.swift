@@ -149,6 +149,7 @@ struct Router: Sendable {
     static func describe(_ e: Error) -> String {
         switch e as? DecodingError {
         case .keyNotFound(let k, _)?: return "missing field \(k.stringValue)"
+        case .typeMismatch(_, let c)? where c.codingPath.isEmpty: return "must be a JSON object"
         case .typeMismatch(_, let c)?: return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
         case .dataCorrupted?: return "not valid JSON"
         default: return "\(e)"

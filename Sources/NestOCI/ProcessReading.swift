@@ -90,3 +90,12 @@ extension Spec.Process.CPUAffinity {
         final = try o.optional("final")?.string()
     }
 }
+
+extension Spec.Process {
+    /// An OCI process document on its own (what `runc exec --process`
+    /// reads), its errors named by their path under `process`. Does not
+    /// validate: call `validate()`.
+    public static func decode(_ bytes: [UInt8]) throws(SpecError) -> Spec.Process {
+        try Spec.Process(json: JSONReader(try JSONParser.parse(bytes), base: "process"))
+    }
+}

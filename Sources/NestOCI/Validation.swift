@@ -47,6 +47,16 @@ extension Spec {
     }
 }
 
+extension Spec.Process {
+    /// The runtime-spec's MUSTs of a process on its own (an exec'd one),
+    /// each problem with its path under `process`.
+    public func validate() -> [SpecError] {
+        var check = Checker()
+        check.process(self, linux: nil)
+        return check.problems
+    }
+}
+
 /// Namespace type → its entry, first occurrence.
 private typealias NamespaceIndex = [String: (index: Int, path: String?)]
 

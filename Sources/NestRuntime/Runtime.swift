@@ -84,10 +84,12 @@ public final class Runtime: Sendable {
         -> (status: ContainerStatus, subsystem: Subsystem)
     {
         try Self.validateNew(id: id)
+        try Self.checkPreserved(options.preserveFds, zygote: zygote != nil)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
         let early = zygote != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
-            try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio)
+            try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio,
+                                           preserve: options.preserveFds)
         }
         Trace.mark("early monitor")
         do throws(RuntimeError) {
@@ -113,6 +115,7 @@ public final class Runtime: Sendable {
     func create(subsystem sub: Subsystem, options opts: CreateOptions,
                 early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
         try Self.validateNew(id: sub.name)
+        try Self.checkPreserved(opts.preserveFds, zygote: zygote != nil)
         let problems = sub.check()
         if !problems.isEmpty { throw .invalidSpec(problems) }
         Trace.mark("check")
@@ -121,6 +124,9 @@ public final class Runtime: Sendable {
                                                   holder: nil), opts: opts, early: early)
         }
         early?.abandon()
+        if opts.preserveFds > 0 {
+            throw .invalidArgument("a subsystem of several processes takes no preserved fds", field: "--preserve-fds")
+        }
         return try createSubsystem(sub, opts: opts)
     }
 
@@ -251,9 +257,10 @@ public final class Runtime: Sendable {
             if let fifo, nest_mkfifo(fifo, 0o622) != 0 || chmod(fifo, 0o622) != 0 {
                 throw RuntimeError.system("\(fifo): \(Sys.errorText())")
             }
-            let ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD, stdio: unit.stdio,
-                                  pidFile: opts.pidFile, consoleSocket: opts.consoleSocket, cgroupJoinDirs: planPaths.joinDirs,
-                                  oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            var ctx = PlanContext(stateDir: dir, execFifo: fifo, syncFD: MonitorSpawner.syncFD(preserving: opts.preserveFds),
+                                  stdio: unit.stdio, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket,
+                                  cgroupJoinDirs: planPaths.joinDirs, oomFile: planPaths.oomFile, cgroupLayout: cgroupVersionName)
+            ctx.preserveFds = opts.preserveFds
             let plan = try unit.plan(ctx)
             try Sys.writeAtomic(store.planFile(id), Array(plan.utf8))
             CrashPoint.hit("create:plan")
@@ -270,7 +277,7 @@ public final class Runtime: Sendable {
                 try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: {})
             } else {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
-                                         stdio: unit.stdio, meanwhile: {})
+                                         stdio: unit.stdio, preserve: opts.preserveFds, meanwhile: {})
             }
             CrashPoint.hit("create:monitor")
             Trace.mark("monitor")

@@ -43,6 +43,9 @@ public struct CreateOptions: Sendable {
     /// the container is set up (`nest run`); poststart hooks are then run
     /// by `runPoststartHooks(id:)`.
     public var startAtOnce = false
+    /// The caller's fds 3...3+N-1 go to the container's process as they are
+    /// (`--preserve-fds N`); they must be open.
+    public var preserveFds = 0
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

@@ -140,14 +140,25 @@ static void __attribute__((noinline)) release_setup_memory(void)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/* Once PROG is forked the init lets go of the fds preserved for it (the
+ * reader of a pipe among them sees EOF when PROG closes its end), and of
+ * the memory setup used. */
+static void prog_forked(void)
+{
+	if (g_preserve_fds > 0)
+		(void)syscall(SYS_close_range, 3U, 2U + (unsigned)g_preserve_fds, 0U);
+	release_setup_memory();
+}
+
 /* What an exec of nest-init would leave, then its loop: every fd but
  * stdio closed (all are close-on-exec), the process's environment. The
  * capabilities come out the same: exec's transformation of them is
  * idempotent, and PROG's exec applies it once. Never returns. */
 static void run_builtin_init(char **argv, char **envp)
 {
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		for (int fd = 3; fd < 1024; fd++)
+	unsigned from = 3U + (unsigned)g_preserve_fds;
+	if (syscall(SYS_close_range, from, ~0U, 0U) < 0)
+		for (int fd = (int)from; fd < 1024; fd++)
 			close(fd);
 	environ = envp;
 	/* The command line ps shows for PID 1: ours (the monitor's, with its
@@ -156,7 +167,7 @@ static void run_builtin_init(char **argv, char **envp)
 	memcpy(g_args, "nest-init", g_args_len < 9 ? g_args_len : 9);
 	while (*argv && strcmp(*argv, "--") != 0)
 		argv++;
-	_exit(nest_init_run(argv + 1, release_setup_memory));
+	_exit(nest_init_run(argv + 1, prog_forked));
 }
 
 /* Until the init is ready, it dies with the monitor. (Credential changes
@@ -177,7 +188,7 @@ void close_all_but(int a, int b, int c)
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	unsigned from = 3;
+	unsigned from = 3U + (unsigned)g_preserve_fds;
 	for (int i = 0; i <= 3; i++) {
 		unsigned to = i < 3 ? (unsigned)keep[i] : ~0U;
 		if (i < 3 && keep[i] < (int)from)
@@ -278,8 +289,8 @@ void child_main(const struct nest_plan *p, int out_w, int err_w)
 	char **argv = proc_argv(p), **envp = p->env ? p->env : no_env;
 	if (h.initfd < 0)
 		run_builtin_init(argv, envp);
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		for (int fd = 3; fd < 1024; fd++)
+	if (syscall(SYS_close_range, 3U + (unsigned)g_preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3 + g_preserve_fds; fd < 1024; fd++)
 			if (fd != h.initfd)
 				fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}

@@ -45,7 +45,7 @@ static int write_atomic(const char *path, const char *s)
 static void close_fds_except(int a, int b)
 {
 	int keep[2] = { a < b ? a : b, a < b ? b : a };
-	unsigned from = 3;
+	unsigned from = 3U + (unsigned)g_preserve_fds;
 	for (int i = 0; i < 2; i++) {
 		if (keep[i] < (int)from)
 			continue;
@@ -215,6 +215,8 @@ int main(int argc, char **argv)
 		return zygote_main(atoi(argv[2]));
 	if (argc >= 2 && strcmp(argv[1], "-H") == 0)
 		return hook_mode_main(argc, argv);
+	if (argc == 3 && strcmp(argv[1], "-x") == 0)
+		return exec_main(argv[2]);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
@@ -234,7 +236,7 @@ int main(int argc, char **argv)
 		mtrace("go");
 	}
 	if (!plan) {
-		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
 		return 2;
 	}
 	return monitor_main(plan);
@@ -261,6 +263,9 @@ int monitor_main(const char *path)
 	}
 	if (rc < 0)
 		failx(path, "%s", err);
+	if (plan.exec_pid)
+		failx(path, "plan: an exec plan is run by nest-monitor -x");
+	g_preserve_fds = plan.preserve_fds;
 	if (setsid() < 0 && errno != EPERM)
 		fail(NULL, "setsid");
 	signal(SIGHUP, SIG_IGN);
@@ -307,6 +312,9 @@ int monitor_main(const char *path)
 		_exit(1);
 	}
 	g_child = pid;
+	/* the preserved fds are the container's now */
+	if (g_preserve_fds > 0)
+		(void)syscall(SYS_close_range, 3U, 2U + (unsigned)g_preserve_fds, 0U);
 	mtrace("clone");
 	crash_point("monitor:clone");
 	close(sv[1]);

@@ -40,11 +40,16 @@ extern int g_go_fd;	/* monitor -g: the go pipe, until the cgroups are made */
 extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */
 extern size_t g_args_len;
+/* The plan's preserve-fds: fds 3...3+N-1 go to the process untouched, and
+ * every "from 3 up" below starts after them. */
+extern int g_preserve_fds;
 
 int zygote_main(int sock);
 int monitor_main(const char *plan);
 /* nest-monitor -H KIND PLANFILE PID STATUS (hookmode.c) */
 int hook_mode_main(int argc, char **argv);
+/* nest-monitor -x PLANFILE: a process joins a container (exec.c) */
+int exec_main(const char *plan);
 
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
@@ -137,7 +142,8 @@ void run_hooks(const struct nest_plan *p, enum hook_kind kind);
 /* Until it is ready the init dies with the monitor. */
 void die_with_monitor(int on);
 void no_dump(void);
-/* Closes every fd from 3 up but the three (-1 for none). */
+/* Closes every fd from 3 up (after the preserved ones) but the three (-1
+ * for none). */
 void close_all_but(int a, int b, int c);
 void stdio_setup(const struct nest_plan *p, int nullfd, int out_w, int err_w);
 /* Every signal at its default and unblocked, as a new program has them. */

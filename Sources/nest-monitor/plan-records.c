@@ -518,6 +518,30 @@ static int r_annotation(struct pctx *c, char **f, int n)
 	return 0;
 }
 
+/* The pid of the container's init: 1 up to the kernel's PID_MAX_LIMIT. */
+static int r_exec(struct pctx *c, char **f, int n)
+{
+	long long pid;
+	unsigned long long start;
+	(void)n;
+	if (pf_snum(c, f[0], "pid", 10, 1, 4194304, &pid) < 0 || pf_unum(c, f[1], "start time", 10, UINT64_MAX, &start) < 0)
+		return -1;
+	c->p->exec_pid = (pid_t)pid;
+	c->p->exec_start_time = start;
+	return 0;
+}
+
+static int r_preserve_fds(struct pctx *c, char **f, int n)
+{
+	long long v;
+	(void)n;
+	/* 3 + N stays within the kernel's default limit of open files */
+	if (pf_snum(c, f[0], "count", 10, 0, 1048573, &v) < 0)
+		return -1;
+	c->p->preserve_fds = (int)v;
+	return 0;
+}
+
 static int r_hold(struct pctx *c, char **f, int n)
 {
 	(void)f;
@@ -575,5 +599,7 @@ const struct plan_kind plan_kinds[] = {
 	{ "init-arg", 1, 1, 1, r_init_arg },
 	{ "annotation", 2, 2, 1, r_annotation },
 	{ "hold", 0, 0, 0, r_hold },
+	{ "preserve-fds", 1, 1, 0, r_preserve_fds },
+	{ "exec", 2, 2, 0, r_exec },
 };
 const int plan_nkinds = (int)(sizeof plan_kinds / sizeof plan_kinds[0]);

@@ -101,10 +101,54 @@ static int has_kind(const struct pctx *c, const char *kind)
 	return 0;
 }
 
+/* What an exec plan may say: the process and where it goes. The rest of
+ * a container (its namespaces, file system, hooks, status) is the one it
+ * joins. */
+static const char *const exec_kinds[] = {
+	"version", "id", "state-dir", "sync-fd", "exec", "preserve-fds", "console-socket", "console-size",
+	"cgroup-join", "rlimit", "oom-score-adj", "user", "groups", "cwd", "env", "arg", "no-new-privileges",
+	"cap", "seccomp-default", "seccomp-arch", "seccomp-flag", "seccomp-rule",
+};
+
+static int check_exec(struct pctx *c)
+{
+	for (int k = 0; k < plan_nkinds; k++) {
+		if (!((c->seen[k / 32] >> (k % 32)) & 1))
+			continue;
+		size_t i = 0;
+		while (i < sizeof exec_kinds / sizeof exec_kinds[0] && strcmp(exec_kinds[i], plan_kinds[k].kind) != 0)
+			i++;
+		if (i == sizeof exec_kinds / sizeof exec_kinds[0]) {
+			snprintf(c->err, c->errlen, "plan: %s does not belong in an exec plan", plan_kinds[k].kind);
+			return -1;
+		}
+	}
+	if (!has_kind(c, "sync-fd")) {
+		snprintf(c->err, c->errlen, "plan: missing sync-fd");
+		return -1;
+	}
+	if (c->p->nargs == 0) {
+		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
+		return -1;
+	}
+	return 0;
+}
+
 /* What the records say together. */
 static int check_whole(struct pctx *c)
 {
 	struct nest_plan *p = c->p;
+	if (p->seccomp.nrules && !p->seccomp.set) {
+		snprintf(c->err, c->errlen, "plan: seccomp-rule without seccomp-default");
+		return -1;
+	}
+	if (p->sync_fd >= 3 && p->sync_fd < 3 + p->preserve_fds) {
+		snprintf(c->err, c->errlen, "plan: sync-fd %d is one of the preserved fds 3-%d", p->sync_fd,
+			 2 + p->preserve_fds);
+		return -1;
+	}
+	if (p->exec_pid)
+		return check_exec(c);
 	static const char *required[] = { "status-file", "sync-fd" };
 	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
 		if (!has_kind(c, required[i])) {
@@ -118,10 +162,6 @@ static int check_whole(struct pctx *c)
 	}
 	if (!p->hold && p->nargs == 0) {
 		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
-		return -1;
-	}
-	if (p->seccomp.nrules && !p->seccomp.set) {
-		snprintf(c->err, c->errlen, "plan: seccomp-rule without seccomp-default");
 		return -1;
 	}
 	return 0;

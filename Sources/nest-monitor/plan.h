@@ -175,6 +175,11 @@ struct nest_plan {
 	struct plan_annotation *annotations;
 	int nannotations;
 	int hold; /* run no program: hold the namespaces (docs/launch-plan.md) */
+	int preserve_fds; /* the spawner's fds 3...3+N-1, passed on to the process */
+	/* An exec plan: the process joins the container of this init (its
+	 * start time tells it from a later process with its pid); 0: none. */
+	pid_t exec_pid;
+	unsigned long long exec_start_time;
 
 	char *text; /* the plan's text: every string above points into it */
 };

@@ -21,6 +21,7 @@ int g_in_child;
 int g_chan = -1;
 int g_sync_fd = -1;
 pid_t g_child;
+int g_preserve_fds;
 
 int write_all(int fd, const void *buf, size_t len)
 {

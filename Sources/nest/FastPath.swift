@@ -13,6 +13,8 @@ enum FastPath {
         var values: [String: String] = [:]
         var flags: Set<String> = []
         var positional: [String] = []
+        /// Options given more than once (exec's --env, --cap, --additional-gids).
+        var lists: [String: [String]] = [:]
     }
 
     static let globalValues: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
@@ -23,12 +25,18 @@ enum FastPath {
         "run": ["--bundle": "bundle", "-b": "bundle", "--pid-file": "pid-file", "--console-socket": "console-socket",
                 "--preserve-fds": "preserve-fds"],
         "start": [:], "state": [:], "kill": [:], "delete": [:],
+        "exec": ["--process": "process", "-p": "process", "--pid-file": "pid-file", "--console-socket": "console-socket",
+                 "--cwd": "cwd", "--env": "env", "-e": "env", "--user": "user", "-u": "user",
+                 "--additional-gids": "additional-gids", "-g": "additional-gids", "--cap": "cap", "-c": "cap",
+                 "--preserve-fds": "preserve-fds", "--apparmor": "apparmor", "--process-label": "process-label"],
     ]
+    static let repeatable: Set<String> = ["env", "additional-gids", "cap"]
     static let commandFlags: [String: [String: String]] = [
         "create": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring"],
         "run": ["--no-pivot": "no-pivot", "--no-new-keyring": "no-new-keyring", "--detach": "detach", "-d": "detach",
                 "--keep": "keep"],
         "start": [:], "state": [:], "kill": ["--all": "all", "-a": "all"], "delete": ["--force": "force", "-f": "force"],
+        "exec": ["--detach": "detach", "-d": "detach", "--tty": "tty", "-t": "tty", "--no-new-privs": "no-new-privs"],
     ]
 
     static func parse(_ args: [String]) -> Parsed? {
@@ -56,7 +64,7 @@ enum FastPath {
                 if let key = commandValues[p.command]?[name] {
                     guard let v = inline ?? (i + 1 < args.count ? args[i + 1] : nil) else { return nil }
                     if inline == nil { i += 1 }
-                    p.values[key] = v
+                    if repeatable.contains(key) { p.lists[key, default: []].append(v) } else { p.values[key] = v }
                 } else if let key = commandFlags[p.command]?[arg] {
                     p.flags.insert(key)
                 } else if globalValues.contains(name) {
@@ -69,12 +77,18 @@ enum FastPath {
                 }
             } else {
                 p.positional.append(arg)
+                // exec: what follows the id is the command, options and all
+                if p.command == "exec" {
+                    p.positional += args[(i + 1)...]
+                    break
+                }
             }
             i += 1
         }
-        let wanted = p.command == "kill" ? 1...2 : 1...1
+        let wanted = p.command == "kill" ? 1...2 : p.command == "exec" ? 1...Int.max : 1...1
         guard !p.command.isEmpty, wanted.contains(p.positional.count) else { return nil }
-        if let fds = p.values["preserve-fds"], fds != "0" { return nil }
+        // anything but a plain count is ArgumentParser's to explain
+        if let fds = p.values["preserve-fds"], Int(fds).map({ $0 >= 0 && String($0) == fds }) != true { return nil }
         return p
     }
 
@@ -82,15 +96,16 @@ enum FastPath {
     static func run(_ args: [String]) -> Int32? {
         guard let p = parse(args) else { return nil }
         let id = p.positional[0]
+        let preserveFds = p.values["preserve-fds"].flatMap { Int($0) } ?? 0
         do throws(RuntimeError) {
             switch p.command {
             case "create":
                 let options = Operations.createOptions(bundle: p.values["bundle"] ?? ".", pidFile: p.values["pid-file"],
-                                                       consoleSocket: p.values["console-socket"])
+                                                       consoleSocket: p.values["console-socket"], preserveFds: preserveFds)
                 try Operations.create(root: p.root, id: id, options: options)
             case "run":
                 let options = Operations.createOptions(bundle: p.values["bundle"] ?? ".", pidFile: p.values["pid-file"],
-                                                       consoleSocket: p.values["console-socket"])
+                                                       consoleSocket: p.values["console-socket"], preserveFds: preserveFds)
                 return try Operations.run(root: p.root, id: id, options: options, detach: p.flags.contains("detach"),
                                           keep: p.flags.contains("keep"))
             case "start": try Operations.start(root: p.root, id: id)
@@ -106,6 +121,14 @@ enum FastPath {
                 try Operations.kill(root: p.root, id: id, signal: p.positional.count > 1 ? p.positional[1] : "TERM",
                                     all: p.flags.contains("all"))
             case "delete": try Operations.delete(root: p.root, id: id, force: p.flags.contains("force"))
+            case "exec":
+                let options = ExecOptions(
+                    processFile: p.values["process"], detach: p.flags.contains("detach"), pidFile: p.values["pid-file"],
+                    tty: p.flags.contains("tty"), consoleSocket: p.values["console-socket"], cwd: p.values["cwd"],
+                    env: p.lists["env"] ?? [], user: p.values["user"], additionalGids: p.lists["additional-gids"] ?? [],
+                    caps: p.lists["cap"] ?? [], noNewPrivs: p.flags.contains("no-new-privs"), preserveFds: preserveFds,
+                    apparmor: p.values["apparmor"], processLabel: p.values["process-label"], args: Array(p.positional.dropFirst()))
+                return try Operations.exec(root: p.root, id: id, options: options)
             default: return nil
             }
             return 0

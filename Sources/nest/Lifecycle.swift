@@ -15,7 +15,7 @@ struct CreateArguments: ParsableArguments {
     var pidFile: String?
     @Option(help: "Unix socket to send the pty master to when process.terminal is true.")
     var consoleSocket: String?
-    @Option(help: "Accepted for compatibility; only 0 is supported.")
+    @Option(help: "Pass the fds 3...3+N-1 on to the container's process.")
     var preserveFds: Int = 0
     @Flag(help: "Accepted for compatibility.")
     var noPivot = false
@@ -25,7 +25,7 @@ struct CreateArguments: ParsableArguments {
     var subsystem: String?
 
     var options: CreateOptions {
-        Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket)
+        Operations.createOptions(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, preserveFds: preserveFds)
     }
 }
 

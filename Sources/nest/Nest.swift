@@ -15,7 +15,8 @@ struct Nest: ParsableCommand {
         commandName: "nest",
         abstract: "Nest, an OCI container runtime.",
         version: "nest 0.1.0\nspec: 1.3.0",
-        subcommands: [Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, List.self, SpecCommand.self, Features.self])
+        subcommands: [Create.self, Start.self, State.self, Kill.self, Delete.self, Run.self, Exec.self, List.self, SpecCommand.self,
+                      Features.self])
 
     @OptionGroup var global: GlobalOptions
 

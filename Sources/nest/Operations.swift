@@ -10,10 +10,11 @@ import NestRuntime
 enum Operations {
     static func runtime(_ root: String) -> Runtime { Runtime(options: RuntimeOptions(root: root)) }
 
-    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?) -> CreateOptions {
+    static func createOptions(bundle: String, pidFile: String?, consoleSocket: String?, preserveFds: Int = 0) -> CreateOptions {
         var options = CreateOptions(bundle: absolute(bundle))
         options.pidFile = pidFile.map(absolute)
         options.consoleSocket = consoleSocket.map(absolute)
+        options.preserveFds = preserveFds
         return options
     }
 

@@ -222,7 +222,10 @@ struct Features: ParsableCommand {
                             "rshared", "rslave", "rstrictatime", "runbindable", "rw", "shared", "silent", "slave",
                             "strictatime", "suid", "symfollow", "sync", "unbindable"]
         var linux = LinuxFeatures()
-        var annotations = ["org.opencontainers.runtime-spec.features.name": "nest"]
+        /// The document has no field for a runtime's commands: Nest lists
+        /// them (runc's that it has) in an annotation.
+        var annotations = ["org.opencontainers.runtime-spec.features.name": "nest",
+                           "nest.commands": "create,delete,exec,features,kill,list,run,spec,start,state"]
     }
     struct LinuxFeatures: Encodable {
         var namespaces = OCINames.namespaceTypes

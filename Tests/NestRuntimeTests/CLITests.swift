@@ -8,16 +8,7 @@ final class CLITests: RootTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        // Beside the test runner (the same build), else in the libexec dir.
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["NEST_BIN"] { candidates.append(env) }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/nest")
-        }
-        candidates.append(TestEnv.libexec + "/nest")
-        guard let found = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw XCTSkip("no nest binary in \(candidates)")
-        }
+        guard let found = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
         nestBinary = found
     }
 

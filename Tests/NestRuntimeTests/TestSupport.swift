@@ -12,6 +12,18 @@ enum TestEnv {
         return repo + "/.build/debug"
     }
     static var mkbundle: String { repo + "/scripts/mkbundle.sh" }
+
+    /// The `nest` binary: $NEST_BIN, beside the test runner (the same
+    /// build), else in the libexec dir; nil when there is none.
+    static var nestBinary: String? {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["NEST_BIN"] { candidates.append(env) }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().path + "/nest")
+        }
+        candidates.append(libexec + "/nest")
+        return candidates.first { access($0, X_OK) == 0 }
+    }
 }
 
 /// What a container run to completion left: its status and its log.

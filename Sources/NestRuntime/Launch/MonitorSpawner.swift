@@ -65,12 +65,17 @@ enum MonitorSpawner {
         deinit { abandon() }
     }
 
+    /// The sync fd of a monitor given `preserve` fds of its spawner: they
+    /// keep their numbers (3...3+N-1), and the sync fd follows them.
+    static func syncFD(preserving preserve: Int) -> Int32 { syncFD + Int32(preserve) }
+
     /// Starts a monitor that waits for `Early.go()` before it reads `plan`.
-    static func startEarly(monitor: String, plan: String, stdio: StdioMode) throws(RuntimeError) -> Early {
+    static func startEarly(monitor: String, plan: String, stdio: StdioMode, preserve: Int = 0) throws(RuntimeError) -> Early {
         var go: [Int32] = [-1, -1]
         guard nest_pipe2(&go, O_CLOEXEC) == 0 else { throw .system("go pipe: \(Sys.errorText())") }
         do {
-            let (pid, reportFD) = try start(monitor: monitor, args: ["-g", String(goFD), plan], stdio: stdio, goRead: go[0])
+            let (pid, reportFD) = try start(monitor: monitor, args: ["-g", String(syncFD(preserving: preserve) + 1), plan],
+                                            stdio: stdio, preserve: preserve, goRead: go[0])
             return Early(pid: pid, reportFD: reportFD, goFD: go[1])
         } catch {
             close(go[1])
@@ -78,14 +83,11 @@ enum MonitorSpawner {
         }
     }
 
-    /// The go pipe's read end is fd 4 in an early monitor (after the sync fd).
-    static let goFD: Int32 = 4
-
     /// `meanwhile` runs after the monitor has started and before its report
     /// is read: work that overlaps the container's setup on another core.
-    static func spawn(monitor: String, plan: String, stdio: StdioMode,
+    static func spawn(monitor: String, plan: String, stdio: StdioMode, preserve: Int = 0,
                       meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
-        let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, goRead: nil)
+        let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, preserve: preserve, goRead: nil)
         return try finish(pid: pid, readEnd: readEnd, meanwhile: meanwhile)
     }
 
@@ -97,7 +99,7 @@ enum MonitorSpawner {
     }
 
     /// Closes `goRead` (the monitor has its copy), whatever happens.
-    private static func start(monitor: String, args: [String], stdio: StdioMode,
+    private static func start(monitor: String, args: [String], stdio: StdioMode, preserve: Int,
                               goRead: Int32?) throws(RuntimeError) -> (pid: Int32, readEnd: Int32) {
         var fds: [Int32] = [-1, -1]
         guard nest_pipe2(&fds, O_CLOEXEC) == 0 else {
@@ -105,7 +107,8 @@ enum MonitorSpawner {
             throw .system("sync pipe: \(Sys.errorText())")
         }
         do {
-            let pid = try spawnProcess(monitor: monitor, args: args, stdio: stdio, extra: [fds[1]] + (goRead.map { [$0] } ?? []))
+            let pid = try spawnProcess(monitor: monitor, args: args, stdio: stdio, extra: [fds[1]] + (goRead.map { [$0] } ?? []),
+                                       preserve: preserve)
             return (pid, fds[0])
         } catch {
             close(fds[0])
@@ -115,16 +118,33 @@ enum MonitorSpawner {
 
     /// posix_spawns nest-monitor with `args` after its name; stdin is
     /// /dev/null unless `stdio` is `.inherit`, stdout and stderr too for
-    /// `.null`; `extra` become fds 3, 4, ... and every other fd is closed.
+    /// `.null`; `stdioFDs`, when given, are its 0, 1, 2 instead. The
+    /// spawner's fds 3...3+`preserve`-1 keep their numbers, `extra` follow
+    /// them (3, 4, ... without any) and every other fd is closed.
     /// The monitor starts with no signal blocked and every disposition at
     /// its default, whatever the spawner set. Closes `extra` here, whatever
     /// happens.
-    static func spawnProcess(monitor: String, args: [String], stdio: StdioMode,
-                             extra: [Int32]) throws(RuntimeError) -> pid_t {
+    static func spawnProcess(monitor: String, args: [String], stdio: StdioMode, extra: [Int32], preserve: Int = 0,
+                             stdioFDs: (Int32, Int32, Int32)? = nil) throws(RuntimeError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if stdio == .null {
+        let first = syncFD(preserving: preserve)
+        // Copies above every target, so that no dup2 onto 0, 1 or 2 overwrites
+        // a source still to be copied (stdio (1, 0, 2) swaps two).
+        var stdioCopies: [Int32] = []
+        defer { stdioCopies.forEach { close($0) } }
+        if let stdioFDs {
+            for (i, fd) in [stdioFDs.0, stdioFDs.1, stdioFDs.2].enumerated() {
+                let copy = fcntl(fd, F_DUPFD_CLOEXEC, max(10, first + Int32(extra.count) + 1))
+                guard copy >= 0 else {
+                    extra.forEach { close($0) }
+                    throw .invalidArgument("fd \(fd): \(Sys.errorText())", field: "stdio")
+                }
+                stdioCopies.append(copy)
+                posix_spawn_file_actions_adddup2(&actions, copy, Int32(i))
+            }
+        } else if stdio == .null {
             for fd: Int32 in 0...2 {
                 posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
             }
@@ -141,13 +161,15 @@ enum MonitorSpawner {
         var path = monitor
         let exe = nest_sealed_exe(monitor)
         if exe >= 0 {
-            path = "/proc/self/fd/\(syncFD + Int32(extra.count))"
+            path = "/proc/self/fd/\(first + Int32(extra.count))"
             extra.append(exe)
         }
-        // dup2 onto 3, 4, ... clears close-on-exec there; a source that
+        // A dup2 of an fd onto itself clears its close-on-exec (glibc 2.29).
+        for fd in Int32(3)..<first { posix_spawn_file_actions_adddup2(&actions, fd, fd) }
+        // dup2 onto the targets clears close-on-exec there; a source that
         // already has one of those numbers is moved first, or an earlier
         // dup2 or the exec would close it.
-        let targets = syncFD..<(syncFD + Int32(extra.count))
+        let targets = first..<(first + Int32(extra.count))
         let sources = extra.map { fd -> Int32 in
             guard targets.contains(fd) else { return fd }
             let copy = fcntl(fd, F_DUPFD_CLOEXEC, max(10, targets.upperBound))
@@ -155,7 +177,7 @@ enum MonitorSpawner {
             return copy
         }
         defer { sources.forEach { close($0) } }
-        for (i, fd) in sources.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, syncFD + Int32(i)) }
+        for (i, fd) in sources.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd, first + Int32(i)) }
         nest_spawn_closefrom(&actions, targets.upperBound)
 
         var attr = posix_spawnattr_t()

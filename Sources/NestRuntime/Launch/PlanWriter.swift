@@ -24,6 +24,8 @@ public struct PlanContext: Sendable {
     /// The container's id when it is not the subsystem's name (`SUB/NAME`
     /// for a process of a subsystem of several): what hooks are told.
     public var containerID: String? = nil
+    /// The spawner's fds 3...3+N-1 go to the container's process.
+    public var preserveFds: Int = 0
 }
 
 /// Writes the launch plan (docs/launch-plan.md) of one process of a
@@ -93,6 +95,22 @@ public enum PlanWriter {
         for p in layout.masked { rec("masked", p) }
         for p in layout.readonlyPaths { rec("readonly", p) }
         for s in c.sysctl { rec("sysctl", s.key, s.value) }
+        out += processRecords(process, args: args, seccomp: c.seccomp)
+        // Every kind: poststart and poststop are run by `nest-monitor -H` from this plan.
+        for h in c.hooks {
+            let args = h.hook.args ?? [h.hook.path]
+            rec(["hook", h.kind, String(h.hook.timeout ?? 0), h.hook.path, String(args.count)] + args + (h.hook.env ?? []))
+        }
+        if let initPath = ctx.initPath { rec("init", initPath) }
+        return out
+    }
+
+    /// What the process stage applies (create's and exec's): limits,
+    /// identity, cwd, environment, arguments, capabilities, seccomp.
+    static func processRecords(_ process: Spec.Process, args: [String], seccomp: Spec.Linux.Seccomp?) -> String {
+        var out = ""
+        func rec(_ fields: String...) { rec(fields) }
+        func rec(_ fields: [String]) { out += line(fields) }
         for r in process.rlimits ?? [] { rec("rlimit", r.type, String(r.soft), String(r.hard)) }
         if let adj = process.oomScoreAdj { rec("oom-score-adj", String(adj)) }
         rec("user", String(process.user.uid), String(process.user.gid), process.user.umask.map { String($0, radix: 8) } ?? "-")
@@ -104,7 +122,7 @@ public enum PlanWriter {
         for (set, caps) in process.capabilities?.all ?? [] {
             for cap in caps { rec("cap", set, cap) }
         }
-        if let s = c.seccomp {
+        if let s = seccomp {
             rec("seccomp-default", s.defaultAction, s.defaultErrnoRet.map(String.init) ?? "-")
             for a in s.architectures ?? [] { rec("seccomp-arch", a) }
             for f in s.flags ?? [] { rec("seccomp-flag", f) }
@@ -115,12 +133,6 @@ public enum PlanWriter {
                 }
             }
         }
-        // Every kind: poststart and poststop are run by `nest-monitor -H` from this plan.
-        for h in c.hooks {
-            let args = h.hook.args ?? [h.hook.path]
-            rec(["hook", h.kind, String(h.hook.timeout ?? 0), h.hook.path, String(args.count)] + args + (h.hook.env ?? []))
-        }
-        if let initPath = ctx.initPath { rec("init", initPath) }
         return out
     }
 
@@ -133,6 +145,7 @@ public enum PlanWriter {
         if let fifo = ctx.execFifo { out += line(["exec-fifo", fifo]) }
         out += line(["sync-fd", String(ctx.syncFD)]) + line(["status-file", ctx.stateDir + "/status"])
         if let pidFile = ctx.pidFile { out += line(["pid-file", pidFile]) }
+        if ctx.preserveFds > 0 { out += line(["preserve-fds", String(ctx.preserveFds)]) }
         switch ctx.stdio {
         case .inherit: out += line(["stdio", "inherit"])
         case .null: out += line(["stdio", "null"])

@@ -93,6 +93,7 @@ static const char *full[] = {
 	"init-arg\t-v",
 	"annotation\tk\tv\\tw",
 	"annotation\tk2\t",
+	"preserve-fds\t0",
 };
 #define NFULL (int)(sizeof full / sizeof full[0])
 
@@ -193,6 +194,7 @@ static void test_full(void)
 	check(p.nannotations == 2 && strcmp(p.annotations[0].value, "v\tw") == 0 &&
 		      p.annotations[1].value[0] == 0, "annotations");
 	check(!p.hold, "no hold");
+	check(p.preserve_fds == 0 && p.exec_pid == 0, "preserve-fds, not an exec plan");
 	plan_free(&p);
 }
 
@@ -293,6 +295,7 @@ static void test_numbers(void)
 		{ "seccomp-rule\tSCMP_ACT_ERRNO", 2, 0, { "65536" } },
 		{ "hook\tprestart", 2, 0, { "2147483648", "-1" } },
 		{ "hook\tprestart", 4, 0, { "3", "-1" } },
+		{ "preserve-fds", 1, 0, { "1048574", "-1" } },
 	};
 	for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
 		for (size_t j = 0; j < sizeof junk / sizeof junk[0]; j++)
@@ -390,12 +393,91 @@ static void test_records(void)
 		plan_free(&p);
 }
 
+/* An exec plan: the process and where it goes, nothing of a container. */
+static const char exec_plan[] =
+	"version\t1\nid\tx\nstate-dir\t/run/x\nexec\t4194304\t18446744073709551615\nsync-fd\t5\n"
+	"preserve-fds\t2\nconsole-socket\t/run/c.sock\nconsole-size\t24\t80\ncgroup-join\t/sys/fs/cgroup/x\n"
+	"rlimit\tRLIMIT_NOFILE\t1024\t1024\noom-score-adj\t10\nuser\t1000\t1000\t-\ngroups\t10\ncwd\t/tmp\n"
+	"env\tPATH=/bin\narg\tsh\narg\t-c\nno-new-privileges\t1\ncap\teffective\tCAP_KILL\n"
+	"seccomp-default\tSCMP_ACT_ALLOW\t-\nseccomp-arch\tSCMP_ARCH_X86_64\nseccomp-flag\tSECCOMP_FILTER_FLAG_LOG\n"
+	"seccomp-rule\tSCMP_ACT_ERRNO\t1\tmkdir\n";
+
+/* EXTRA appended to the exec plan (DROP: its lines starting so left out
+ * first) is refused with an error containing WANT. */
+static void refuse_exec(const char *drop, const char *extra, const char *want)
+{
+	char text[2048];
+	size_t o = 0;
+	for (const char *line = exec_plan; *line;) {
+		size_t len = strcspn(line, "\n") + 1;
+		if (!drop || strncmp(line, drop, strlen(drop)) != 0)
+			o += (size_t)snprintf(text + o, sizeof text - o, "%.*s", (int)len, line);
+		line += len;
+	}
+	snprintf(text + o, sizeof text - o, "%s%s", extra ? extra : "", extra ? "\n" : "");
+	struct nest_plan p;
+	char err[512];
+	int rc = plan_parse(&p, text, strlen(text), err, sizeof err);
+	check(rc < 0 && strstr(err, want) && one_line(err), "exec plan %s%s: %s", drop ? "without " : "+ ",
+	      drop ? drop : extra, rc < 0 ? err : "accepted");
+	if (rc == 0)
+		plan_free(&p);
+}
+
+static void test_exec(void)
+{
+	struct nest_plan p;
+	char err[512];
+	int rc = plan_parse(&p, exec_plan, strlen(exec_plan), err, sizeof err);
+	check(rc == 0, "exec plan: %s", rc < 0 ? err : "ok");
+	if (rc == 0) {
+		check(p.exec_pid == 4194304 && p.exec_start_time == 18446744073709551615ULL, "exec: pid and start time");
+		check(p.preserve_fds == 2 && p.sync_fd == 5, "exec: preserve-fds, sync-fd");
+		check(!p.status_file && !p.rootfs && p.nargs == 2 && p.ncgroup_joins == 1 && p.uid == 1000 &&
+			      p.seccomp.nrules == 1 && p.console_socket,
+		      "exec: the process's records");
+		plan_free(&p);
+	}
+	/* every prefix: refused or parsed, never a crash or a leak */
+	for (size_t n = 0; n <= strlen(exec_plan); n++) {
+		char *buf = malloc(n ? n : 1);
+		memcpy(buf, exec_plan, n);
+		if (plan_parse(&p, buf, n, err, sizeof err) == 0)
+			plan_free(&p);
+		else
+			check(err[0] && one_line(err) && !p.text, "exec plan truncated at %zu: \"%s\"", n, err);
+		free(buf);
+	}
+	/* what belongs to a container is refused by name */
+	static const char *foreign[] = {
+		"rootfs\t/r", "mount\t/proc\tproc\tproc\te\t0\t", "namespace\tpid\t-", "status-file\t/s",
+		"exec-fifo\t/f", "hook\tprestart\t0\t/bin/true\t0", "hold", "stdio\tnull", "pid-file\t/p",
+		"hostname\th", "uid-map\t0\t1\t1", "sysctl\tk\tv", "init\t/i", "masked\t/m", "device\t/dev/x\tc\t1\t3\t666\t0\t0",
+	};
+	for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "plan: %.*s does not belong in an exec plan", (int)strcspn(foreign[i], "\t"),
+			 foreign[i]);
+		refuse_exec(NULL, foreign[i], want);
+	}
+	refuse_exec("arg\t", NULL, "plan: missing arg");
+	refuse_exec("sync-fd", NULL, "plan: missing sync-fd");
+	refuse_exec(NULL, "exec\t1\t1", "exec given twice");
+	refuse_exec("sync-fd", "sync-fd\t4", "plan: sync-fd 4 is one of the preserved fds 3-4");
+	refuse_exec("exec", "exec\t0\t1", "exec: pid: 0 out of range");
+	refuse_exec("exec", "exec\t4194305\t1", "exec: pid: 4194305 out of range");
+	refuse_exec("exec", "exec\t1\t-1", "exec: start time: not a number");
+	refuse_exec("exec", "exec\t1\t18446744073709551616", "exec: start time: 18446744073709551616 out of range");
+	refuse_exec("exec", "exec\t1", "exec: wrong number of fields (1)");
+}
+
 int main(void)
 {
 	test_full();
 	test_truncations();
 	test_numbers();
 	test_records();
+	test_exec();
 	printf("plan parser: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

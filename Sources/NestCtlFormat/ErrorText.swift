@@ -3,7 +3,14 @@ import NestAPI
 /// nestd's error answers as nestctl's users read them: in the words of the
 /// command line, not of the REST API.
 public enum ErrorText {
-    public static func lines(_ e: ErrorBody, status: Int) -> [String] {
+    /// `flags`: the command line's names of API fields (`cwd` → `--workdir`):
+    /// a message about such a field is given under the flag's name.
+    public static func lines(_ e: ErrorBody, status: Int, flags: [String: String] = [:]) -> [String] {
+        if let field = e.field, let flag = flags[field] {
+            var message = e.error
+            if message.hasPrefix(field + " ") { message.removeFirst(field.count + 1) }
+            return [flag + ": " + message]
+        }
         // every problem of a bundle on a line of its own, each naming its field
         if let errors = e.errors, errors.count > 1 {
             return errors.map { named($0.message, field: $0.field) }

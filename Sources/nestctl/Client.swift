@@ -37,10 +37,11 @@ struct APIClient {
         return response
     }
 
-    /// The daemon's error answer on stderr; exit status 1.
-    func fail(_ response: UnixHTTPClient.Response) throws -> Never {
+    /// The daemon's error answer on stderr; exit status 1. `flags`: the
+    /// command's options by the API field they set, named instead.
+    func fail(_ response: UnixHTTPClient.Response, flags: [String: String] = [:]) throws -> Never {
         if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-            for line in ErrorText.lines(e, status: response.status) { printError(line) }
+            for line in ErrorText.lines(e, status: response.status, flags: flags) { printError(line) }
         } else {
             printError("HTTP \(response.status): \(response.text)")
         }

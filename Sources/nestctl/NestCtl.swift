@@ -13,7 +13,7 @@ struct NestCtl: ParsableCommand {
         commandName: "nestctl",
         abstract: "Run and manage Nest containers.",
         version: "nestctl \(nestVersion)",
-        subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Ps.self, Inspect.self,
+        subcommands: [Run.self, Exec.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Ps.self, Inspect.self,
                       Logs.self, Wait.self, SubsystemCommand.self, Events.self, Version.self, Info.self, Translate.self])
 
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command

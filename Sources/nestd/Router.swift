@@ -116,6 +116,12 @@ struct Router: Sendable {
         case "logs":
             try only(m, .GET)
             try streamLogs(d, id, req, w)
+        case "attach":
+            try only(m, .POST)
+            try attach(d, id, req, w)
+        case "exec":
+            try only(m, .POST)
+            try exec(d, id, req, w)
         case "subsystem":
             try only(m, .GET)
             let r = try d.record(id)

@@ -36,6 +36,9 @@ let package = Package(
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI", dependencies: ["NestOCI"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
+        // What nestctl shows people (ps columns, times, --format templates):
+        // pure, so tests check it without a daemon.
+        .target(name: "NestCtlFormat", dependencies: ["NestAPI"]),
         .executableTarget(name: "nest", dependencies: [
             "NestRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,7 +52,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "nestctl", dependencies: [
-            "NestClient", "NestSubsystem", "NestOCI",
+            "NestClient", "NestCtlFormat", "NestSubsystem", "NestOCI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         // The mutation fuzz loop of Tests/fuzz (docs/security-testing.md).
@@ -58,6 +61,6 @@ let package = Package(
         .testTarget(name: "NestOCITests", dependencies: ["NestOCI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
-        .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient"]),
+        .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
     ]
 )

@@ -11,6 +11,8 @@ CONF="${1:-debug}"
 FLAGS=""
 [ "$CONF" = release ] && FLAGS="--static-swift-stdlib"
 swift build -c "$CONF" $FLAGS
+# the man page generator of swift-argument-parser (scripts/manpages.sh)
+swift build -c "$CONF" $FLAGS --product generate-manual
 BINDIR="$(swift build -c "$CONF" $FLAGS --show-bin-path)"
 make -s BINDIR="$BINDIR"
 echo "$BINDIR"

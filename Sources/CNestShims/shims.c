@@ -45,4 +45,36 @@ int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, in
 	return n < 0 ? -1 : 0;
 }
 
+int nest_recv_fd(int sock)
+{
+	char data[256];
+	char control[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { data, sizeof data };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = sizeof control };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	int fd = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[8];
+		memcpy(fds, CMSG_DATA(c), sizeof(int) * (got > 8 ? 8 : got));
+		for (size_t i = 0; i < got && i < 8; i++) {
+			if (fd < 0)
+				fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	if (fd < 0)
+		errno = ENOMSG;
+	return fd;
+}
+
 int nest_seqpacket_pair(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }

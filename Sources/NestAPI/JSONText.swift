@@ -133,10 +133,16 @@ extension CreateRequest {
         j.raw("{")
         if let autoRemove { j.key("autoRemove", first: true); j.bool(autoRemove) }
         j.key("bundle", first: autoRemove == nil); j.string(bundle)
+        if let consoleSize {
+            j.key("consoleSize"); j.raw("{"); j.key("height", first: true); j.int(consoleSize.height)
+            j.key("width"); j.int(consoleSize.width); j.raw("}")
+        }
         if let labels { j.key("labels"); j.stringMap(labels) }
         if let name { j.key("name"); j.string(name) }
+        if let openStdin { j.key("openStdin"); j.bool(openStdin) }
         if let start { j.key("start"); j.bool(start) }
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
+        if let tty { j.key("tty"); j.bool(tty) }
         j.raw("}")
         return j.bytes
     }

@@ -23,10 +23,49 @@ public struct CreateRequest: Codable, Sendable {
     /// A subsystem config (XML) to launch instead of translating a bundle;
     /// `bundle` is then empty.
     public var subsystem: String?
+    /// The process reads a pipe the daemon keeps open, written by attached
+    /// clients, instead of /dev/null (`nestctl run -i`).
+    public var openStdin: Bool?
+    /// Overrides the process's `terminal`: a pty whose master the daemon
+    /// holds (`nestctl run -t`). Its output still goes to the log.
+    public var tty: Bool?
+    /// The pty's size at start (the process's `consoleSize`).
+    public var consoleSize: TerminalSize?
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
-                autoRemove: Bool? = nil, subsystem: String? = nil) {
+                autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
+                consoleSize: TerminalSize? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
-        self.subsystem = subsystem
+        self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
+    }
+}
+
+/// A terminal's size in characters.
+public struct TerminalSize: Codable, Sendable, Equatable {
+    public var height: UInt16
+    public var width: UInt16
+    public init(height: UInt16, width: UInt16) { self.height = height; self.width = width }
+}
+
+/// The body of POST /v1/containers/{id}/exec: a process to start in the
+/// container, attached to the upgraded connection.
+public struct ExecBody: Codable, Sendable {
+    /// The program and its arguments (required, not empty).
+    public var args: [String]
+    /// KEY=VALUE, added to (and overriding) the container's environment.
+    public var env: [String]?
+    /// Absolute; default the container's.
+    public var cwd: String?
+    /// UID[:GID]; default the container's user.
+    public var user: String?
+    /// A pty for the process (its output is then all stdout).
+    public var tty: Bool?
+    /// Stdin frames reach the process; without, its stdin is /dev/null.
+    public var stdin: Bool?
+    public var consoleSize: TerminalSize?
+    public init(args: [String], env: [String]? = nil, cwd: String? = nil, user: String? = nil, tty: Bool? = nil,
+                stdin: Bool? = nil, consoleSize: TerminalSize? = nil) {
+        self.args = args; self.env = env; self.cwd = cwd; self.user = user; self.tty = tty; self.stdin = stdin
+        self.consoleSize = consoleSize
     }
 }
 

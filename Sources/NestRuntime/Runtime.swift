@@ -90,7 +90,9 @@ public final class Runtime: Sendable {
         try Self.checkPreserved(options.preserveFds, zygote: zygote != nil)
         // The monitor is started first: its exec (about 1 ms) overlaps the
         // translation, the cgroups and the plan.
-        let early = zygote != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
+        // (Not with a stdin of the caller's: the zygote or a plain spawn
+        // hands it over.)
+        let early = zygote != nil || options.stdin != nil ? nil : (try? Libexec.dir(self.options.libexecDir)).flatMap { libexec in
             try? MonitorSpawner.startEarly(monitor: libexec + "/nest-monitor", plan: store.planFile(id), stdio: options.stdio,
                                            preserve: options.preserveFds)
         }
@@ -191,6 +193,9 @@ public final class Runtime: Sendable {
     func createUnit(_ unit: Unit, opts: CreateOptions, early: MonitorSpawner.Early?) throws(RuntimeError) -> ContainerStatus {
         let id = unit.id
         let sub = unit.sub
+        if opts.stdin != nil, unit.stdio.logFile == nil {
+            throw .invalidArgument("a stdin of the caller's needs the process's output in a log", field: "stdin")
+        }
         let libexec = try Libexec.dir(options.libexecDir)
         try store.ensureRoot()
         let dir = store.dir(id)
@@ -290,11 +295,11 @@ public final class Runtime: Sendable {
                     }
                     early.cgroupsMade()
                 }
-            } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: unit.stdio) {
+            } else if let forked = zygote?.spawn(plan: store.planFile(id), stdio: unit.stdio, stdin: opts.stdin) {
                 try MonitorSpawner.finish(pid: forked.pid, readEnd: forked.readEnd, meanwhile: {})
             } else {
                 try MonitorSpawner.spawn(monitor: libexec + "/nest-monitor", plan: store.planFile(id),
-                                         stdio: unit.stdio, preserve: opts.preserveFds, meanwhile: {})
+                                         stdio: unit.stdio, preserve: opts.preserveFds, stdin: opts.stdin, meanwhile: {})
             }
             CrashPoint.hit("create:monitor")
             Trace.mark("monitor")

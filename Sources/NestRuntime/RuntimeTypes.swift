@@ -58,6 +58,10 @@ public struct CreateOptions: Sendable {
     /// The caller's fds 3...3+N-1 go to the container's process as they are
     /// (`--preserve-fds N`); they must be open.
     public var preserveFds = 0
+    /// With `.log` stdio: the fd the container's process reads as its
+    /// stdin instead of /dev/null (a pipe whose write end the caller keeps:
+    /// nestd's `openStdin`). The caller closes its own copy after create.
+    public var stdin: Int32?
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

@@ -109,7 +109,9 @@ void stdio_setup(const struct nest_plan *p, int nullfd, int out_w, int err_w)
 			if (dup2(nullfd, i) < 0)
 				fail("/dev/null", "stdio null");
 	} else if (p->stdio == STDIO_LOG) {
-		if (dup2(nullfd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+		/* stdin stays the monitor's: /dev/null from its spawner, or a
+		 * pipe the spawner writes (nestd's openStdin) */
+		if (dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 			fail(p->log_path, "stdio log");
 	}
 }

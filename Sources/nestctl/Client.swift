@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 import NestAPI
 import NestClient
+import NestCtlFormat
 
 struct ClientOptions: ParsableArguments {
     @Option(help: "The daemon's socket (default: $NEST_SOCKET, else /run/nest/nestd.sock).")
@@ -36,10 +37,11 @@ struct APIClient {
         return response
     }
 
-    /// The daemon's error answer on stderr; exit status 1.
-    func fail(_ response: UnixHTTPClient.Response) throws -> Never {
+    /// The daemon's error answer on stderr; exit status 1. `flags`: the
+    /// command's options by the API field they set, named instead.
+    func fail(_ response: UnixHTTPClient.Response, flags: [String: String] = [:]) throws -> Never {
         if let e = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
-            printError(e.field.map { "\(e.error) (field \($0))" } ?? e.error)
+            for line in ErrorText.lines(e, status: response.status, flags: flags) { printError(line) }
         } else {
             printError("HTTP \(response.status): \(response.text)")
         }

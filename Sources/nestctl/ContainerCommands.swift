@@ -15,6 +15,10 @@ struct Run: ParsableCommand {
     var detach = false
     @Flag(help: "Remove the container when it exits.")
     var rm = false
+    @Flag(name: [.short, .long], help: "Keep the container's stdin open and pass nestctl's to it.")
+    var interactive = false
+    @Flag(name: [.short, .long], help: "Give the container a terminal (the size of nestctl's; raw while attached).")
+    var tty = false
     @Option(help: "A unique name for the container.")
     var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
@@ -26,12 +30,22 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory or --subsystem FILE") }
+        if tty && interactive && !detach && isatty(0) != 1 {
+            throw ValidationError("the input is not a terminal: drop -t to pipe it to the container")
+        }
     }
 
     func run() throws {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels), start: true)
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
-        let status = try runContainer(options.client, request, detach: detach, rm: rm)
+        let status: Int32
+        if (interactive || tty) && !detach {
+            status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
+        } else {
+            if interactive { request.openStdin = true }
+            if tty { request.tty = true; request.consoleSize = Terminal.current }
+            status = try runContainer(options.client, request, detach: detach, rm: rm)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -78,6 +92,10 @@ func parseLabels(_ labels: [String]) throws -> [String: String]? {
 struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a container from a bundle; print its id.")
     @OptionGroup var options: ClientOptions
+    @Flag(name: [.short, .long], help: "Keep the container's stdin open for attached clients.")
+    var interactive = false
+    @Flag(name: [.short, .long], help: "Give the container a terminal.")
+    var tty = false
     @Option(help: "A unique name for the container.")
     var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
@@ -94,6 +112,8 @@ struct Create: ParsableCommand {
     func run() throws {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels))
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
+        if interactive { request.openStdin = true }
+        if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request)
         print(created.id)
     }

@@ -6,16 +6,41 @@ import Foundation
 #endif
 import Glibc
 import NestAPI
+import NestCtlFormat
 
 struct Ps: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List running containers (-a: all).")
+    static let configuration = CommandConfiguration(
+        abstract: "List running containers (-a: all).",
+        discussion: """
+            --format takes table (the default), json, or a template: text with {{.FIELD}} where each \
+            container's FIELD goes, and \\t, \\n for tab and newline; a template that starts with \
+            "table " gets a header and its tab-separated cells lined up in columns. Fields: \
+            \(ContainerRow.fields.map { "." + $0.name }.joined(separator: " ")). \
+            Examples: --format '{{.ID}} {{.Status}}', --format 'table {{.Name}}\\t{{.State}}\\t{{.PID}}'.
+            """)
     @OptionGroup var options: ClientOptions
     @Flag(name: [.short, .long], help: "Show all containers, not only running ones.")
     var all = false
-    @Option(help: "table or json.")
-    var format: OutputFormat = .table
+    @Option(help: "table, json or a template (see below).")
+    var format = "table"
+    @Flag(name: .customLong("no-trunc"), help: "Do not cut long commands.")
+    var noTrunc = false
+    @Flag(name: [.short, .long], help: "Only the ids.")
+    var quiet = false
     @Option(name: .customLong("filter"), help: "state=S or label=K=V (repeatable).")
     var filters: [String] = []
+
+    func validate() throws {
+        if format != "json" { _ = try template() }
+    }
+
+    func template() throws -> RowTemplate {
+        do {
+            return try RowTemplate(format == "table" ? RowTemplate.defaultTable : format)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
 
     func run() throws {
         var query: [String] = []
@@ -27,26 +52,14 @@ struct Ps: ParsableCommand {
         }
         if !all && !filters.contains(where: { $0.hasPrefix("state=") }) { query.append("state=running") }
         let list: [ContainerInfo] = try options.client.get("/containers" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
-        if format == .json {
+        if quiet {
+            for c in list { print(c.id) }
+        } else if format == "json" {
             print(try jsonText(list))
-            return
+        } else {
+            let now = Date()
+            for line in try template().lines(list.map { ContainerRow($0, now: now, truncate: !noTrunc) }) { print(line) }
         }
-        let rows = [["ID", "NAME", "STATE", "PID", "CREATED", "COMMAND"]] + list.map {
-            [$0.id, $0.name, $0.state + ($0.exitCode.map { " (\($0))" } ?? ""), String($0.pid), $0.created,
-             $0.command.joined(separator: " ")]
-        }
-        printTable(rows)
-    }
-}
-
-func printTable(_ rows: [[String]]) {
-    guard let columns = rows.first?.count else { return }
-    let widths = (0..<columns).map { c in rows.map { $0[c].count }.max() ?? 0 }
-    for row in rows {
-        let line = row.enumerated().map { i, cell in
-            i == columns - 1 ? cell : cell + String(repeating: " ", count: widths[i] + 3 - cell.count)
-        }.joined()
-        print(line)
     }
 }
 
@@ -150,11 +163,14 @@ struct Version: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
-        let v: VersionInfo = try options.client.get("/version")
+        // nestctl's own version first: it needs no daemon
         if format == .json {
+            let v: VersionInfo = try options.client.get("/version")
             print(try jsonText(v))
         } else {
-            print("nestctl \(nestVersion)\nnestd   \(v.version) (API \(v.apiVersion))")
+            print("nestctl \(nestVersion)")
+            let v: VersionInfo = try options.client.get("/version")
+            print("nestd   \(v.version) (API \(v.apiVersion))")
         }
     }
 }

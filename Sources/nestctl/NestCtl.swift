@@ -5,13 +5,15 @@ import FoundationEssentials
 import Foundation
 #endif
 import Glibc
+import NestAPI
 
 @main
 struct NestCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nestctl",
         abstract: "Run and manage Nest containers.",
-        subcommands: [Run.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Pause.self, Unpause.self,
+        version: "nestctl \(nestVersion)",
+        subcommands: [Run.self, Exec.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Pause.self, Unpause.self,
                       Update.self, Ps.self, Top.self, Inspect.self, Logs.self, Wait.self, SubsystemCommand.self, Events.self,
                       Version.self, Info.self, Translate.self])
 

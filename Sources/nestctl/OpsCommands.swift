@@ -1,4 +1,5 @@
 import ArgumentParser
+import NestCtlFormat
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -39,9 +40,7 @@ struct Top: ParsableCommand {
     func run() throws {
         let query = psArgs.isEmpty ? "" : "?ps_args=" + queryEscaped(psArgs.joined(separator: " "))
         let top: TopResponse = try options.client.get("/containers/\(container)/top" + query)
-        printTable([top.titles] + top.processes.map { row in
-            row.count < top.titles.count ? row + Array(repeating: "", count: top.titles.count - row.count) : row
-        })
+        for line in Columns.aligned([top.titles] + top.processes) { print(line) }
     }
 }
 

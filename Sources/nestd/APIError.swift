@@ -11,7 +11,8 @@ struct APIError: Error {
 
     init(_ status: Int, _ message: String, field: String? = nil, errors: [FieldError]? = nil) {
         self.status = status
-        body = ErrorBody(error: message, field: field, errors: errors)
+        // an empty field names nothing: left out rather than sent as ""
+        body = ErrorBody(error: message, field: field?.isEmpty == false ? field : nil, errors: errors)
     }
 
     static func notFound(_ id: String) -> APIError { APIError(404, "no such container: \(id)") }

@@ -30,6 +30,8 @@ final class Daemon: Sendable {
     private let recordWrites = Mutex(())
     private let watcherBox = Mutex<ExitWatcher?>(nil)
     private let summaries = Mutex<[String: [ComponentSummary]]>([:])
+    /// The stdin pipes and pty masters the daemon holds (ContainerIO).
+    let streams = Mutex<[String: ContainerIO]>([:])
     /// Names and ids of containers being created, so that two creates with
     /// one name cannot both pass the check.
     private let reservedNames = Mutex<[String: String]>([:])
@@ -194,22 +196,42 @@ final class Daemon: Sendable {
         // The runtime checks the whole spec before it makes anything (its
         // monitor, started first to overlap the translation, is reaped on
         // failure); the data directory holds the log the monitor writes.
-        let sub: Subsystem
+        var sub: Subsystem
+        let io: ContainerIO?
         do {
             try records.makeContainerDir(id, ephemeral: ephemeral)
             CrashPoint.hit("nestd:data-dir")
             if var given {
                 given.name = id
                 given.fillLogFiles(opts.stdio.logFile ?? "")
-                _ = try runtime.create(subsystem: given, options: opts)
                 sub = given
             } else {
-                sub = try runtime.createReturningSubsystem(id: id, options: opts).subsystem
+                sub = try runtime.translate(id: id, options: opts)
+            }
+            var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
+            do {
+                _ = try runtime.create(subsystem: sub, options: opts)
+            } catch {
+                stdio.abandon()
+                throw error
             }
             CrashPoint.hit("nestd:runtime-created")
+            do throws(APIError) {
+                io = try stdio.finish(id: id)
+            } catch {
+                try? runtime.delete(id: id, force: true)
+                throw error
+            }
+        } catch let error as APIError {
+            records.remove(id)
+            throw error
         } catch {
             records.remove(id)
             throw APIError(error)
+        }
+        if let io {
+            io.startCopier(logPath: records.logPath(id, ephemeral: ephemeral))
+            streams.withLock { $0[id] = io }
         }
         var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
                                 labels: req.labels ?? [:],
@@ -227,6 +249,7 @@ final class Daemon: Sendable {
             CrashPoint.hit("nestd:record")
         } catch {
             try? runtime.delete(id: id, force: true)
+            streams.withLock { $0.removeValue(forKey: id) }?.close()
             records.remove(id)
             throw APIError(error)
         }
@@ -324,7 +347,7 @@ final class Daemon: Sendable {
         }
         let st = status?.status ?? "stopped"
         if !force, st != "stopped", st != "created" {
-            throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true")
+            throw APIError(409, "container \(r.id) is \(st); stop it first or use force=true", field: "force")
         }
         // One delete at a time: a DELETE may come while the daemon removes
         // an auto-remove container that has just exited.
@@ -354,6 +377,7 @@ final class Daemon: Sendable {
         records.remove(r.id)
         _ = known.withLock { $0.removeValue(forKey: r.id) }
         _ = summaries.withLock { $0.removeValue(forKey: r.id) }
+        streams.withLock { $0.removeValue(forKey: r.id) }?.close()
         let pending = waiters.withLock { $0.removeValue(forKey: r.id) } ?? []
         // deleted after it exited: the waiters learn how it exited
         let final = st == "stopped" ? status : nil

@@ -10,7 +10,14 @@ extension Daemon {
     /// Calls `done` once the container has exited (nil when it was deleted
     /// first). For an auto-remove container, once it has also been removed:
     /// a client told of the exit then no longer finds it.
-    func onExit(_ id: String, _ done: @escaping @Sendable (ContainerStatus?) -> Void) {
+    func onExit(_ id: String, _ report: @escaping @Sendable (ContainerStatus?) -> Void) {
+        // With a terminal, after the pty's last output is in the log: a
+        // follower of the log sees everything before the exit.
+        let io = streams.withLock { $0[id] }
+        var done = report
+        if let io {
+            done = { s in io.whenDrained { report(s) } }
+        }
         let removesItself = known.withLock { $0[id]?.removesItself } ?? false
         if !removesItself, let s = runtime.exitCheck(id).status { done(s); return }
         let registered = known.withLock { k -> Bool in

@@ -23,6 +23,9 @@ struct Request: Sendable {
     var query: [String: String]
     var body: [UInt8]
     var peer: PeerCredentials
+    /// `Connection: Upgrade` and `Upgrade: nest-stream`: the client asks
+    /// for a stream of frames (attach, exec).
+    var upgrade = false
 }
 
 /// Writes one response from any thread: the handler hands the work to a
@@ -92,7 +95,7 @@ struct ConnectionLimits: Sendable {
     var requestSeconds: Int64 = 30
 }
 
-final class HTTPHandler: ChannelInboundHandler {
+final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -170,7 +173,8 @@ final class HTTPHandler: ChannelInboundHandler {
                 }
             }
             let path = (uri.first ?? "").split(separator: "/").map { percentDecoded($0) }
-            let req = Request(method: head.method, path: path, query: query, body: body, peer: peer)
+            let req = Request(method: head.method, path: path, query: query, body: body, peer: peer,
+                              upgrade: StreamUpgrade.asked(head.headers))
             let writer = ResponseWriter(channel: context.channel)
             let router = self.router
             self.head = nil
@@ -189,7 +193,7 @@ final class HTTPHandler: ChannelInboundHandler {
 
 enum Server {
     /// Binds (or adopts, with socket activation) the unix socket and serves
-    /// until the channel closes.
+    /// until the channel closes. The path must have been claimed.
     static func bind(group: EventLoopGroup, socketPath: String, activatedFD: Int32?, router: Router,
                      access: AccessPolicy, limits: ConnectionLimits, gate: ConnectionGate, logger: Logger) throws -> Channel {
         let bootstrap = ServerBootstrap(group: group)
@@ -205,19 +209,19 @@ enum Server {
                     level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
                 return cred.flatMapThrowing { peer in
                     let ops = channel.pipeline.syncOperations
-                    try ops.configureHTTPServerPipeline(withErrorHandling: true)
+                    try StreamUpgrade.configureHTTP(ops)
                     if access.allows(uid: peer.uid) {
-                        try ops.addHandler(HTTPHandler(router: router, peer: peer, limits: limits))
+                        try ops.addHandler(HTTPHandler(router: router, peer: peer, limits: limits), name: StreamUpgrade.handlerName)
                     } else {
                         logger.warning("refused connection", metadata: ["uid": "\(peer.uid)", "pid": "\(peer.pid)"])
-                        try ops.addHandler(HTTPHandler(router: Router.forbidden, peer: peer, limits: limits))
+                        try ops.addHandler(HTTPHandler(router: Router.forbidden, peer: peer, limits: limits), name: StreamUpgrade.handlerName)
                     }
                 }
             }
         if let fd = activatedFD {
             return try bootstrap.withBoundSocket(fd).wait()
         }
-        unlink(socketPath)
+        // SocketPath.claim(socketPath) made room for it
         let ch = try bootstrap.bind(unixDomainSocketPath: socketPath).wait()
         chmod(socketPath, 0o660)
         if let gid = access.groupID { chown(socketPath, 0, gid) }

@@ -40,6 +40,16 @@ final class LogFollower: Sendable {
     }
 }
 
+/// Where a log's records go: a chunked HTTP response, or the frames of an
+/// attached stream.
+protocol ChunkSink: Sendable {
+    var isActive: Bool { get }
+    var isWritable: Bool { get }
+    func chunk(_ bytes: [UInt8])
+}
+
+extension ResponseWriter: ChunkSink {}
+
 /// Reads a container's log file from where it left off. The descriptor stays
 /// open: an auto-remove container's log is unlinked when it is removed, and
 /// what the container wrote last is read after that.
@@ -67,7 +77,7 @@ final class LogTail {
     /// until the container has exited. The caller ends the response while it
     /// still holds the tail (see `ino`). Returns how it exited (nil when not
     /// following, when it was deleted first, or when the client went away).
-    func stream(to w: ResponseWriter, until follower: LogFollower?) -> ContainerStatus? {
+    func stream(to w: some ChunkSink, until follower: LogFollower?) -> ContainerStatus? {
         pump(w)
         guard let follower else { return nil }
         // inotify on the container's data directory: the log may not exist yet
@@ -91,6 +101,16 @@ final class LogTail {
         return nil
     }
 
+    /// Starts after what the log holds now: a client attached to a running
+    /// container gets what it writes from then on, however late the first
+    /// read. Records are appended whole, so the end is a record's end.
+    func skipExisting() {
+        openLog(creating: true)
+        var st = stat()
+        if fd >= 0, fstat(fd, &st) == 0 { offset = Int(st.st_size) }
+        first = false
+    }
+
     /// Opens the log now rather than at the first read. `creating`: makes it
     /// if the monitor has not yet (it appends to whatever is there, with the
     /// same mode), so that the descriptor is the file the monitor writes.
@@ -99,7 +119,7 @@ final class LogTail {
         fd = creating ? open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600) : open(path, O_RDONLY | O_CLOEXEC)
     }
 
-    private func pump(_ w: ResponseWriter) {
+    private func pump(_ w: some ChunkSink) {
         openLog()
         if fd < 0 { return }
         var data: [UInt8] = []

@@ -14,14 +14,19 @@ struct LogRecord {
     var data: Substring
     var line: Substring
 
+    /// By bytes, not Characters: a terminal's "\r\n" is one Character, and
+    /// a space before a combining mark is part of another.
     init?(_ line: Substring) {
         self.line = line
-        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = line.utf8.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false).map(Substring.init)
         guard parts.count >= 2 else { return nil }
         time = String(parts[0]); stream = String(parts[1])
         var rest = parts.count > 2 ? parts[2] : ""
         partial = false
-        if rest.hasPrefix("P ") || rest == "P" { partial = true; rest = rest.dropFirst(min(2, rest.count)) }
+        if rest.utf8.starts(with: [0x50, 0x20]) || rest == "P" {
+            partial = true
+            rest = Substring(rest.utf8.dropFirst(min(2, rest.utf8.count)))
+        }
         data = rest
     }
 
@@ -42,9 +47,9 @@ struct LogQuery {
     /// Renders the complete records in `text`; returns the output and how many
     /// bytes were consumed (a trailing incomplete line is left for later).
     func render(_ text: Substring, applyTail: Bool) -> (String, Int) {
-        guard let lastNL = text.lastIndex(of: "\n") else { return ("", 0) }
+        guard let lastNL = text.utf8.lastIndex(of: 0x0a) else { return ("", 0) }
         let complete = text[..<lastNL]
-        var recs = complete.split(separator: "\n").compactMap(LogRecord.init)
+        var recs = complete.utf8.split(separator: 0x0a).map(Substring.init).compactMap(LogRecord.init)
         if let since { recs = recs.filter { (Timestamp.parseLoose($0.time) ?? .distantFuture) >= since } }
         if applyTail, let tail { recs = Array(recs.suffix(max(0, tail))) }
         let out = raw ? recs.map { $0.line + "\n" }.joined() : recs.map { $0.render(timestamps: timestamps) }.joined()

@@ -55,10 +55,14 @@ struct NestD: ParsableCommand {
         StopSignal.install()
         try FileManager.default.createDirectory(atPath: parentDirectory(socket),
                                                 withIntermediateDirectories: true)
+        // Before anything else is touched: a second daemon on a live
+        // socket would also recover (and so meddle with) the first one's
+        // containers.
+        let activated = SystemD.activatedSocket()
+        if activated == nil { try SocketPath.claim(socket) }
         let daemon = Daemon(root: root, data: data, logger: logger)
         daemon.recover()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let activated = SystemD.activatedSocket()
         let channel = try Server.bind(group: group, socketPath: socket, activatedFD: activated,
                                       router: Router(daemon: daemon), access: AccessPolicy(),
                                       limits: ConnectionLimits(requestSeconds: Int64(requestTimeout)),
@@ -75,9 +79,10 @@ struct NestD: ParsableCommand {
             SystemD.notify("STOPPING=1")
             channel.close(promise: nil)
         }
+        let made = activated == nil ? SocketPath.identity(socket) : nil
         SystemD.notify("READY=1")
         try channel.closeFuture.wait()
-        if activated == nil { unlink(socket) }
+        if let made, let now = SocketPath.identity(socket), now == made { unlink(socket) }
         try? group.syncShutdownGracefully()
     }
 }

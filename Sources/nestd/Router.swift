@@ -124,6 +124,12 @@ struct Router: Sendable {
             try only(m, .GET); w.json(200, try d.top(id, psArgs: req.query["ps_args"]))
         case "update":
             try only(m, .POST); w.json(200, try d.update(id, body: req.body))
+        case "attach":
+            try only(m, .POST)
+            try attach(d, id, req, w)
+        case "exec":
+            try only(m, .POST)
+            try exec(d, id, req, w)
         case "subsystem":
             try only(m, .GET)
             let r = try d.record(id)
@@ -157,6 +163,7 @@ struct Router: Sendable {
     static func describe(_ e: Error) -> String {
         switch e as? DecodingError {
         case .keyNotFound(let k, _)?: return "missing field \(k.stringValue)"
+        case .typeMismatch(_, let c)? where c.codingPath.isEmpty: return "must be a JSON object"
         case .typeMismatch(_, let c)?: return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
         case .dataCorrupted?: return "not valid JSON"
         default: return "\(e)"

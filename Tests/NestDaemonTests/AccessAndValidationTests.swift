@@ -68,10 +68,11 @@ final class BundleValidationTests: DaemonTestCase {
         let e = try JSONDecoder().decode(ErrorBody.self, from: Data(r.body))
         XCTAssertEqual(e.field, field, r.text, file: file, line: line)
         XCTAssertTrue(e.errors?.contains { $0.field == field } == true, r.text, file: file, line: line)
-        // through nestctl: exit 1 and the field named
+        // through nestctl: exit 1 and the field named, once
         let c = nestctl(["create", "--name", "bad2", bundle])
         XCTAssertEqual(c.code, 1, file: file, line: line)
-        XCTAssertTrue(c.stderr.contains("(field \(field))"), c.stderr, file: file, line: line)
+        XCTAssertTrue(c.stderr.hasPrefix("nestctl: \(field): "), c.stderr, file: file, line: line)
+        XCTAssertFalse(c.stderr.contains("(field"), c.stderr, file: file, line: line)
         // nothing was made
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root).filter { !$0.hasPrefix(".") }, [],
                        "no state dir", file: file, line: line)

@@ -31,12 +31,18 @@ final class NestctlCommandTests: DaemonTestCase {
 
         let table = nestctl(["ps"])
         XCTAssertEqual(table.code, 0, table.stderr)
-        let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
-        XCTAssertEqual(rows.first.map { $0.map(String.init) }, ["ID", "NAME", "STATE", "PID", "CREATED", "COMMAND"])
+        let rows = table.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(rows.count, 2, "ps without -a: running only")
-        XCTAssertEqual(rows.last?.prefix(3).map(String.init), [a, "alpha", "running"])
-        XCTAssertEqual(rows.last?.suffix(2).map(String.init), ["sleep", "1000"])
+        let columns = try XCTUnwrap(rows.first).split(separator: "   ").map { $0.trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(columns, ["ID", "NAME", "COMMAND", "CREATED", "STATUS", "PID"])
+        let cells = rows[1].split(separator: "   ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(Array(cells.prefix(3)), [a, "alpha", "\"sleep 1000\""])
+        // short times, as people read them; the test takes well under a minute
+        XCTAssertTrue(cells[3] == "Less than a second ago" || cells[3].hasSuffix(" seconds ago") || cells[3] == "1 second ago", cells[3])
+        XCTAssertTrue(cells[4].hasPrefix("Up "), cells[4])
+        XCTAssertEqual(cells[5], String(try info(a).pid))
         XCTAssertEqual(nestctl(["ps", "-a"]).stdout.split(separator: "\n").count, 3)
+        XCTAssertTrue(nestctl(["ps", "-a"]).stdout.contains("   Created   "))
 
         let r = nestctl(["ps", "-a", "--format", "json"])
         XCTAssertEqual(r.code, 0, r.stderr)
@@ -49,11 +55,53 @@ final class NestctlCommandTests: DaemonTestCase {
         XCTAssertEqual(created.map(\.id), [b])
     }
 
+    func testPsTemplatesQuietAndTruncation() throws {
+        let long = try makeBundle("long", ["sh", "-c", "sleep 1000; echo a command longer than twenty"])
+        let id = try createContainer(long, name: "long")
+        let done = try createContainer(try makeBundle("done", ["sh", "-c", "exit 3"]), name: "done")
+        XCTAssertEqual(nestctl(["wait", done]).stdout, "3\n")
+
+        XCTAssertEqual(nestctl(["ps", "-q"]).stdout, id + "\n")
+        XCTAssertEqual(nestctl(["ps", "-a", "--quiet"]).stdout, id + "\n" + done + "\n")
+
+        let t = nestctl(["ps", "--format", "{{.ID}} {{.Name}} {{.State}}"])
+        XCTAssertEqual(t.code, 0, t.stderr)
+        XCTAssertEqual(t.stdout, "\(id) long running\n")
+        // \t between fields, and the whitespace inside braces is allowed
+        XCTAssertEqual(nestctl(["ps", "-a", "--format", "{{ .Name }}\\t{{.ExitCode}}"]).stdout, "long\t\ndone\t3\n")
+
+        // docker's width: 19 characters and an ellipsis, in quotes
+        XCTAssertEqual(nestctl(["ps", "--format", "{{.Command}}"]).stdout, "\"sh -c sleep 1000; e…\"\n")
+        XCTAssertEqual(nestctl(["ps", "--no-trunc", "--format", "{{.Command}}"]).stdout,
+                       "\"sh -c sleep 1000; echo a command longer than twenty\"\n")
+
+        let status = nestctl(["ps", "-a", "--filter", "state=stopped", "--format", "{{.Status}}"]).stdout
+        XCTAssertTrue(status.hasPrefix("Exited (3) ") && status.hasSuffix(" ago\n"), status)
+
+        let table = nestctl(["ps", "-a", "--format", "table {{.Name}}\\t{{.State}}\\t{{.ExitCode}}"]).stdout
+        XCTAssertEqual(table.split(separator: "\n", omittingEmptySubsequences: false),
+                       ["NAME   STATE     EXIT CODE", "long   running   ", "done   stopped   3", ""])
+
+        let bad = nestctl(["ps", "--format", "{{.Image}}"])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.stderr.contains("unknown field .Image"), bad.stderr)
+        XCTAssertEqual(nestctl(["ps", "--format", "{{.ID"]).code, 2)
+    }
+
     func testErrorsAndExitCodes() throws {
         let missing = nestctl(["ps"], env: ["NEST_SOCKET": tmp + "/nosuch.sock"])
         XCTAssertEqual(missing.code, 1)
-        XCTAssertTrue(missing.stderr.contains("start it with: sudo nestd"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("is nestd running? start it with: sudo systemctl start nestd.socket (or sudo nestd)"), missing.stderr)
         XCTAssertTrue(missing.stderr.contains(tmp + "/nosuch.sock"), missing.stderr)
+
+        // --version needs no daemon; `version` says nestctl's before it fails
+        let version = nestctl(["--version"], env: ["NEST_SOCKET": tmp + "/nosuch.sock"])
+        XCTAssertEqual(version.code, 0, version.stderr)
+        XCTAssertEqual(version.stdout, "nestctl \(nestVersion)\n")
+        let both = nestctl(["version"], env: ["NEST_SOCKET": tmp + "/nosuch.sock"])
+        XCTAssertEqual(both.code, 1)
+        XCTAssertEqual(both.stdout, "nestctl \(nestVersion)\n")
+        XCTAssertEqual(nestctl(["version"]).stdout, "nestctl \(nestVersion)\nnestd   \(nestVersion) (API v1)\n")
 
         XCTAssertEqual(nestctl(["ps", "--bogus"]).code, 2)
         XCTAssertEqual(nestctl(["nosuchcommand"]).code, 2)

@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 17, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 19, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -48,6 +48,10 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/containers/{id}/unpause", id: id, expect: 200)
         XCTAssertTrue(eventually(5) { (try? self.client.request("GET", "/v1/containers/\(id)/logs"))?.text == "hello\n" })
         try call("GET", "/v1/containers/{id}/logs", id: id, expect: 200)
+        try upgraded("/v1/containers/{id}/exec", id: id, body: #"{"args":["true"],"env":["A=b"],"cwd":"/","user":"0:0"}"#)
+        try upgraded("/v1/containers/{id}/attach", id: id)
+        try call("POST", "/v1/containers/{id}/attach", id: id, expect: 400)
+        try call("POST", "/v1/containers/{id}/exec", id: id, body: #"{"args":["true"]}"#, expect: 400)
         try call("POST", "/v1/containers/{id}/kill", id: id, expect: 200)
         try call("POST", "/v1/containers/{id}/wait", id: id, expect: 200)
         try call("POST", "/v1/containers/{id}/stop", id: id, expect: 200)
@@ -77,6 +81,26 @@ final class OpenAPITests: DaemonTestCase {
         }
         if parts[0].hasPrefix("HTTP/1.1 200") { called.insert("GET /v1/events") }
         XCTAssertEqual(called, documented, "every documented operation was called")
+    }
+
+    /// POST TEMPLATE upgraded to a stream (Upgrade: nest-stream): the 101 is
+    /// documented; an exec is followed to its exit frame.
+    func upgraded(_ template: String, id: String, body: String? = nil) throws {
+        let op = try XCTUnwrap(doc["paths"]?[template]?["post"], "\(template) is documented")
+        XCTAssertNotNil(op["responses"]?["101"], "\(template): 101 is documented")
+        let headers = (op["parameters"]?.items ?? []).map { $0.resolved(in: doc) }.filter { $0["in"]?.string == "header" }
+        XCTAssertEqual(Set(headers.compactMap { $0["name"]?.string }), ["Upgrade", "Connection"])
+        switch try client.openStream("POST", template.replacingOccurrences(of: "{id}", with: id), body: body.map { Array($0.utf8) }) {
+        case .refused(let r):
+            XCTFail("POST \(template): \(r.status) \(r.text)")
+        case .upgraded(let stream):
+            if body != nil {
+                var exit: [UInt8]?
+                while let f = try stream.next() { if f.type == 3 { exit = f.payload } }
+                XCTAssertEqual(exit, Array("0".utf8))
+            }
+            called.insert("POST " + template)
+        }
     }
 
     /// Calls METHOD TEMPLATE with every documented query parameter (unless

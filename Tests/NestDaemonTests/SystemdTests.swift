@@ -116,6 +116,7 @@ final class SystemdTests: DaemonTestCase {
             if prefix != nil { XCTAssertTrue(unit.contains("\nEnvironment=NEST_LIBEXEC=/\(bin)/libexec/nest\n"), unit) }
             let installed = runCommand([dest + "/\(bin)/bin/nestctl", "--help"])
             XCTAssertEqual(installed.code, 0, installed.stderr)
+            try checkManPagesAndCompletions(dest, man: bin + "/share/man/man1")
         }
         XCTAssertEqual(runCommand([TestEnv.repo + "/scripts/install.sh", "--bogus"]).code, 2)
 
@@ -128,6 +129,36 @@ final class SystemdTests: DaemonTestCase {
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertEqual(r.stdout, "installed\n")
         XCTAssertTrue(processes(containing: prefix + "/bin/nestd").count == 1)
+    }
+
+    /// The man pages (one per command) and the completion scripts the
+    /// installer put under `dest`, and that they work.
+    func checkManPagesAndCompletions(_ dest: String, man: String) throws {
+        for page in ["nestctl.1", "nestctl.run.1", "nestctl.ps.1", "nestd.1", "nest.1", "nest.create.1"] {
+            XCTAssertEqual(mode(dest + "/" + man + "/" + page), 0o644, page)
+        }
+        let rendered = runCommand(["/usr/bin/man", "-l", dest + "/" + man + "/nestctl.ps.1"], env: ["MANWIDTH": "100"])
+        XCTAssertEqual(rendered.code, 0, rendered.stderr)
+        XCTAssertTrue(rendered.stdout.contains("nestctl ps"), rendered.stdout)
+        XCTAssertTrue(rendered.stdout.contains("--no-trunc"), rendered.stdout)
+
+        let share = dest + "/usr/share"
+        for tool in ["nestctl", "nest"] {
+            for f in ["bash-completion/completions/\(tool)", "zsh/vendor-completions/_\(tool)", "fish/vendor_completions.d/\(tool).fish"] {
+                XCTAssertEqual(mode(share + "/" + f), 0o644, f)
+            }
+            let zsh = try String(contentsOfFile: share + "/zsh/vendor-completions/_\(tool)", encoding: .utf8)
+            XCTAssertTrue(zsh.hasPrefix("#compdef \(tool)\n"), String(zsh.prefix(40)))
+            let fish = try String(contentsOfFile: share + "/fish/vendor_completions.d/\(tool).fish", encoding: .utf8)
+            XCTAssertTrue(fish.contains("complete -c '\(tool)' "), tool)
+        }
+        // bash completes nestctl's subcommands from the installed script
+        let script = share + "/bash-completion/completions/nestctl"
+        let bash = runCommand(["/bin/bash", "-c", """
+            source \(script); COMP_WORDS=(nestctl wa); COMP_CWORD=1; COMP_LINE="nestctl wa"; COMP_POINT=10
+            _nestctl nestctl wa nestctl; echo "${COMPREPLY[@]}"
+            """])
+        XCTAssertEqual(bash.stdout, "wait\n", bash.stderr)
     }
 
     func mode(_ path: String) -> mode_t? {

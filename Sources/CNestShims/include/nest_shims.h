@@ -14,6 +14,10 @@ int nest_trim_heap(void);
 int nest_pidfd_open(int pid);
 /* sendmsg of BUF with NFDS (1-8) descriptors as SCM_RIGHTS; 0 or -1 (errno). */
 int nest_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
+/* recvmsg of one descriptor sent as SCM_RIGHTS (a console socket's pty
+ * master), close-on-exec; the descriptor, or -1 (errno) when none came.
+ * Any further descriptors of the message are closed. */
+int nest_recv_fd(int sock);
 /* socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC) */
 int nest_seqpacket_pair(int fds[2]);
 /* An fd to exec PATH from (/proc/self/fd/N) that no process can write

@@ -85,9 +85,12 @@ enum MonitorSpawner {
 
     /// `meanwhile` runs after the monitor has started and before its report
     /// is read: work that overlaps the container's setup on another core.
-    static func spawn(monitor: String, plan: String, stdio: StdioMode, preserve: Int = 0,
+    /// `stdin`: the monitor's (and so, with `.log` stdio, the container's)
+    /// stdin instead of /dev/null.
+    static func spawn(monitor: String, plan: String, stdio: StdioMode, preserve: Int = 0, stdin: Int32? = nil,
                       meanwhile: () throws(RuntimeError) -> Void = {}) throws(RuntimeError) -> Started {
-        let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, preserve: preserve, goRead: nil)
+        let (pid, readEnd) = try start(monitor: monitor, args: [plan], stdio: stdio, preserve: preserve, goRead: nil,
+                                       stdioFDs: stdin.map { ($0, 1, 2) })
         return try finish(pid: pid, readEnd: readEnd, meanwhile: meanwhile)
     }
 
@@ -100,7 +103,7 @@ enum MonitorSpawner {
 
     /// Closes `goRead` (the monitor has its copy), whatever happens.
     private static func start(monitor: String, args: [String], stdio: StdioMode, preserve: Int,
-                              goRead: Int32?) throws(RuntimeError) -> (pid: Int32, readEnd: Int32) {
+                              goRead: Int32?, stdioFDs: (Int32, Int32, Int32)? = nil) throws(RuntimeError) -> (pid: Int32, readEnd: Int32) {
         var fds: [Int32] = [-1, -1]
         guard nest_pipe2(&fds, O_CLOEXEC) == 0 else {
             if let goRead { close(goRead) }
@@ -108,7 +111,7 @@ enum MonitorSpawner {
         }
         do {
             let pid = try spawnProcess(monitor: monitor, args: args, stdio: stdio, extra: [fds[1]] + (goRead.map { [$0] } ?? []),
-                                       preserve: preserve)
+                                       preserve: preserve, stdioFDs: stdioFDs)
             return (pid, fds[0])
         } catch {
             close(fds[0])

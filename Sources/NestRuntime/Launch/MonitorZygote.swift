@@ -27,9 +27,10 @@ final class MonitorZygote: Sendable {
         }
     }
 
-    /// A monitor forked for `plan`, with its stdio as `stdio` says and its
-    /// report on the returned pipe; nil when no zygote can be had.
-    func spawn(plan: String, stdio: StdioMode) -> (pid: Int32, readEnd: Int32)? {
+    /// A monitor forked for `plan`, with its stdio as `stdio` says (stdin
+    /// `stdin` when given) and its report on the returned pipe; nil when no
+    /// zygote can be had.
+    func spawn(plan: String, stdio: StdioMode, stdin: Int32? = nil) -> (pid: Int32, readEnd: Int32)? {
         var pipe: [Int32] = [-1, -1]
         guard nest_pipe2(&pipe, O_CLOEXEC) == 0 else { return nil }
         let null = stdio == .inherit ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC)
@@ -40,7 +41,7 @@ final class MonitorZygote: Sendable {
         // As MonitorSpawner gives them: stdin /dev/null unless inherited,
         // stdout and stderr /dev/null only for .null.
         let fds: [Int32] = [
-            stdio == .inherit ? 0 : null,
+            stdin ?? (stdio == .inherit ? 0 : null),
             stdio == .null ? null : 1,
             stdio == .null ? null : 2,
             pipe[1],

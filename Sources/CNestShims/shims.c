@@ -1,11 +1,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <malloc.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,3 +80,28 @@ int nest_recv_fd(int sock)
 }
 
 int nest_seqpacket_pair(int fds[2]) { return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds); }
+
+int nest_open_dir_path(const char *path) { return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC); }
+
+int nest_open_in_root(int root, const char *path, int for_reading)
+{
+	struct open_how how = {
+		.flags = for_reading ? (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : (O_PATH | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	/* EAGAIN: a rename or mount anywhere on the host during a ".." walk,
+	 * which the kernel cannot tell from an escape; the walk is redone. */
+	int fd = -1;
+	for (int tries = 0; tries < 64; tries++) {
+		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
+	return fd;
+}
+
+long nest_fs_type(int fd)
+{
+	struct statfs fs;
+	return fstatfs(fd, &fs) == 0 ? (long)fs.f_type : -1;
+}

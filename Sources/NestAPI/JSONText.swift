@@ -143,6 +143,7 @@ extension CreateRequest {
         if let start { j.key("start"); j.bool(start) }
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
         if let tty { j.key("tty"); j.bool(tty) }
+        if let user { j.key("user"); j.string(user) }
         j.raw("}")
         return j.bytes
     }

@@ -31,11 +31,15 @@ public struct CreateRequest: Codable, Sendable {
     public var tty: Bool?
     /// The pty's size at start (the process's `consoleSize`).
     public var consoleSize: TerminalSize?
+    /// Overrides the process's user: USER[:GROUP], names looked up in the
+    /// rootfs's /etc/passwd and /etc/group, or numbers (`nestctl run -u`).
+    public var user: String?
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
-                consoleSize: TerminalSize? = nil) {
+                consoleSize: TerminalSize? = nil, user: String? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
+        self.user = user
     }
 }
 
@@ -55,7 +59,8 @@ public struct ExecBody: Codable, Sendable {
     public var env: [String]?
     /// Absolute; default the container's.
     public var cwd: String?
-    /// UID[:GID]; default the container's user.
+    /// USER[:GROUP], names (the container's /etc/passwd and /etc/group) or
+    /// numbers; default the container's user.
     public var user: String?
     /// A pty for the process (its output is then all stdout).
     public var tty: Bool?

@@ -77,23 +77,33 @@ public enum BundleLoader {
         let pathFD = open(path, openPathOnly | O_CLOEXEC | O_NOFOLLOW)
         guard pathFD >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
         defer { close(pathFD) }
+        return try readRegular(pathFD, name: path, limit: maxConfigSize) {
+            open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY)
+        }
+    }
+
+    /// The bytes of the regular file that `pathFD` (an O_PATH descriptor)
+    /// names, at most `limit` of them; `name` names it in errors. The file
+    /// is reopened for reading through the descriptor, so a swap of its name
+    /// in between opens nothing else; without /proc, with `reopenByName`
+    /// (O_RDONLY | O_NONBLOCK | O_NOCTTY), whose result must be the same
+    /// file. Anything but a regular file is refused
+    /// before it is opened for reading.
+    public static func readRegular(_ pathFD: Int32, name: String, limit: Int,
+                                   reopenByName: () -> Int32) throws(SpecError) -> [UInt8] {
         var info = stat()
-        guard fstat(pathFD, &info) == 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        guard fstat(pathFD, &info) == 0 else { throw SpecError(path: "", message: "\(name): \(errnoText())") }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw SpecError(path: "", message: "\(path): \(kind(info.st_mode)); it must be a regular file")
+            throw SpecError(path: "", message: "\(name): \(kind(info.st_mode)); it must be a regular file")
         }
-        guard info.st_size <= maxConfigSize else {
-            throw SpecError(path: "", message: "\(path): larger than \(maxConfigSize >> 20) MiB")
-        }
-        // through the checked descriptor, so a swap of the name in between
-        // opens nothing else; without /proc, by name, and compared below
+        guard info.st_size <= limit else { throw SpecError(path: "", message: "\(name): \(tooLarge(limit))") }
         var fd = open("/proc/self/fd/\(pathFD)", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        if fd < 0 && errno == ENOENT { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY) }
-        guard fd >= 0 else { throw SpecError(path: "", message: "\(path): \(errnoText())") }
+        if fd < 0 && errno == ENOENT { fd = reopenByName() }
+        guard fd >= 0 else { throw SpecError(path: "", message: "\(name): \(errnoText())") }
         defer { close(fd) }
         var opened = stat()
         guard fstat(fd, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else {
-            throw SpecError(path: "", message: "\(path): changed while being opened")
+            throw SpecError(path: "", message: "\(name): changed while being opened")
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(info.st_size))
@@ -102,15 +112,17 @@ public enum BundleLoader {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw SpecError(path: "", message: "\(path): \(errnoText())")
+                throw SpecError(path: "", message: "\(name): \(errnoText())")
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > maxConfigSize {
-                throw SpecError(path: "", message: "\(path): larger than \(maxConfigSize >> 20) MiB")
-            }
+            if bytes.count > limit { throw SpecError(path: "", message: "\(name): \(tooLarge(limit))") }
         }
         return bytes
+    }
+
+    private static func tooLarge(_ limit: Int) -> String {
+        limit >= 1 << 20 && limit % (1 << 20) == 0 ? "larger than \(limit >> 20) MiB" : "larger than \(limit) bytes"
     }
 
     /// Linux's O_PATH, which Glibc's Swift module does not export (it is

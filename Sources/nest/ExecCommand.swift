@@ -42,7 +42,7 @@ struct Exec: ParsableCommand {
     var cwd: String?
     @Option(name: [.short, .long], help: "Set an environment variable (NAME=value); repeatable.")
     var env: [String] = []
-    @Option(name: [.short, .long], help: "UID[:GID] to run as.")
+    @Option(name: [.short, .long], help: "USER[:GROUP] to run as: names (from the container's /etc/passwd and /etc/group) or numbers.")
     var user: String?
     @Option(name: [.customShort("g"), .long], help: "An additional group id; repeatable.")
     var additionalGids: [String] = []
@@ -134,13 +134,8 @@ extension Operations {
             process.env = (process.env ?? []).filter { !$0.hasPrefix(name) } + [entry]
         }
         if let user = o.user {
-            let parts = user.split(separator: ":", omittingEmptySubsequences: false)
-            guard (1...2).contains(parts.count), let uid = UInt32(parts[0]), uid != UInt32.max,
-                  parts.count == 1 || UInt32(parts[1]).map({ $0 != UInt32.max }) == true else {
-                throw .invalidArgument("must be UID or UID:GID (numbers), got \"\(user)\"", field: "--user")
-            }
-            process.user.uid = uid
-            if parts.count == 2, let gid = UInt32(parts[1]) { process.user.gid = gid }
+            try runtime.user(user, id: id, field: "--user")
+                .apply(to: &process, keepHome: o.env.contains { $0.hasPrefix("HOME=") })
         }
         for g in o.additionalGids {
             guard let gid = UInt32(g), gid != UInt32.max else {

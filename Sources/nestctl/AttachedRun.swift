@@ -14,7 +14,7 @@ func runStreamed(_ api: APIClient, _ request: CreateRequest, rm: Bool, interacti
     request.openStdin = interactive ? true : nil
     request.tty = tty ? true : nil
     request.consoleSize = tty ? Terminal.current : nil
-    let created = try CreateResponse(json: try api.call("POST", "/containers", body: request.json).body)
+    let created = try CreateResponse(json: try api.call("POST", "/containers", body: request.json, flags: createFlags).body)
         ?? { throw ExitCode.failure }()
     let stream: FrameStream
     do {

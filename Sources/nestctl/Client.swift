@@ -25,7 +25,7 @@ struct ClientOptions: ParsableArguments {
 struct APIClient {
     let http: UnixHTTPClient
 
-    func call(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> UnixHTTPClient.Response {
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil, flags: [String: String] = [:]) throws -> UnixHTTPClient.Response {
         let response: UnixHTTPClient.Response
         do {
             response = try http.request(method, "/v1" + path, body: body)
@@ -33,7 +33,7 @@ struct APIClient {
             printError("\(error)")
             throw ExitCode.failure
         }
-        if response.status >= 400 { try fail(response) }
+        if response.status >= 400 { try fail(response, flags: flags) }
         return response
     }
 
@@ -61,9 +61,10 @@ struct APIClient {
         try decode(try call("GET", path))
     }
 
-    func post<T: Decodable>(_ path: String, _ body: (some Encodable)? = Optional<Int>.none, as: T.Type = T.self) throws -> T {
+    func post<T: Decodable>(_ path: String, _ body: (some Encodable)? = Optional<Int>.none, as: T.Type = T.self,
+                            flags: [String: String] = [:]) throws -> T {
         let bytes = try body.map { Array(try JSONEncoder().encode($0)) }
-        return try decode(try call("POST", path, body: bytes))
+        return try decode(try call("POST", path, body: bytes, flags: flags))
     }
 
     func decode<T: Decodable>(_ response: UnixHTTPClient.Response) throws -> T {

@@ -25,6 +25,8 @@ struct Run: ParsableCommand {
     var labels: [String] = []
     @Option(help: "Launch this subsystem config (docs/subsystem.md) instead of a bundle.")
     var subsystem: String?
+    @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
+    var user: String?
     @Argument(help: "The bundle directory.")
     var bundle: String?
 
@@ -38,6 +40,7 @@ struct Run: ParsableCommand {
     func run() throws {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels), start: true)
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
+        request.user = user
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -60,7 +63,7 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
     request.start = detach ? true : nil
     // JSON by hand: Foundation's coders cost this short-lived process more
     // than the rest of encoding and decoding these two small objects
-    let response = try api.call("POST", "/containers", body: request.json)
+    let response = try api.call("POST", "/containers", body: request.json, flags: createFlags)
     let created = try CreateResponse(json: response.body) ?? api.decode(response)
     if detach {
         print(created.id)
@@ -68,6 +71,10 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
     }
     return try api.startAttached(created.id, rm: rm)
 }
+
+/// The create request's fields as run's and create's options, for their
+/// error messages.
+let createFlags = ["user": "--user"]
 
 /// The config is sent, not its path: nestd reads no file of the client's.
 func readSubsystemFile(_ path: String) throws -> String {
@@ -102,6 +109,8 @@ struct Create: ParsableCommand {
     var labels: [String] = []
     @Option(help: "Launch this subsystem config (docs/subsystem.md) instead of a bundle.")
     var subsystem: String?
+    @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
+    var user: String?
     @Argument(help: "The bundle directory.")
     var bundle: String?
 
@@ -112,9 +121,10 @@ struct Create: ParsableCommand {
     func run() throws {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels))
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
+        request.user = user
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
-        let created: CreateResponse = try options.client.post("/containers", request)
+        let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)
         print(created.id)
     }
 }

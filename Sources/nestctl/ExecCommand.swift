@@ -19,7 +19,7 @@ struct Exec: ParsableCommand {
     var tty = false
     @Option(name: [.short, .customLong("env")], help: "KEY=VALUE added to the container's environment (repeatable).")
     var env: [String] = []
-    @Option(name: [.short, .long], help: "UID or UID:GID to run as (default: the container's user).")
+    @Option(name: [.short, .long], help: "USER[:GROUP] to run as, names (the container's /etc/passwd and /etc/group) or numbers (default: the container's user).")
     var user: String?
     @Option(name: [.short, .customLong("workdir")], help: "Absolute working directory (default: the container's).")
     var workdir: String?

@@ -208,6 +208,7 @@ final class Daemon: Sendable {
             } else {
                 sub = try runtime.translate(id: id, options: opts)
             }
+            if let user = req.user { try sub.setUser(user) }
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)

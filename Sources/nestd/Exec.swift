@@ -22,7 +22,11 @@ extension Router {
         }
         let r = try d.record(id)
         let process: Spec.Process
-        do { process = try ExecSetup.process(body, base: d.runtime.process(id: r.id)) } catch let e as APIError { throw e } catch {
+        do {
+            process = try ExecSetup.process(body, base: d.runtime.process(id: r.id)) { spec throws(RuntimeError) in
+                try d.runtime.user(spec, id: r.id, field: "user")
+            }
+        } catch let e as APIError { throw e } catch {
             throw APIError(error)
         }
         let session = try ExecSetup.start(d, r.id, process, stdin: body.stdin == true)
@@ -40,8 +44,10 @@ extension Router {
 
 /// The process of an exec request and what it is started with.
 enum ExecSetup {
-    /// The container's process with what the request changes.
-    static func process(_ body: ExecBody, base: Spec.Process) throws(APIError) -> Spec.Process {
+    /// The container's process with what the request changes; `user`
+    /// resolves the request's user in the container's files.
+    static func process(_ body: ExecBody, base: Spec.Process,
+                        user: (String) throws(RuntimeError) -> ContainerUsers.Resolved) throws -> Spec.Process {
         guard !body.args.isEmpty else { throw APIError(400, "args must name a program", field: "args") }
         var p = base
         p.args = body.args
@@ -60,14 +66,8 @@ enum ExecSetup {
             env.append(e)
         }
         p.env = env
-        if let user = body.user {
-            let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let uid = UInt32(parts[0]), parts.count == 1 || UInt32(parts[1]) != nil else {
-                throw APIError(400, "user must be UID or UID:GID (numbers), got \"\(user.prefix(64))\"", field: "user")
-            }
-            p.user.uid = uid
-            if parts.count == 2 { p.user.gid = UInt32(parts[1])! }
-            p.user.additionalGids = nil
+        if let spec = body.user {
+            try user(spec).apply(to: &p, keepHome: (body.env ?? []).contains { $0.hasPrefix("HOME=") })
         }
         p.terminal = body.tty == true
         p.consoleSize = body.tty == true ? body.consoleSize.map { .init(height: UInt64($0.height), width: UInt64($0.width)) } : nil

@@ -225,6 +225,28 @@ final class ExecTests: RootTestCase {
         XCTAssertTrue(relative.stderr.contains("--cwd: must be an absolute path"), relative.stderr)
     }
 
+    /// `nest exec --user` takes names too, looked up in the container's
+    /// files (also of a container created and not started), with the
+    /// user's groups and home.
+    func testUserNamesAreTheContainers() throws {
+        let bundle = try makeBundle(["sleep", "1000"])
+        try "root:x:0:0::/root:/bin/sh\nsvc:x:700:701::/srv/svc:/bin/sh\n".write(toFile: bundle + "/rootfs/etc/passwd", atomically: false, encoding: .utf8)
+        try "root:x:0:\nsvc:x:701:\nops:x:702:svc\n".write(toFile: bundle + "/rootfs/etc/group", atomically: false, encoding: .utf8)
+        let id = uniqueID("user")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
+        let script = "id -u; id -G; echo $HOME"
+        let created = try sh("$NEST exec --user svc \(id) sh -c '\(script)'")
+        XCTAssertEqual(created.code, 0, created.stderr)
+        XCTAssertEqual(created.stdout, "700\n701 702\n/srv/svc\n")
+        try runtime.start(id: id)
+        let extra = try sh("$NEST exec --user svc:0 --additional-gids 9 --env HOME=/h \(id) sh -c '\(script)'")
+        XCTAssertEqual(extra.stdout, "700\n0 9\n/h\n", extra.stderr)
+        let unknown = try sh("$NEST exec --user nosuch \(id) true")
+        XCTAssertEqual(unknown.code, 1)
+        XCTAssertEqual(unknown.stderr, "nest: --user: no user nosuch in the container's /etc/passwd\n")
+        XCTAssertEqual(try strayChildren(id), [])
+    }
+
     func testExecIntoAStoppedOrUnknownContainerFails() throws {
         let bundle = try makeBundle(["true"])
         let id = uniqueID("stopped")

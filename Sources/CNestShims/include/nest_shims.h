@@ -23,4 +23,13 @@ int nest_seqpacket_pair(int fds[2]);
 /* An fd to exec PATH from (/proc/self/fd/N) that no process can write
  * through: a detached read-only bind, or a sealed memfd copy; -1 if none. */
 int nest_sealed_exe(const char *path);
+/* open(PATH, O_PATH | O_DIRECTORY | O_CLOEXEC): a directory to resolve in. */
+int nest_open_dir_path(const char *path);
+/* openat2(ROOT, PATH) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: every
+ * symlink (the last one too) and ".." resolve under ROOT, as they would for
+ * a process whose root it is, and no /proc magic link leads out. O_PATH,
+ * or with FOR_READING O_RDONLY | O_NONBLOCK | O_NOCTTY; close-on-exec. */
+int nest_open_in_root(int root, const char *path, int for_reading);
+/* The f_type of fstatfs(FD) (PROC_SUPER_MAGIC...), or -1 (errno). */
+long nest_fs_type(int fd);
 #endif

@@ -69,7 +69,7 @@ extension Runtime {
         defer { unlink(planFile) }
 
         var fds: [Int32] = [-1, -1]
-        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system("sync pipe: \(Sys.errorText())") }
+        guard MonitorSpawner.channel(&fds) else { throw .system("sync socket: \(Sys.errorText())") }
         defer { close(fds[0]) }
         let monitor = try MonitorSpawner.spawnProcess(
             monitor: libexec + "/nest-monitor", args: ["-x", planFile], stdio: .inherit, extra: [fds[1]],
@@ -149,7 +149,7 @@ extension Runtime {
         }
     }
 
-    /// What the monitor writes on its sync pipe, to EOF (it exits after).
+    /// What the monitor writes on its sync fd, to EOF (it exits after).
     static func readAll(_ fd: Int32) -> String {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)

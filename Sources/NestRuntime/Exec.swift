@@ -69,7 +69,7 @@ extension Runtime {
         defer { unlink(planFile) }
 
         var fds: [Int32] = [-1, -1]
-        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system("sync pipe: \(Sys.errorText())") }
+        guard MonitorSpawner.channel(&fds) else { throw .system("sync socket: \(Sys.errorText())") }
         defer { close(fds[0]) }
         let monitor = try MonitorSpawner.spawnProcess(
             monitor: libexec + "/nest-monitor", args: ["-x", planFile], stdio: .inherit, extra: [fds[1]],

@@ -266,7 +266,7 @@ public final class Runtime: Sendable {
             // An early monitor is let go before the cgroups exist: it
             // clones the init, which makes its namespaces, while they are
             // made here; it joins them once told they are (the second byte
-            // of its go pipe).
+            // on its go channel).
             if early == nil { try makeCgroups() }
             let planPaths = unit.joinLeaf == nil ? planned.paths : joinPaths
             let fifo: String? = unit.startAtOnce ? nil : store.fifo(id)

@@ -66,7 +66,7 @@ static void close_fds_except(int a, int b)
 static void join_cgroups(const struct nest_plan *p, int chan, pid_t pid)
 {
 	/* An early monitor's spawner makes the cgroups while the init makes
-	 * its namespaces; a second byte on the go pipe says they exist, EOF
+	 * its namespaces; a second byte on the go channel says they exist, EOF
 	 * that they could not be made (the spawner reports why). */
 	if (g_go_fd >= 0) {
 		char made;

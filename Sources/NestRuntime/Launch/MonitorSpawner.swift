@@ -2,20 +2,20 @@ import CNestShims
 import Glibc
 
 /// Starts nest-monitor with posix_spawn (never fork: the caller may be a
-/// multi-threaded Swift process) and reads its report from the sync pipe.
+/// multi-threaded Swift process) and reads its report from the sync fd.
 enum MonitorSpawner {
     struct Started {
         var monitorPid: Int32
         var initPid: Int32
     }
 
-    /// The sync pipe's write end is fd 3 in the monitor; every other fd but
-    /// 0, 1, 2 is closed there.
+    /// The monitor's end of its report channel is fd 3 there; every other
+    /// fd but 0, 1, 2 is closed there.
     static let syncFD: Int32 = 3
 
     /// A monitor started before its plan exists (`nest-monitor -g FD`): its
     /// exec overlaps the spawner's translation and plan work. It waits for a
-    /// byte on the go pipe before it reads the plan (EOF instead: it exits
+    /// byte on the go channel before it reads the plan (EOF instead: it exits
     /// quietly), and for a second one before it joins the cgroups, which
     /// the spawner makes meanwhile (EOF instead: it fails the create).
     final class Early {
@@ -69,10 +69,22 @@ enum MonitorSpawner {
     /// keep their numbers (3...3+N-1), and the sync fd follows them.
     static func syncFD(preserving preserve: Int) -> Int32 { syncFD + Int32(preserve) }
 
+    /// A channel between the spawner and a monitor (its report, `created
+    /// PID`; the go signal of an early monitor): a socket, not a pipe. The
+    /// process the monitor clones holds a copy for its first steps, and it
+    /// is seen in the container's PID namespace from the clone on (a
+    /// container that joins another's PID namespace, an exec'd process). A
+    /// process there with CAP_SYS_PTRACE opens /proc/PID/fd/N of it: a pipe
+    /// opens for writing (a forged `created 1` was taken for the container's
+    /// process, and `delete -f` killed that), a socket does not open at all.
+    static func channel(_ fds: inout [Int32]) -> Bool {
+        socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0
+    }
+
     /// Starts a monitor that waits for `Early.go()` before it reads `plan`.
     static func startEarly(monitor: String, plan: String, stdio: StdioMode, preserve: Int = 0) throws(RuntimeError) -> Early {
         var go: [Int32] = [-1, -1]
-        guard nest_pipe2(&go, O_CLOEXEC) == 0 else { throw .system("go pipe: \(Sys.errorText())") }
+        guard channel(&go) else { throw .system("go socket: \(Sys.errorText())") }
         do {
             let (pid, reportFD) = try start(monitor: monitor, args: ["-g", String(syncFD(preserving: preserve) + 1), plan],
                                             stdio: stdio, preserve: preserve, goRead: go[0])
@@ -105,9 +117,9 @@ enum MonitorSpawner {
     private static func start(monitor: String, args: [String], stdio: StdioMode, preserve: Int,
                               goRead: Int32?, stdioFDs: (Int32, Int32, Int32)? = nil) throws(RuntimeError) -> (pid: Int32, readEnd: Int32) {
         var fds: [Int32] = [-1, -1]
-        guard nest_pipe2(&fds, O_CLOEXEC) == 0 else {
+        guard channel(&fds) else {
             if let goRead { close(goRead) }
-            throw .system("sync pipe: \(Sys.errorText())")
+            throw .system("sync socket: \(Sys.errorText())")
         }
         do {
             let pid = try spawnProcess(monitor: monitor, args: args, stdio: stdio, extra: [fds[1]] + (goRead.map { [$0] } ?? []),

@@ -28,14 +28,14 @@ final class MonitorZygote: Sendable {
     }
 
     /// A monitor forked for `plan`, with its stdio as `stdio` says (stdin
-    /// `stdin` when given) and its report on the returned pipe; nil when no
-    /// zygote can be had.
+    /// `stdin` when given) and its report on the returned channel; nil when
+    /// no zygote can be had.
     func spawn(plan: String, stdio: StdioMode, stdin: Int32? = nil) -> (pid: Int32, readEnd: Int32)? {
-        var pipe: [Int32] = [-1, -1]
-        guard nest_pipe2(&pipe, O_CLOEXEC) == 0 else { return nil }
+        var report: [Int32] = [-1, -1]
+        guard MonitorSpawner.channel(&report) else { return nil }
         let null = stdio == .inherit ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC)
         defer {
-            close(pipe[1])
+            close(report[1])
             if null >= 0 { close(null) }
         }
         // As MonitorSpawner gives them: stdin /dev/null unless inherited,
@@ -44,7 +44,7 @@ final class MonitorZygote: Sendable {
             stdin ?? (stdio == .inherit ? 0 : null),
             stdio == .null ? null : 1,
             stdio == .null ? null : 2,
-            pipe[1],
+            report[1],
         ]
         let pid: Int32? = process.withLock { p in
             for attempt in 0..<2 {
@@ -55,10 +55,10 @@ final class MonitorZygote: Sendable {
             return nil
         }
         guard let pid, pid > 0 else {
-            close(pipe[0])
+            close(report[0])
             return nil
         }
-        return (pid, pipe[0])
+        return (pid, report[0])
     }
 
     private func request(_ sock: Int32, plan: String, fds: [Int32]) -> Int32? {

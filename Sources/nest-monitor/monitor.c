@@ -283,7 +283,6 @@ int monitor_main(const char *path)
 	if (load_plan(&plan, path) < 0)
 		return 1;
 	g_handoff = plan.handoff;
-	g_in_userns = running_in_userns();
 	if (plan.exec_pid)
 		failx(path, "plan: an exec plan is run by nest-monitor -x");
 	g_preserve_fds = plan.preserve_fds;

@@ -297,7 +297,7 @@ static void mount_one(const struct nest_plan *p, const struct plan_mount *m)
 	} else if (mount(src, fdpath(fd), type[0] ? type : NULL, flags, data[0] ? data : NULL) < 0) {
 		/* sysfs of a network ns that the user ns does not own: the
 		 * host's /sys, bound (as runc does) */
-		if (errno != EPERM || strcmp(type, "sysfs") != 0 || (!p->has_ns[NS_USER] && !g_in_userns))
+		if (errno != EPERM || strcmp(type, "sysfs") != 0 || (!p->has_ns[NS_USER] && !running_in_userns()))
 			fail(dest, "mount %s", dest);
 		if (mount("/sys", fdpath(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
 			fail(dest, "mount %s", dest);

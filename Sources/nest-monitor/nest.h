@@ -37,9 +37,8 @@ extern int g_chan;	/* child: socket to the monitor */
 extern int g_sync_fd;	/* monitor: sync fd of the spawner (-1 = closed) */
 extern pid_t g_child;	/* monitor: the container init (0 = none) */
 extern int g_child_pidfd; /* monitor: a pidfd of it when it is not our child (handoff), else -1 */
-extern int g_handoff;
-extern int g_in_userns;	/* the monitor runs in a user namespace not the host's (rootless) */
-int running_in_userns(void);	/* the plan hands the init to the spawner (record `handoff`) */
+extern int g_handoff;	/* the plan hands the init to the spawner (record `handoff`) */
+int running_in_userns(void);	/* in a user namespace not the host's (rootless) */
 extern int g_go_fd;	/* monitor -g: the go pipe, until the cgroups are made */
 extern void *g_heap_start; /* the first heap block main allocated */
 extern char *g_args;	/* the monitor's argv strings, contiguous */

@@ -58,7 +58,7 @@ static void device_one(const struct nest_plan *p, const struct plan_device *d)
 		fail(path, "device %s", path);
 	/* Only the host's root may mknod: in a user namespace (the
 	 * container's, or the one a rootless runtime runs in), bind. */
-	if (!p->has_ns[NS_USER] && !g_in_userns) {
+	if (!p->has_ns[NS_USER] && !running_in_userns()) {
 		/* The node is made, then changed only through an fd of it that
 		 * was checked to be it: a symlink put in its place (a shared
 		 * /dev or rootfs) is never followed to a host file while the

@@ -23,22 +23,26 @@ int g_sync_fd = -1;
 pid_t g_child;
 int g_child_pidfd = -1;
 int g_handoff;
-int g_in_userns;
 
 /* The initial user namespace maps every uid onto itself; any other map
- * is a user namespace's (podman rootless runs its runtime in one). */
+ * is a user namespace's (podman rootless runs its runtime in one). Read
+ * once, when a device or /sys first asks. */
 int running_in_userns(void)
 {
+	static int known = -1;
+	if (known >= 0)
+		return known;
 	char buf[128] = { 0 };
+	known = 0;
 	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return known;
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	unsigned long a, b, c;
-	if (n <= 0 || sscanf(buf, "%lu %lu %lu", &a, &b, &c) != 3)
-		return 0;
-	return !(a == 0 && b == 0 && c == 4294967295UL);
+	if (n > 0 && sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3)
+		known = !(a == 0 && b == 0 && c == 4294967295UL);
+	return known;
 }
 int g_preserve_fds;
 

@@ -8,9 +8,11 @@ import NestRuntime
 
 /// The runtime commands, shared by the ArgumentParser commands and the fast path.
 enum Operations {
-    static func runtime(_ root: String) -> Runtime {
+    /// Only a create asks whether it runs rootless (a read of
+    /// /proc/self/uid_map): the other commands never make cgroups.
+    static func runtime(_ root: String, creating: Bool = false) -> Runtime {
         var options = RuntimeOptions(root: root)
-        options.rootless = DefaultRoot.rootless
+        if creating { options.rootless = DefaultRoot.rootless }
         return Runtime(options: options)
     }
 
@@ -25,18 +27,18 @@ enum Operations {
     }
 
     static func create(root: String, id: String, options: CreateOptions) throws(RuntimeError) {
-        _ = try runtime(root).create(id: id, options: options)
+        _ = try runtime(root, creating: true).create(id: id, options: options)
     }
 
     static func create(root: String, id: String, subsystem file: String, options: CreateOptions) throws(RuntimeError) {
         let sub = try Runtime.readSubsystem(path: absolute(file), id: id)
-        _ = try runtime(root).create(subsystem: sub, options: options)
+        _ = try runtime(root, creating: true).create(subsystem: sub, options: options)
     }
 
     /// Returns the exit status `nest run` exits with.
     static func run(root: String, id: String, options: CreateOptions, detach: Bool, keep: Bool,
                     subsystem file: String? = nil) throws(RuntimeError) -> Int32 {
-        let runtime = runtime(root)
+        let runtime = runtime(root, creating: true)
         // Created and started in one: no exec FIFO to hand over through.
         var options = options
         options.startAtOnce = true

@@ -52,6 +52,7 @@ public enum BundleLoader {
             throw SpecErrors([SpecError(path: error.path, message: error.path.isEmpty ? "\(configPath): \(error.message)" : error.message)])
         }
         var problems = spec.validate(json: bytes)
+        if let vm = refuseVM(bytes) { problems.append(vm) }
         var rootfsPath = bundlePath
         if let root = spec.root, !root.path.isEmpty {
             rootfsPath = root.path.hasPrefix("/") ? FilePath.normalize(root.path) : FilePath.join(bundlePath, root.path)
@@ -64,6 +65,22 @@ public enum BundleLoader {
         }
         guard problems.isEmpty else { throw SpecErrors(problems) }
         return Bundle(path: bundlePath, spec: spec, rootfsPath: rootfsPath)
+    }
+
+    /// The spec's `vm` section asks for a virtual-machine-based container;
+    /// Nest runs containers in namespaces, so running one anyway would give
+    /// less isolation than asked. The other platforms' sections (windows,
+    /// solaris, zos) do not apply on Linux and are passed over, as unknown
+    /// members are. Only a document that names `"vm"` is parsed again.
+    static func refuseVM(_ bytes: [UInt8]) -> SpecError? {
+        let key = Array(#""vm""#.utf8)
+        guard bytes.count >= key.count,
+              (0...(bytes.count - key.count)).contains(where: { bytes[$0..<($0 + key.count)].elementsEqual(key) }),
+              case .object(let members)? = try? JSONParser.parse(bytes),
+              let vm = members["vm"]
+        else { return nil }
+        if case .null = vm { return nil }
+        return SpecError(path: "vm", message: "virtual-machine-based containers are not supported: Nest runs the process in namespaces of this kernel")
     }
 
     /// Looks before it opens: an O_PATH descriptor (which opens nothing and

@@ -59,3 +59,23 @@ import Testing
         }
     }
 }
+
+@Suite struct PlatformSectionTests {
+    func load(_ members: String) throws -> NestOCI.Bundle {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/rootfs", withIntermediateDirectories: false)
+        try Data(config(members).utf8).write(to: URL(fileURLWithPath: dir + "/config.json"))
+        return try BundleLoader.load(dir)
+    }
+
+    @Test func aVMSectionIsRefusedByName() throws {
+        #expect(throws: SpecErrors([SpecError(path: "vm", message: "virtual-machine-based containers are not supported: Nest runs the process in namespaces of this kernel")])) {
+            try load(#""vm": {"kernel": {"path": "/boot/vmlinuz"}}"#)
+        }
+    }
+
+    @Test func otherPlatformsSectionsAndANullVMPass() throws {
+        _ = try load(#""vm": null, "windows": {"layerFolders": []}, "solaris": {}, "zos": {}, "annotations": {"vm": "x"}"#)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Glibc
+import XCTest
+@testable import NestRuntime
+
+/// Fields whose plan records the C tests check one by one, seen here end to
+/// end: from config.json through the translator, the plan and the monitor
+/// to what the container's process reads about itself.
+final class SpecEffectTests: RootTestCase {
+    func testProcessAndKernelFieldsAreWhatTheProcessSees() throws {
+        let script = """
+            echo "domainname=$(cat /proc/sys/kernel/domainname)"
+            echo "hostname=$(hostname)"
+            echo "umask=$(umask)"
+            echo "nofile=$(ulimit -n)/$(ulimit -Hn)"
+            echo "oom=$(cat /proc/self/oom_score_adj)"
+            echo "msgmax=$(cat /proc/sys/kernel/msgmax)"
+            echo "timens=$(grep monotonic /proc/self/timens_offsets | tr -s ' ')"
+            echo "shares=$(cat /sys/fs/cgroup/cpu/cpu.shares)"
+            echo "quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"
+            echo "cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)/$(cat /sys/fs/cgroup/cpuset/cpuset.mems)"
+            """
+        let bundle = try makeBundle(["sh", "-c", script]) { c in
+            c["hostname"] = "effects"
+            c["domainname"] = "nest.test"
+            c.process { p in
+                p.object("user") { $0["umask"] = 0o027 }
+                p["rlimits"] = [["type": "RLIMIT_NOFILE", "soft": 321, "hard": 654]]
+                p["oomScoreAdj"] = 432
+            }
+            c.linux { l in
+                var ns = l["namespaces"] as? [[String: Any]] ?? []
+                ns.append(["type": "time"])
+                l["namespaces"] = ns
+                l["timeOffsets"] = ["monotonic": ["secs": 86400, "nanosecs": 5]]
+                l["sysctl"] = ["kernel.msgmax": "4321"]
+                l.object("resources") { r in
+                    r["cpu"] = ["shares": 512, "quota": 25000, "period": 50000, "cpus": "0", "mems": "0"] as [String: Any]
+                }
+            }
+        }
+        let r = try runContainer(bundle)
+        XCTAssertEqual(r.exitCode, 0, "stderr: \(r.stderr)")
+        let seen = Dictionary(r.stdout.compactMap { line -> (String, String)? in
+            guard let eq = line.firstIndex(of: "=") else { return nil }
+            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+        }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(seen["domainname"], "nest.test")
+        XCTAssertEqual(seen["hostname"], "effects")
+        XCTAssertEqual(seen["umask"], "0027")
+        XCTAssertEqual(seen["nofile"], "321/654")
+        XCTAssertEqual(seen["oom"], "432")
+        XCTAssertEqual(seen["msgmax"], "4321")
+        XCTAssertEqual(seen["timens"], "monotonic 86400 5")
+        XCTAssertEqual(seen["shares"], "512")
+        XCTAssertEqual(seen["quota"], "25000/50000")
+        XCTAssertEqual(seen["cpus"], "0/0")
+    }
+}

@@ -56,4 +56,43 @@ final class SpecEffectTests: RootTestCase {
         XCTAssertEqual(seen["quota"], "25000/50000")
         XCTAssertEqual(seen["cpus"], "0/0")
     }
+
+    /// A device listed in `linux.devices` is made and allowed; the host's
+    /// /dev/kmsg (1:11) bound in by a mount is not listed, so only a rule
+    /// of `linux.resources.devices` lets the process write it (writing
+    /// needs no capability: the device cgroup alone decides).
+    func testDevicesAreMadeAsListedAndTheCgroupRulesDecideAccess() throws {
+        let script = """
+            echo "node=$(stat -c '%F %t:%T %a %u:%g' /dev/mynull)"
+            echo "kmsg=$(stat -c '%t:%T' /kmsg)"
+            echo "<7>nest device rule test" > /kmsg && echo "write=ok" || echo "write=denied"
+            """
+        func run(allowKmsg: Bool) throws -> RunResult {
+            let bundle = try makeBundle(["sh", "-c", script]) { c in
+                var mounts = c["mounts"] as? [[String: Any]] ?? []
+                mounts.append(["destination": "/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]])
+                c["mounts"] = mounts
+                c.linux { l in
+                    l["devices"] = [
+                        ["path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 0o640, "uid": 1000, "gid": 1001] as [String: Any],
+                    ]
+                    if allowKmsg {
+                        l.object("resources") { r in
+                            var rules = r["devices"] as? [[String: Any]] ?? []
+                            rules.append(["allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"])
+                            r["devices"] = rules
+                        }
+                    }
+                }
+            }
+            return try runContainer(bundle)
+        }
+        let denied = try run(allowKmsg: false)
+        XCTAssertEqual(denied.exitCode, 0, "stderr: \(denied.stderr)")
+        XCTAssertTrue(denied.stdout.contains("node=character special file 1:3 640 1000:1001"), "\(denied.stdout)")
+        XCTAssertTrue(denied.stdout.contains("kmsg=1:b"), "\(denied.stdout)")
+        XCTAssertTrue(denied.stdout.contains("write=denied"), "no rule allows 1:11: \(denied.stdout)")
+        let allowed = try run(allowKmsg: true)
+        XCTAssertTrue(allowed.stdout.contains("write=ok"), "the rule allows writing 1:11: \(allowed.stdout) \(allowed.stderr)")
+    }
 }

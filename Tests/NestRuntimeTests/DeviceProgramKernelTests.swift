@@ -85,6 +85,24 @@ final class DeviceProgramKernelTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/mem"))
     }
 
+    /// -1 is "any" on v1 too, as the v2 program reads it (the kernel
+    /// refuses "-1" in devices.allow).
+    func testAMajorOfMinusOneIsAnyInTheV1DevicesCgroup() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root: creates cgroups") }
+        let layout = try CgroupManager.detect()
+        let manager = CgroupManager(layout: layout)
+        guard manager.hierarchies.contains(where: { $0.controllers.contains("devices") }) else {
+            throw XCTSkip("needs the v1 devices controller")
+        }
+        let made = try manager.createOwned(path: "/nest-test-devices-\(UUID().uuidString)", limits: CgroupLimits())
+        defer { try? manager.destroy(manager.owned(made.paths, made: made.made), killRemaining: true) }
+        XCTAssertNil(try DeviceRules.apply([Rule(allow: false), Rule(allow: true, type: "c", major: -1, minor: 3, access: "rw")],
+                                           to: made.paths, in: manager, unprivileged: false))
+        let dir = try XCTUnwrap(zip(manager.hierarchies, made.paths.dirs).first { $0.0.controllers.contains("devices") }?.1)
+        let list = try String(contentsOfFile: dir + "/devices.list", encoding: .utf8)
+        XCTAssertEqual(list, "c *:3 rw\n")
+    }
+
     /// Nothing to enforce the rules in is an error, not a quiet skip.
     func testRulesWithNoDeviceCgroupAreAnErrorNamingTheField() {
         let manager = CgroupManager(layout: .legacy(v1: [:]))

@@ -15,7 +15,9 @@ extension DeviceProgram {
         guard prog >= 0 else {
             let e = errno
             let why = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let reason = why.split(separator: "\n").last.map { " (\($0))" } ?? ""
+            // The verifier's last line counts what it processed; the
+            // reason is the line before.
+            let reason = why.split(separator: "\n").last { !$0.hasPrefix("processed ") }.map { " (\($0))" } ?? ""
             throw DeviceProgramError(step: "bpf(BPF_PROG_LOAD)", dir: dir, errno: e, detail: reason)
         }
         defer { close(prog) }

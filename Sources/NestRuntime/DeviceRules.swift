@@ -2,19 +2,47 @@ import Glibc
 import NestOCI
 import NestSubsystem
 
-/// The device cgroup: on v1 the rules are written to devices.deny and
-/// devices.allow in order. (cgroup v2 needs an eBPF program; not yet.)
+/// The device cgroup. With a v1 devices hierarchy the rules are written to
+/// its devices.deny and devices.allow in order; without one (pure v2, or a
+/// hybrid host whose v1 hierarchies lack devices) they become an eBPF
+/// program on the v2 dir. A hybrid host that has both gets the v1 rules
+/// only: the kernel would run both checks, and the v1 one already decides.
 enum DeviceRules {
-    static func apply(_ rules: [Spec.Linux.Resources.DeviceRule], to paths: CgroupPaths) throws {
-        guard let dir = paths.dirs.first(where: { $0.split(separator: "/").contains("devices") }) else { return }
+    /// Returns a warning when the rules could not be enforced and need not
+    /// be: an unprivileged user's container, whose user namespace already
+    /// keeps it from making device nodes, may not load a cgroup program.
+    static func apply(_ rules: [Spec.Linux.Resources.DeviceRule], to paths: CgroupPaths, in manager: CgroupManager,
+                      unprivileged: Bool) throws(RuntimeError) -> String? {
+        let field = "linux.resources.devices"
+        if let dir = zip(manager.hierarchies, paths.dirs).first(where: { $0.0.controllers.contains("devices") })?.1 {
+            do { try writeV1(rules, dir: dir) } catch { throw .invalidArgument(error.description, field: field) }
+            return nil
+        }
+        guard let dir = paths.unifiedDir else {
+            throw .invalidArgument("neither a v1 devices cgroup nor a cgroup v2 hierarchy is mounted to enforce the rules in", field: field)
+        }
+        let program = try DeviceProgram.rules(rules)
+        do {
+            try DeviceProgram.attach(program, to: dir)
+        } catch {
+            if unprivileged && error.errno == EPERM {
+                return "\(field): not enforced by the cgroup (\(error)); the user namespace keeps the container from making device nodes"
+            }
+            throw .invalidArgument(error.description, field: field)
+        }
+        return nil
+    }
+
+    static func writeV1(_ rules: [Spec.Linux.Resources.DeviceRule], dir: String) throws(CgroupError) {
         // Each write is one rule; the two files are opened once each (a
         // path walk into cgroupfs per rule was most of the cost).
         var fds: [Bool: Int32] = [:]
         defer { fds.values.forEach { close($0) } }
         for rule in rules {
             let type = rule.type ?? "a"
-            let major = rule.major.map(String.init) ?? "*"
-            let minor = rule.minor.map(String.init) ?? "*"
+            // -1 is "any", as runc reads it (and the v2 program).
+            let major = rule.major.map { $0 == -1 ? "*" : String($0) } ?? "*"
+            let minor = rule.minor.map { $0 == -1 ? "*" : String($0) } ?? "*"
             let line = "\(type) \(major):\(minor) \(rule.access ?? "rwm")"
             let file = dir + "/" + (rule.allow ? "devices.allow" : "devices.deny")
             let fd: Int32

@@ -214,7 +214,8 @@ public final class Runtime: Sendable {
             // restarted daemon needs to undo this create if its maker dies.
             let cgroupsPath = unit.cgroupsPath
             // Rootless without a delegated cgroup: none, as runc does.
-            let noCgroups = options.rootless && !cgroups.mayCreate(path: cgroupsPath)
+            let rootless = options.rootless
+            let noCgroups = rootless && !cgroups.mayCreate(path: cgroupsPath)
             if noCgroups {
                 Self.warn("\(id): cgroup \(cgroupsPath) cannot be made (rootless, no cgroup delegated): the container runs without cgroups and linux.resources is not applied")
             }
@@ -254,12 +255,15 @@ public final class Runtime: Sendable {
                     if let leaf = unit.joinLeaf {
                         joinPaths = try cgroups.create(path: cgroupsPath + "/" + leaf, limits: CgroupLimits())
                     }
-                    if let devices = unit.devices { try DeviceRules.apply(devices, to: made!) }
                 } catch let error as CgroupError {
                     let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath" : "linux.resources"
                     throw RuntimeError.invalidArgument(error.description, field: field)
                 } catch {
                     throw RuntimeError.system("\(error)")
+                }
+                if let devices = unit.devices,
+                   let warning = try DeviceRules.apply(devices, to: made!, in: cgroups, unprivileged: rootless) {
+                    Self.warn("\(id): \(warning)")
                 }
                 Trace.mark("cgroups")
             }

@@ -150,6 +150,14 @@ final class CgroupMoreTests: RootTestCase {
         XCTAssertEqual(state?.memory?.swappiness, 12)
         XCTAssertEqual(state?.memory?.limit, 64 << 20)
         XCTAssertEqual(state?.blockIO?.throttleReadBpsDevice?.first?.rate, 4096)
+        // What the host cannot hold is refused by its path, the limits in force kept.
+        if CgroupManager(layout: try CgroupManager.detect()).v1Root("net_cls") == nil {
+            XCTAssertThrowsError(try runtime.update(id: id, resources: .init(memory: .init(swappiness: 40), network: .init(classID: 7)))) { e in
+                guard case .invalidArgument(_, let field)? = e as? RuntimeError else { return XCTFail("\(e)") }
+                XCTAssertEqual(field, "network.classID")
+            }
+            XCTAssertEqual(readTrimmed(try XCTUnwrap(record.cgroups.memoryDir) + "/memory.swappiness"), "12")
+        }
         try runtime.delete(id: id, force: true)
     }
 }

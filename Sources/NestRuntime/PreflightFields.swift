@@ -93,7 +93,7 @@ extension Preflight {
         return errors
     }
 
-    /// What the cgroup writer (Quota.limits, DeviceRules) does not write.
+    /// What the cgroup writer (Quota.limits, DeviceRules) never writes.
     static func unsupported(_ q: Quota) -> [SpecError] {
         var errors: [SpecError] = []
         let base = "linux.resources"
@@ -101,10 +101,8 @@ extension Preflight {
         if let m = q.memory {
             // -1 (unlimited) is what a new cgroup has.
             if let k = m.kernel, k != -1 { refuse("memory.kernel", "kernel memory limits are not supported") }
-            if let k = m.kernelTCP, k != -1 { refuse("memory.kernelTCP", "kernel TCP memory limits are not supported") }
-            // A new cgroup takes its parent's swappiness: no value is a no-op.
-            if m.swappiness != nil { refuse("memory.swappiness", "memory swappiness is not supported") }
-            if m.disableOOMKiller == true { refuse("memory.disableOOMKiller", "disabling the OOM killer is not supported") }
+            // kernelTCP, swappiness and disableOOMKiller are written where
+            // the host has them (PreflightCgroups.swift refuses the rest).
             // Hierarchical accounting is always on in the kernels Nest runs on.
             if m.useHierarchy == false { refuse("memory.useHierarchy", "non-hierarchical memory accounting is not supported") }
             // checkBeforeUpdate is about `update`, a no-op at create.
@@ -115,21 +113,9 @@ extension Preflight {
             if cpu.realtimePeriod != nil { refuse("cpu.realtimePeriod", "real-time CPU period is not supported") }
             if let idle = cpu.idle, idle != 0 { refuse("cpu.idle", "SCHED_IDLE cgroups are not supported") }
         }
-        if let b = q.blockIO {
-            // The weight is written (cgroup writer); per-device limits are not.
-            let why = "per-device block I/O limits are not supported"
-            if b.leafWeight != nil { refuse("blockIO.leafWeight", "block I/O leaf weights are not supported") }
-            if !(b.weightDevice ?? []).isEmpty { refuse("blockIO.weightDevice", why) }
-            if !(b.throttleReadBpsDevice ?? []).isEmpty { refuse("blockIO.throttleReadBpsDevice", why) }
-            if !(b.throttleWriteBpsDevice ?? []).isEmpty { refuse("blockIO.throttleWriteBpsDevice", why) }
-            if !(b.throttleReadIOPSDevice ?? []).isEmpty { refuse("blockIO.throttleReadIOPSDevice", why) }
-            if !(b.throttleWriteIOPSDevice ?? []).isEmpty { refuse("blockIO.throttleWriteIOPSDevice", why) }
-        }
-        if !q.hugepageLimits.isEmpty { refuse("hugepageLimits", "hugepage limits are not supported") }
-        if let n = q.network {
-            if n.classID != nil { refuse("network.classID", "net_cls class ids are not supported") }
-            if !(n.priorities ?? []).isEmpty { refuse("network.priorities", "net_prio priorities are not supported") }
-        }
+        // blockIO, hugepageLimits and network are written where the host
+        // has them (PreflightCgroups.swift, and the writer for what only
+        // a new cgroup's files tell).
         if let first = q.rdma.first {
             errors.append(SpecError(path: JSONPath.member(base + ".rdma", first.device), message: "RDMA limits are not supported"))
         }

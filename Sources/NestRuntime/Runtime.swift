@@ -219,6 +219,9 @@ public final class Runtime: Sendable {
             if noCgroups {
                 Self.warn("\(id): cgroup \(cgroupsPath) cannot be made (rootless, no cgroup delegated): the container runs without cgroups and linux.resources is not applied")
             }
+            if !noCgroups, let first = Preflight.cgroupHost(unit.limits, cgroups, base: "linux.resources").first {
+                throw RuntimeError.invalidArgument(first.message, field: first.path)
+            }
             let planned: (paths: CgroupPaths, toMake: [String])
             do {
                 planned = noCgroups ? (CgroupPaths(dirs: [], joinDirs: []), []) : try cgroups.planCreate(path: cgroupsPath)
@@ -256,7 +259,8 @@ public final class Runtime: Sendable {
                         joinPaths = try cgroups.create(path: cgroupsPath + "/" + leaf, limits: CgroupLimits())
                     }
                 } catch let error as CgroupError {
-                    let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath" : "linux.resources"
+                    let field = error.message == CgroupManager.busyMessage ? "linux.cgroupsPath"
+                        : Self.resourceField(of: error, unit.limits.resources ?? Spec.Linux.Resources())
                     throw RuntimeError.invalidArgument(error.description, field: field)
                 } catch {
                     throw RuntimeError.system("\(error)")

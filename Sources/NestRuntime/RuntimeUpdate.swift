@@ -51,6 +51,7 @@ extension Runtime {
         }
         if !problems.isEmpty { throw .invalidSpec(problems) }
         guard let cgroups else { throw .system("no cgroup hierarchy is mounted") }
+        if let first = Preflight.cgroupHost(asked, cgroups, base: "").first { throw .invalidArgument(first.message, field: first.path) }
         if update.memory?.checkBeforeUpdate == true, let limit = asked.memoryLimit, limit > 0,
            let usage = Self.memoryUsage(record.cgroups), usage > limit {
             throw .invalidArgument("\(limit) is below the container's memory usage (\(usage) bytes) and memory.checkBeforeUpdate is set", field: "memory.limit")
@@ -131,8 +132,10 @@ extension Runtime {
         case "cpuset.cpus": return "cpu.cpus"
         case "cpuset.mems": return "cpu.mems"
         case "pids.max": return "pids.limit"
-        case "blkio.weight", "blkio.bfq.weight", "io.bfq.weight", "io.weight": return "blockIO.weight"
+        case "blkio.weight", "blkio.bfq.weight", "io.bfq.weight", "io.weight":
+            return update.blockIO?.weight == nil && !(update.blockIO?.weightDevice ?? []).isEmpty ? "blockIO.weightDevice" : "blockIO.weight"
         default:
+            if let more = moreField(file, update) { return more }
             if e.message.hasPrefix("unified") { return "unified" }
             if e.message.contains("swap") { return "memory.swap" }
             return "resources"

@@ -81,7 +81,8 @@ final class CgroupTests: XCTestCase {
             "cpuset": "/sys/fs/cgroup/cpuset", "freezer": "/sys/fs/cgroup/my cg",
         ]))
         let p = CgroupManager(layout: layout).paths(for: "/nest/y")
-        XCTAssertEqual(p.dirs, ["memory", "cpu,cpuacct", "cpuset", "pids", "my cg"].map { "/sys/fs/cgroup/\($0)/nest/y" })
+        // A mounted net_cls,net_prio hierarchy is joined (network.classID / priorities).
+        XCTAssertEqual(p.dirs, ["memory", "cpu,cpuacct", "cpuset", "pids", "my cg", "net_cls,net_prio"].map { "/sys/fs/cgroup/\($0)/nest/y" })
         XCTAssertNil(p.unifiedDir)
     }
 

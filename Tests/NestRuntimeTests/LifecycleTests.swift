@@ -92,7 +92,7 @@ final class LifecycleTests: RootTestCase {
             XCTFail("a cpuset of a CPU the host does not have was accepted")
         } catch let error {
             guard case .invalidArgument(let message, let field) = error else { return XCTFail("not invalidArgument: \(error)") }
-            XCTAssertEqual(field, "linux.resources")
+            XCTAssertEqual(field, "linux.resources.cpu.cpus")
             XCTAssertTrue(message.contains("cpuset.cpus"), message)
         }
         assertNothingMade(id)

@@ -46,7 +46,6 @@ final class PreflightFieldTests: XCTestCase {
 
     /// One field at a time, each with the path its refusal must name.
     static var unapplied: [(field: String, edit: Edit)] {
-        let throttle = [Spec.Linux.Resources.BlockIO.ThrottleDevice(major: 8, minor: 0, rate: 1000)]
         return [
             ("process.apparmorProfile", { $0.process!.apparmorProfile = "nest-default" }),
             ("process.selinuxLabel", { $0.process!.selinuxLabel = "system_u:system_r:container_t:s0" }),
@@ -72,23 +71,11 @@ final class PreflightFieldTests: XCTestCase {
                 $0.syscalls = [.init(names: ["mkdir"], action: "SCMP_ACT_NOTIFY")]
             }),
             ("linux.resources.memory.kernel", resources { $0.memory = .init(kernel: 1 << 26) }),
-            ("linux.resources.memory.kernelTCP", resources { $0.memory = .init(kernelTCP: 1 << 26) }),
-            ("linux.resources.memory.swappiness", resources { $0.memory = .init(swappiness: 60) }),
-            ("linux.resources.memory.disableOOMKiller", resources { $0.memory = .init(disableOOMKiller: true) }),
             ("linux.resources.memory.useHierarchy", resources { $0.memory = .init(useHierarchy: false) }),
             ("linux.resources.cpu.burst", resources { $0.cpu = .init(burst: 1000) }),
             ("linux.resources.cpu.realtimeRuntime", resources { $0.cpu = .init(realtimeRuntime: 950_000) }),
             ("linux.resources.cpu.realtimePeriod", resources { $0.cpu = .init(realtimePeriod: 1_000_000) }),
             ("linux.resources.cpu.idle", resources { $0.cpu = .init(idle: 1) }),
-            ("linux.resources.blockIO.leafWeight", resources { $0.blockIO = .init(leafWeight: 500) }),
-            ("linux.resources.blockIO.weightDevice", resources { $0.blockIO = .init(weightDevice: [.init(major: 8, minor: 0, weight: 500)]) }),
-            ("linux.resources.blockIO.throttleReadBpsDevice", resources { $0.blockIO = .init(throttleReadBpsDevice: throttle) }),
-            ("linux.resources.blockIO.throttleWriteBpsDevice", resources { $0.blockIO = .init(throttleWriteBpsDevice: throttle) }),
-            ("linux.resources.blockIO.throttleReadIOPSDevice", resources { $0.blockIO = .init(throttleReadIOPSDevice: throttle) }),
-            ("linux.resources.blockIO.throttleWriteIOPSDevice", resources { $0.blockIO = .init(throttleWriteIOPSDevice: throttle) }),
-            ("linux.resources.hugepageLimits", resources { $0.hugepageLimits = [.init(pageSize: "2MB", limit: 1 << 21)] }),
-            ("linux.resources.network.classID", resources { $0.network = .init(classID: 0x100001) }),
-            ("linux.resources.network.priorities", resources { $0.network = .init(priorities: [.init(name: "eth0", priority: 5)]) }),
             ("linux.resources.rdma.mlx5_1", resources { $0.rdma = ["mlx5_1": .init(hcaHandles: 3)] }),
         ]
     }

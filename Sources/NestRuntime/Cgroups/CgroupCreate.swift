@@ -73,7 +73,15 @@ extension CgroupManager {
                 if !needed.contains(c) { needed.append(c) }
             }
         }
+        if !limits.more.hugepages.isEmpty, !hierarchies.contains(where: { $0.controllers.contains("hugetlb") }),
+           !needed.contains("hugetlb") {
+            needed.append("hugetlb")
+        }
         guard case .unified = layout else { return (needed, needed) }
+        if limits.blkioWeight != nil || !limits.more.weightDevices.isEmpty || !limits.more.throttles.isEmpty,
+           !needed.contains("io") {
+            needed.append("io")
+        }
         for c in ["memory", "pids"] where !needed.contains(c) { needed.append(c) }
         if limits.cpuShares != nil || limits.cpuWeight != nil || limits.cpuQuota != nil || limits.cpuPeriod != nil {
             if !needed.contains("cpu") { needed.append("cpu") }

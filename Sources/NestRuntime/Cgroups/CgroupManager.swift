@@ -16,7 +16,9 @@ struct CgroupHierarchy: Equatable {
 
 public struct CgroupManager: Sendable {
     /// The v1 controllers Nest puts containers into, in this order.
-    static let v1Controllers = ["memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio", "hugetlb"]
+    /// net_cls and net_prio only where mounted (most hosts mount neither).
+    static let v1Controllers = ["memory", "cpu", "cpuacct", "cpuset", "pids", "devices", "freezer", "blkio", "hugetlb",
+                                "net_cls", "net_prio"]
 
     public let layout: CgroupLayout
     let hooks: CgroupHooks?

@@ -27,6 +27,8 @@ public struct CgroupLimits: Sendable, Equatable {
     /// Raw cgroup v2 files (name -> content), written last. Needs a v2
     /// hierarchy (pure v2, or the unified mount of a hybrid host).
     public var unified: [String: String]
+    /// The rest of memory, block I/O, hugetlb and network (CgroupLimitsMore.swift).
+    public var more = More()
 
     public init(memoryLimit: Int64? = nil, memoryReservation: Int64? = nil,
                 memorySwap: Int64? = nil, cpuShares: UInt64? = nil,

@@ -42,13 +42,21 @@ extension CgroupManager {
     func write(_ limits: CgroupLimits, hierarchies: [CgroupHierarchy], dirs: [String]) throws {
         for (h, dir) in zip(hierarchies, dirs) {
             if h.isV2 {
-                if case .unified = layout { try writeV2(limits, dir: dir) }
+                if case .unified = layout {
+                    try writeV2(limits, dir: dir)
+                    try writeV2More(limits.more, dir: dir)
+                } else if !hierarchies.contains(where: { $0.controllers.contains("hugetlb") }) {
+                    // A hybrid host may have hugetlb on its cgroup2 mount.
+                    try writeV2Hugetlb(limits.more.hugepages, dir: dir)
+                }
                 try writeUnified(limits.unified, dir: dir)
                 continue
             }
             for c in h.controllers {
                 switch c {
-                case "memory": try writeV1Memory(limits, dir: dir)
+                case "memory":
+                    try writeV1Memory(limits, dir: dir)
+                    try writeV1MemoryMore(limits.more, dir: dir)
                 case "cpu": try writeV1CPU(limits, dir: dir)
                 case "cpuset":
                     if let cpus = limits.cpus { try put(dir + "/cpuset.cpus", cpus) }
@@ -57,6 +65,12 @@ extension CgroupManager {
                     if let p = limits.pidsLimit { try put(dir + "/pids.max", Self.pidsValue(p)) }
                 case "blkio":
                     if let w = limits.blkioWeight { try writeV1BlkioWeight(w, dir: dir) }
+                    try writeV1BlkioMore(limits.more, dir: dir)
+                case "hugetlb": try writeV1Hugetlb(limits.more.hugepages, dir: dir)
+                case "net_cls":
+                    if let id = limits.more.netClassID { try put(dir + "/net_cls.classid", String(id)) }
+                case "net_prio":
+                    for p in limits.more.netPriorities { try put(dir + "/net_prio.ifpriomap", "\(p.name) \(p.priority)") }
                 default: break
                 }
             }

@@ -75,7 +75,7 @@ extension Quota {
         l.mems = cpu?.mems
         l.pidsLimit = pids?.limit
         l.blkioWeight = blockIO?.weight == 0 ? nil : blockIO?.weight
-        l.more = CgroupLimits.More(memory: memory, blockIO: blockIO, hugepages: hugepageLimits, network: network)
+        l.knobs = CgroupLimits.Knobs(memory: memory, blockIO: blockIO, hugepages: hugepageLimits, network: network)
         l.unified = Dictionary(unified.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         return l
     }

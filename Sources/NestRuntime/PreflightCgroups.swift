@@ -15,7 +15,7 @@ extension Preflight {
         var errors: [SpecError] = []
         let dot = base.isEmpty ? "" : base + "."
         func refuse(_ field: String, _ message: String) { errors.append(SpecError(path: dot + field, message: message)) }
-        let m = l.more
+        let m = l.knobs
         let memoryV1 = cgroups.v1Root("memory")
         if m.swappiness != nil, memoryV1 == nil {
             refuse("memory.swappiness", "cgroup v2 has no per-cgroup swappiness")

@@ -11,7 +11,7 @@ extension CgroupLimits {
         self.init(memoryLimit: r.memory?.limit, memoryReservation: r.memory?.reservation, memorySwap: r.memory?.swap,
                   cpuShares: r.cpu?.shares, cpuQuota: r.cpu?.quota, cpuPeriod: r.cpu?.period, cpus: r.cpu?.cpus,
                   mems: r.cpu?.mems, pidsLimit: r.pids?.limit, blkioWeight: r.blockIO?.weight, unified: r.unified ?? [:])
-        more = More(memory: r.memory, blockIO: r.blockIO, hugepages: r.hugepageLimits ?? [], network: r.network)
+        knobs = Knobs(memory: r.memory, blockIO: r.blockIO, hugepages: r.hugepageLimits ?? [], network: r.network)
     }
 
     /// The limits as a resources document; nil when there are none.
@@ -24,7 +24,7 @@ extension CgroupLimits {
         if let pidsLimit { r.pids = Spec.Linux.Resources.Pids(limit: pidsLimit) }
         if let blkioWeight { r.blockIO = Spec.Linux.Resources.BlockIO(weight: blkioWeight) }
         if !unified.isEmpty { r.unified = unified }
-        more.add(to: &r)
+        knobs.add(to: &r)
         return r.isEmpty ? nil : r
     }
 
@@ -43,7 +43,7 @@ extension CgroupLimits {
         if let v = other.pidsLimit { l.pidsLimit = v }
         if let v = other.blkioWeight { l.blkioWeight = v }
         l.unified.merge(other.unified) { _, new in new }
-        l.more = more.overridden(by: other.more)
+        l.knobs = knobs.overridden(by: other.knobs)
         return l
     }
 }

@@ -135,7 +135,7 @@ extension Runtime {
         case "blkio.weight", "blkio.bfq.weight", "io.bfq.weight", "io.weight":
             return update.blockIO?.weight == nil && !(update.blockIO?.weightDevice ?? []).isEmpty ? "blockIO.weightDevice" : "blockIO.weight"
         default:
-            if let more = moreField(file, update) { return more }
+            if let knob = knobField(file, update) { return knob }
             if e.message.hasPrefix("unified") { return "unified" }
             if e.message.contains("swap") { return "memory.swap" }
             return "resources"

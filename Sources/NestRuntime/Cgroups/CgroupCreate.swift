@@ -73,12 +73,12 @@ extension CgroupManager {
                 if !needed.contains(c) { needed.append(c) }
             }
         }
-        if !limits.more.hugepages.isEmpty, !hierarchies.contains(where: { $0.controllers.contains("hugetlb") }),
+        if !limits.knobs.hugepages.isEmpty, !hierarchies.contains(where: { $0.controllers.contains("hugetlb") }),
            !needed.contains("hugetlb") {
             needed.append("hugetlb")
         }
         guard case .unified = layout else { return (needed, needed) }
-        if limits.blkioWeight != nil || !limits.more.weightDevices.isEmpty || !limits.more.throttles.isEmpty,
+        if limits.blkioWeight != nil || !limits.knobs.weightDevices.isEmpty || !limits.knobs.throttles.isEmpty,
            !needed.contains("io") {
             needed.append("io")
         }

@@ -28,7 +28,7 @@ public struct CgroupLimits: Sendable, Equatable {
     /// hierarchy (pure v2, or the unified mount of a hybrid host).
     public var unified: [String: String]
     /// The rest of memory, block I/O, hugetlb and network (CgroupLimitsMore.swift).
-    public var more = More()
+    public var knobs = Knobs()
 
     public init(memoryLimit: Int64? = nil, memoryReservation: Int64? = nil,
                 memorySwap: Int64? = nil, cpuShares: UInt64? = nil,

@@ -44,10 +44,10 @@ extension CgroupManager {
             if h.isV2 {
                 if case .unified = layout {
                     try writeV2(limits, dir: dir)
-                    try writeV2More(limits.more, dir: dir)
+                    try writeV2Knobs(limits.knobs, dir: dir)
                 } else if !hierarchies.contains(where: { $0.controllers.contains("hugetlb") }) {
                     // A hybrid host may have hugetlb on its cgroup2 mount.
-                    try writeV2Hugetlb(limits.more.hugepages, dir: dir)
+                    try writeV2Hugetlb(limits.knobs.hugepages, dir: dir)
                 }
                 try writeUnified(limits.unified, dir: dir)
                 continue
@@ -56,7 +56,7 @@ extension CgroupManager {
                 switch c {
                 case "memory":
                     try writeV1Memory(limits, dir: dir)
-                    try writeV1MemoryMore(limits.more, dir: dir)
+                    try writeV1MemoryKnobs(limits.knobs, dir: dir)
                 case "cpu": try writeV1CPU(limits, dir: dir)
                 case "cpuset":
                     if let cpus = limits.cpus { try put(dir + "/cpuset.cpus", cpus) }
@@ -65,12 +65,12 @@ extension CgroupManager {
                     if let p = limits.pidsLimit { try put(dir + "/pids.max", Self.pidsValue(p)) }
                 case "blkio":
                     if let w = limits.blkioWeight { try writeV1BlkioWeight(w, dir: dir) }
-                    try writeV1BlkioMore(limits.more, dir: dir)
-                case "hugetlb": try writeV1Hugetlb(limits.more.hugepages, dir: dir)
+                    try writeV1BlkioKnobs(limits.knobs, dir: dir)
+                case "hugetlb": try writeV1Hugetlb(limits.knobs.hugepages, dir: dir)
                 case "net_cls":
-                    if let id = limits.more.netClassID { try put(dir + "/net_cls.classid", String(id)) }
+                    if let id = limits.knobs.netClassID { try put(dir + "/net_cls.classid", String(id)) }
                 case "net_prio":
-                    for p in limits.more.netPriorities { try put(dir + "/net_prio.ifpriomap", "\(p.name) \(p.priority)") }
+                    for p in limits.knobs.netPriorities { try put(dir + "/net_prio.ifpriomap", "\(p.name) \(p.priority)") }
                 default: break
                 }
             }

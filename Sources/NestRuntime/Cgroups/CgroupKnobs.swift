@@ -2,7 +2,7 @@
 // knobs, per-device block I/O, huge pages, and the network classifiers.
 
 extension CgroupLimits {
-    public struct More: Sendable, Equatable {
+    public struct Knobs: Sendable, Equatable {
         /// v1 `memory.swappiness` (cgroup v2 has none).
         public var swappiness: UInt64?
         /// v1 `memory.oom_control` (cgroup v2 cannot turn the OOM killer off).
@@ -23,10 +23,10 @@ extension CgroupLimits {
 
         public init() {}
 
-        public var isEmpty: Bool { self == More() }
+        public var isEmpty: Bool { self == Knobs() }
 
         /// These with each one `other` sets in its place.
-        func overridden(by other: More) -> More {
+        func overridden(by other: Knobs) -> Knobs {
             var m = self
             if let v = other.swappiness { m.swappiness = v }
             if let v = other.disableOOMKiller { m.disableOOMKiller = v }

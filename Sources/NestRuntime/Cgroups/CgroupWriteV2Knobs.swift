@@ -1,8 +1,8 @@
-// Writing limits: the cgroup v2 files of CgroupLimits.More on a pure v2
+// Writing limits: the cgroup v2 files of CgroupLimits.Knobs on a pure v2
 // host, and what v2 has no file for (an error, never a silent skip).
 
 extension CgroupManager {
-    func writeV2More(_ m: CgroupLimits.More, dir: String) throws {
+    func writeV2Knobs(_ m: CgroupLimits.Knobs, dir: String) throws {
         if m.swappiness != nil {
             throw CgroupError(path: dir + "/memory.swappiness", message: "memory.swappiness: cgroup v2 has no per-cgroup swappiness")
         }
@@ -31,7 +31,7 @@ extension CgroupManager {
     /// `io.max` line per device with every throttle of it; a weight line
     /// "MAJ:MIN W" to `io.bfq.weight` (BFQ takes the v1 range) or,
     /// converted, to `io.weight`.
-    static func v2IOFiles(_ m: CgroupLimits.More, bfq: Bool) -> [(String, String)] {
+    static func v2IOFiles(_ m: CgroupLimits.Knobs, bfq: Bool) -> [(String, String)] {
         var out: [(String, String)] = []
         for d in m.weightDevices {
             guard let w = d.weight else { continue }

@@ -1,9 +1,9 @@
-// Writing limits: the v1 control files of CgroupLimits.More. A knob whose
+// Writing limits: the v1 control files of CgroupLimits.Knobs. A knob whose
 // file this kernel lacks is an error, never skipped (Preflight names the
 // field before anything is made where the host can tell in advance).
 
 extension CgroupManager {
-    func writeV1MemoryMore(_ m: CgroupLimits.More, dir: String) throws {
+    func writeV1MemoryKnobs(_ m: CgroupLimits.Knobs, dir: String) throws {
         if let s = m.swappiness { try put(dir + "/memory.swappiness", String(s)) }
         // A new memory cgroup inherits its parent's setting: false is written too.
         if let d = m.disableOOMKiller { try put(dir + "/memory.oom_control", d ? "1" : "0") }
@@ -19,7 +19,7 @@ extension CgroupManager {
 
     /// Per-device weights (`blkio.weight_device`, else BFQ's), the leaf
     /// weights of CFQ, and the four throttles: a line "MAJ:MIN VALUE" each.
-    func writeV1BlkioMore(_ m: CgroupLimits.More, dir: String) throws {
+    func writeV1BlkioKnobs(_ m: CgroupLimits.Knobs, dir: String) throws {
         if let w = m.blkioLeafWeight { try putExisting(dir, ["blkio.leaf_weight"], String(w), what: "leaf weight") }
         for d in m.weightDevices {
             if let w = d.weight {

@@ -1,12 +1,12 @@
 import NestOCI
 
-// `linux.resources` <-> CgroupLimits.More: the fields create and update
+// `linux.resources` <-> CgroupLimits.Knobs: the fields create and update
 // apply beyond memory/cpu/pids/weight, and what a container's state records
 // of them.
 
 typealias SpecResources = Spec.Linux.Resources
 
-extension CgroupLimits.More {
+extension CgroupLimits.Knobs {
     init(memory: SpecResources.Memory?, blockIO: SpecResources.BlockIO?,
          hugepages: [SpecResources.HugepageLimit], network: SpecResources.Network?) {
         self.init()

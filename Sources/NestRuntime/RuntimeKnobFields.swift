@@ -1,10 +1,10 @@
 import NestOCI
 
-// The field of a resources document behind a file of CgroupLimits.More
+// The field of a resources document behind a file of CgroupLimits.Knobs
 // the kernel refused, or that this kernel lacks.
 
 extension Runtime {
-    static func moreField(_ file: String, _ r: Spec.Linux.Resources) -> String? {
+    static func knobField(_ file: String, _ r: Spec.Linux.Resources) -> String? {
         switch file {
         case "memory.swappiness": return "memory.swappiness"
         case "memory.oom_control": return "memory.disableOOMKiller"

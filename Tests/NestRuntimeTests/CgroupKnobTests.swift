@@ -6,7 +6,7 @@ import XCTest
 /// Huge page limits, the v1 memory knobs, block I/O throttles and weights:
 /// written to the container's cgroup files, or refused by the field's path
 /// with nothing left behind.
-final class CgroupMoreTests: RootTestCase {
+final class CgroupKnobTests: RootTestCase {
     /// The container's dir of the hierarchy whose root has FILE.
     func dir(_ record: StateRecord, having file: String) -> String? {
         record.cgroups.dirs.first { FileManager.default.fileExists(atPath: $0 + "/" + file) }

@@ -5,7 +5,7 @@ import XCTest
 
 /// What the host checks refuse on a pure v2 host, and the v2 files and
 /// lines of huge pages and block I/O (against a fake tree). No root.
-final class CgroupMoreUnitTests: XCTestCase {
+final class CgroupKnobUnitTests: XCTestCase {
     var root = ""
 
     override func setUpWithError() throws {
@@ -38,20 +38,20 @@ final class CgroupMoreUnitTests: XCTestCase {
     func testV2RefusesTheV1OnlyKnobsByTheirPaths() throws {
         let manager = try fakeV2(files: [])
         var l = CgroupLimits()
-        l.more.swappiness = 10
-        l.more.disableOOMKiller = true
-        l.more.kernelTCP = 1 << 20
-        l.more.blkioLeafWeight = 100
-        l.more.netClassID = 7
-        l.more.netPriorities = [.init(name: "lo", priority: 1)]
+        l.knobs.swappiness = 10
+        l.knobs.disableOOMKiller = true
+        l.knobs.kernelTCP = 1 << 20
+        l.knobs.blkioLeafWeight = 100
+        l.knobs.netClassID = 7
+        l.knobs.netPriorities = [.init(name: "lo", priority: 1)]
         XCTAssertEqual(Preflight.cgroupHost(l, manager, base: "linux.resources").map(\.path), [
             "linux.resources.memory.swappiness", "linux.resources.memory.disableOOMKiller", "linux.resources.memory.kernelTCP",
             "linux.resources.blockIO.leafWeight", "linux.resources.network.classID", "linux.resources.network.priorities",
         ])
         // What asks for nothing is no refusal: v2's OOM killer is on, -1 is no limit.
         var none = CgroupLimits()
-        none.more.disableOOMKiller = false
-        none.more.kernelTCP = -1
+        none.knobs.disableOOMKiller = false
+        none.knobs.kernelTCP = -1
         XCTAssertEqual(Preflight.cgroupHost(none, manager, base: ""), [])
     }
 
@@ -61,7 +61,7 @@ final class CgroupMoreUnitTests: XCTestCase {
         }
         let manager = try fakeV2(files: [])
         var l = CgroupLimits()
-        l.more.hugepages = [.init(pageSize: "2MB", limit: 1 << 21), .init(pageSize: "3MB", limit: 3 << 20)]
+        l.knobs.hugepages = [.init(pageSize: "2MB", limit: 1 << 21), .init(pageSize: "3MB", limit: 3 << 20)]
         let errors = Preflight.cgroupHost(l, manager, base: "")
         XCTAssertEqual(errors.map(\.path), ["hugepageLimits[1].pageSize"])
         XCTAssertTrue(errors[0].message.contains("2MB"), errors[0].message)
@@ -78,8 +78,8 @@ final class CgroupMoreUnitTests: XCTestCase {
     func testV2WritesHugetlbAndIOMax() throws {
         let manager = try fakeV2(files: ["hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "io.max", "io.weight"])
         var l = CgroupLimits()
-        l.more.hugepages = [.init(pageSize: "2MB", limit: 4 << 20)]
-        l.more.throttles = [.init(kind: .readBps, major: 254, minor: 0, rate: 1000), .init(kind: .writeIOPS, major: 254, minor: 0, rate: 7)]
+        l.knobs.hugepages = [.init(pageSize: "2MB", limit: 4 << 20)]
+        l.knobs.throttles = [.init(kind: .readBps, major: 254, minor: 0, rate: 1000), .init(kind: .writeIOPS, major: 254, minor: 0, rate: 7)]
         _ = try manager.create(path: "/nest/c", limits: l)
         let leaf = root + "/nest/c"
         XCTAssertEqual(read(leaf + "/hugetlb.2MB.max"), String(4 << 20))
@@ -89,7 +89,7 @@ final class CgroupMoreUnitTests: XCTestCase {
     }
 
     func testV2IOLinesOnePerDeviceAndWeights() {
-        var m = CgroupLimits.More()
+        var m = CgroupLimits.Knobs()
         m.throttles = [.init(kind: .readBps, major: 8, minor: 0, rate: 1), .init(kind: .readIOPS, major: 8, minor: 16, rate: 2),
                        .init(kind: .writeBps, major: 8, minor: 0, rate: 3)]
         m.weightDevices = [.init(major: 8, minor: 0, weight: 1000, leafWeight: nil)]
@@ -102,7 +102,7 @@ final class CgroupMoreUnitTests: XCTestCase {
     func testV2RefusesAMissingIOFileNotSilently() throws {
         let manager = try fakeV2(files: [])
         var l = CgroupLimits()
-        l.more.throttles = [.init(kind: .readBps, major: 8, minor: 0, rate: 1)]
+        l.knobs.throttles = [.init(kind: .readBps, major: 8, minor: 0, rate: 1)]
         XCTAssertThrowsError(try manager.create(path: "/nest/c", limits: l)) { e in
             XCTAssertEqual((e as? CgroupError)?.path, root + "/nest/c/io.max")
             XCTAssertEqual(Runtime.resourceField(of: e as! CgroupError, Spec.Linux.Resources()), "linux.resources.blockIO")
@@ -111,11 +111,11 @@ final class CgroupMoreUnitTests: XCTestCase {
     }
 
     func testAnUpdateMergesByDeviceAndPageSize() {
-        var old = CgroupLimits.More()
+        var old = CgroupLimits.Knobs()
         old.throttles = [.init(kind: .readBps, major: 8, minor: 0, rate: 1), .init(kind: .readBps, major: 8, minor: 16, rate: 2)]
         old.hugepages = [.init(pageSize: "2MB", limit: 1)]
         old.swappiness = 5
-        var new = CgroupLimits.More()
+        var new = CgroupLimits.Knobs()
         new.throttles = [.init(kind: .readBps, major: 8, minor: 16, rate: 9), .init(kind: .writeBps, major: 8, minor: 0, rate: 4)]
         new.hugepages = [.init(pageSize: "2048KB", limit: 3)]
         let merged = old.overridden(by: new)

@@ -22,16 +22,16 @@ extension Runtime {
         let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw .system("\(fifo): \(Sys.errorText())") }
         defer { close(fd) }
-        var byte: UInt8 = 0
-        while true {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, 100)
-            if r > 0 && read(fd, &byte, 1) == 1 { break }
-            if r < 0 && errno != EINTR { throw .system("\(fifo): \(Sys.errorText())") }
-            if !Sys.isAlive(record.pid) { throw .invalidState(id: id, state: "stopped", wanted: "created") }
-        }
+        let outcome = try StartGate.read(fd: fd, fifo: fifo, initAlive: { Sys.isAlive(record.pid) })
         Trace.mark("fifo")
+        // Started or not, it is no longer "created": a failed start leaves
+        // the container stopped (its init has exited).
         unlink(fifo)
+        switch outcome {
+        case .started: break
+        case .notStarted: throw .invalidState(id: id, state: "stopped", wanted: "created")
+        case .failed(let error): throw error
+        }
         runPoststartHooks(record)
     }
 

@@ -93,10 +93,12 @@ static void wait_go(void)
 		host_pid = (pid_t)atoi(buf + 1);
 }
 
+/* Every hook before the process runs is told "created", as runc and crun
+ * tell it: the container exists, its process has not started. */
 void run_hooks(const struct nest_plan *p, enum hook_kind kind)
 {
 	struct step_error e = { 0 };
-	if (hooks_run(p, kind, host_pid, "creating", &e) < 0)
+	if (hooks_run(p, kind, host_pid, "created", &e) < 0)
 		fail_with(&e);
 }
 
@@ -219,22 +221,31 @@ void no_dump(void)
 		fail(NULL, "dumpable");
 }
 
-/* Created: the monitor says "S" once `start` has read the exec FIFO; EOF
- * is the monitor gone, and a container without its monitor never starts. */
 /* The init (a process's or a holder's) is set up: it tells the monitor,
  * waits for `start` when there is an exec FIFO and runs the startContainer
- * hooks. */
+ * hooks. Their outcome is the start's: with an exec FIFO the init answers
+ * the monitor's "S" with "H" once they have run (a failure is the "E" of
+ * fail_with), and the start gate hands that to `start`; without one (a
+ * create that starts at once) they run before the init is reported ready,
+ * so that their failure is the create's. Only the init writes its channel,
+ * a socket no process of the container can reopen, and it is closed at
+ * the exec of the container's program: the answer cannot be forged. */
 void ready_and_started(const struct nest_plan *p)
 {
 	mtrace("ready");
+	if (!p->exec_fifo)
+		run_hooks(p, HOOK_START_CONTAINER);
 	/* A monitor killed once the init is reported ready must not take the
 	 * running container with it: the death signal goes first. */
 	die_with_monitor(0);
 	if (chan_send(g_chan, "R") < 0)
 		_exit(1); /* the monitor is gone */
-	if (p->exec_fifo)
-		wait_start();
+	if (!p->exec_fifo)
+		return;
+	wait_start();
 	run_hooks(p, HOOK_START_CONTAINER);
+	if (chan_send(g_chan, "H") < 0)
+		_exit(1); /* the start gate is gone: `start` was not told */
 }
 
 void wait_start(void)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,63 @@ static int hook_error(struct step_error *e, const struct plan_hook *h, int err, 
 	return -1;
 }
 
-/* Waits for PID, killing it after TIMEOUT seconds (0: never). */
-static int wait_hook(const struct plan_hook *h, pid_t pid, int *status, struct step_error *e)
+/* Seconds since START, on the monotonic clock. */
+static time_t elapsed(const struct timespec *start)
 {
-	struct timespec start, now, tick = { 0, 10 * 1000 * 1000 };
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - start->tv_sec;
+}
+
+static int timed_out(const struct plan_hook *h, pid_t pid, struct step_error *e)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	char what[64];
+	snprintf(what, sizeof what, "timed out after %us", h->timeout);
+	return hook_error(e, h, 0, what);
+}
+
+/* Writes STATE to FD (non-blocking) while the hook runs. A hook need not
+ * read its state: once it has exited or closed its stdin (EPIPE, SIGPIPE
+ * being ignored in every process that runs hooks) the rest is dropped,
+ * and only its exit status counts. One that neither reads nor exits is
+ * still bound by its timeout. Returns 1 when the hook was reaped here
+ * (its status in *STATUS), 0 when the state is written or dropped, -1
+ * on a timeout or error (in *E). */
+static int feed_state(const struct plan_hook *h, pid_t pid, int fd, const char *state,
+		      const struct timespec *start, int *status, struct step_error *e)
+{
+	size_t off = 0, len = strlen(state);
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		int err = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return hook_error(e, h, err, "stdin");
+	}
+	while (off < len) {
+		ssize_t w = write(fd, state + off, len - off);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return 0; /* EPIPE: the hook is not reading */
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		if (h->timeout > 0 && elapsed(start) >= (time_t)h->timeout)
+			return timed_out(h, pid, e);
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		poll(&pfd, 1, 10);
+	}
+	return 0;
+}
+
+/* Waits for PID, killing it after TIMEOUT seconds (0: never). */
+static int wait_hook(const struct plan_hook *h, pid_t pid, const struct timespec *start, int *status,
+		     struct step_error *e)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	for (;;) {
 		pid_t w = waitpid(pid, status, h->timeout > 0 ? WNOHANG : 0);
 		if (w == pid)
@@ -41,14 +94,8 @@ static int wait_hook(const struct plan_hook *h, pid_t pid, int *status, struct s
 			waitpid(pid, NULL, 0);
 			return hook_error(e, h, err, "wait");
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (h->timeout > 0 && now.tv_sec - start.tv_sec >= (time_t)h->timeout) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			char what[64];
-			snprintf(what, sizeof what, "timed out after %us", h->timeout);
-			return hook_error(e, h, 0, what);
-		}
+		if (h->timeout > 0 && elapsed(start) >= (time_t)h->timeout)
+			return timed_out(h, pid, e);
 		nanosleep(&tick, NULL);
 	}
 }
@@ -58,6 +105,8 @@ static int run_one(const struct plan_hook *h, const char *state, struct step_err
 	int in[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return hook_error(e, h, errno, "pipe");
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
@@ -77,13 +126,16 @@ static int run_one(const struct plan_hook *h, const char *state, struct step_err
 		_exit(127);
 	}
 	close(in[0]);
-	/* a hook that does not read its state must not kill us */
+	/* a hook that does not read its state must not kill us, whatever
+	 * the caller's disposition of SIGPIPE */
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	write_all(in[1], state, strlen(state));
+	int status = 0;
+	int fed = feed_state(h, pid, in[1], state, &start, &status, e);
 	close(in[1]);
 	signal(SIGPIPE, old);
-	int status;
-	if (wait_hook(h, pid, &status, e) < 0)
+	if (fed < 0)
+		return -1;
+	if (fed == 0 && wait_hook(h, pid, &start, &status, e) < 0)
 		return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
@@ -134,6 +186,14 @@ static char *state_json(const struct nest_plan *p, pid_t pid, const char *status
 	return out;
 }
 
+/* Poststart and poststop hooks run after the container's state has
+ * changed: a failure there is a warning (the caller's), and the rest of
+ * them still run (runtime-spec, "Lifecycle"). */
+static int keeps_going(enum hook_kind kind)
+{
+	return kind == HOOK_POSTSTART || kind == HOOK_POSTSTOP;
+}
+
 int hooks_run(const struct nest_plan *p, enum hook_kind kind, pid_t pid, const char *status,
 	      struct step_error *e)
 {
@@ -147,9 +207,21 @@ int hooks_run(const struct nest_plan *p, enum hook_kind kind, pid_t pid, const c
 		return -1;
 	}
 	int rc = 0;
-	for (int i = 0; i < p->nhooks && rc == 0; i++)
-		if (p->hooks[i].kind == kind)
-			rc = run_one(&p->hooks[i], state, e);
+	for (int i = 0; i < p->nhooks && (rc == 0 || keeps_going(kind)); i++) {
+		if (p->hooks[i].kind != kind)
+			continue;
+		struct step_error one = { 0 };
+		if (run_one(&p->hooks[i], state, &one) == 0)
+			continue;
+		if (rc == 0) {
+			*e = one;
+		} else {
+			/* every failure is named, the first one's path and errno kept */
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n, "; %s", one.msg);
+		}
+		rc = -1;
+	}
 	free(state);
 	return rc;
 }

@@ -199,8 +199,8 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 		}
 		if (msg[0] == 'N') {
 			struct step_error e = { 0 };
-			if (hooks_run(p, HOOK_PRESTART, pid, "creating", &e) < 0 ||
-			    hooks_run(p, HOOK_CREATE_RUNTIME, pid, "creating", &e) < 0)
+			if (hooks_run(p, HOOK_PRESTART, pid, "created", &e) < 0 ||
+			    hooks_run(p, HOOK_CREATE_RUNTIME, pid, "created", &e) < 0)
 				fail_with(&e);
 			if (chan_send(chan, go) < 0)
 				fail(NULL, "container init");

@@ -106,7 +106,8 @@ void seccomp_apply(const struct nest_plan *p, int nnp);
 
 /* ---- hooks.c ---- */
 /* Runs every hook of KIND with the OCI state (STATUS, PID); on failure
- * returns -1 with what failed in *E. */
+ * returns -1 with what failed in *E. The first failure ends the run, but
+ * for poststart and poststop: those all run, and *E names each failure. */
 int hooks_run(const struct nest_plan *p, enum hook_kind kind, pid_t pid, const char *status,
 	      struct step_error *e);
 
@@ -125,7 +126,8 @@ int nest_sealed_exe(const char *path);	/* CNestShims/sealed-exe.c */
 
 /* ---- startgate.c ---- */
 /* Monitor, once `created` is reported: a helper waits for `start` on the
- * exec FIFO, and the init (on CHAN) is told "S" when it has. */
+ * exec FIFO, tells the init (on CHAN) "S" when it has, and gives `start`
+ * the init's answer (the startContainer hooks' outcome). */
 void start_gate_open(const struct nest_plan *p, int chan);
 /* From the reaping loop: 1 when PID was the helper (and is dealt with). */
 int start_gate_reaped(pid_t pid, int status);

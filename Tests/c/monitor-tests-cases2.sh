@@ -19,10 +19,24 @@ sleep 0.2
 [ ! -s "$S/log" ] && ok "fifo: not started yet" || bad "fifo: ran before start"
 cpid="$(sed -n 's/^created //p' "$S/sync")"
 [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null && ok "fifo: init alive" || bad "fifo: init not alive"
-[ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo: read 0" || bad "fifo: no byte"
+[ "$(timeout 5 cat "$S/exec.fifo")" = 0S ] && ok "fifo: read 0, then the start's answer S" || bad "fifo: no byte"
 wait "$mpid"
 expect_log "fifo: started after read" 'stdout started'
 expect_status "fifo: exit 0" 0
+
+# --- exec-fifo: a failing startContainer hook is the start's answer ---
+fresh
+mkfifo -m 0622 "$S/exec.fifo"
+{ base fifohook; t exec-fifo "$S/exec.fifo"; t hook startContainer 0 /bin/sh 3 sh -c 'exit 1'; sh_args 'echo never'; } >"$S/plan"
+timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
+mpid=$!
+for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
+answer="$(timeout 5 cat "$S/exec.fifo")"
+[ "$answer" = "0error"$'\t'"hook"$'\t'"/bin/sh"$'\t'"0"$'\t\t'"hook startContainer /bin/sh: exit status 1" ] &&
+	ok "fifo: a failing startContainer hook is the start's answer" || bad "fifo: answer: $answer"
+wait "$mpid"
+expect_status "fifo: the init exited with the hook's failure" 1
+! grep -q never "$S/log" 2>/dev/null && ok "fifo: the process did not run" || bad "fifo: the process ran"
 
 # --- the monitor outlives its spawner and its session ---
 fresh
@@ -60,7 +74,7 @@ for k in prestart createRuntime createContainer; do
 	grep -q "\"id\":\"mon-hooks\".*\"pid\":$cpid" "$T/hook-$k.json" 2>/dev/null && ok "hooks: $k got the state" || bad "hooks: $k: $(cat "$T/hook-$k.json" 2>&1)"
 done
 expect_log "hooks: startContainer ran in the container" 'std(out|err) start-hook-ran'
-expect_log "hooks: startContainer got the state" '"status":"creating"'
+expect_log "hooks: startContainer got the state" '"status":"created"'
 fresh
 { base hooktimeout; t hook createRuntime 1 /bin/sleep 2 sleep 10; sh_args true; } >"$S/plan"
 run
@@ -273,7 +287,7 @@ mkfifo -m 0622 "$S/exec.fifo"
 timeout 20 "$MON" "$S/plan" 3>"$S/sync" &
 mpid=$!
 for _ in $(seq 100); do grep -q created "$S/sync" 2>/dev/null && break; sleep 0.05; done
-[ "$(timeout 5 cat "$S/exec.fifo")" = 0 ] && ok "fifo without /proc: read 0" || bad "fifo without /proc: no byte"
+[ "$(timeout 5 cat "$S/exec.fifo")" = 0S ] && ok "fifo without /proc: read 0S" || bad "fifo without /proc: no byte"
 wait "$mpid"
 expect_log "fifo without /proc: started" 'stdout no-proc-started'
 

@@ -85,4 +85,28 @@ done
 hrc=$?
 [ "$hrc" = 1 ] && grep -q $'^error\thook\t/bin/sleep\t0\t\thook poststart /bin/sleep: timed out after 1s$' "$S/hsync" &&
 	ok "hook mode: a hook past its timeout is killed and reported" || bad "hook mode: timeout: rc=$hrc $(cat "$S/hsync")"
+# a poststart failure: every hook still runs, each failure is named
+{ base hookrest; t hook poststart 0 /bin/false 1 false; t hook poststart 0 /bin/sh 3 sh -c 'exit 3'
+  t hook poststart 5 "$T/ahook.sh" 2 ahook.sh rest; sh_args true; } >"$S/hplan"
+rm -f "$T/ahook-rest.json"
+"$MON" -H poststart "$S/hplan" 1 running 3>"$S/hsync"
+hrc=$?
+[ "$hrc" = 1 ] && grep -q $'^error\thook\t/bin/false\t0\t\thook poststart /bin/false: exit status 1; hook poststart /bin/sh: exit status 3$' "$S/hsync" &&
+	grep -q '"status":"running"' "$T/ahook-rest.json" 2>/dev/null &&
+	ok "hook mode: after a failing poststart hook the rest run" || bad "hook mode: rest: rc=$hrc $(cat "$S/hsync")"
+# a state larger than a pipe: hooks that do not read it meet EPIPE, not
+# SIGPIPE; the exit status decides, and a timeout still holds
+big="$(head -c 70000 /dev/zero | tr '\0' a)"
+for h in "/bin/false 1 false:1" "/bin/sh 3 sh -c echo:0" "/bin/sleep 2 sleep 30:1"; do
+	{ base bigstate; t annotation big "$big"; t hook createRuntime 1 ${h%:*}; sh_args true; } >"$S/plan"
+	run
+	want=${h##*:}
+	if [ "$want" = 0 ]; then
+		[ "$rc" = 0 ] && grep -q '^created ' "$S/sync" && ok "big state: ${h%% *} not reading it succeeds" ||
+			bad "big state: ${h%% *}: rc=$rc $(cat "$S/sync")"
+	else
+		[ "$rc" = 1 ] && sync_msg | grep -q "^hook createRuntime ${h%% *}: \(exit status 1\|timed out after 1s\)" &&
+			ok "big state: ${h%% *} not reading it fails by its status" || bad "big state: ${h%% *}: rc=$rc $(cat "$S/sync")"
+	fi
+done
 . "$(dirname "$0")/monitor-tests-cases4.sh"

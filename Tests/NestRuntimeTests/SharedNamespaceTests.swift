@@ -117,6 +117,24 @@ final class SharedNamespaceTests: RootTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id), "state dir left")
     }
 
+    /// `nest create` killed once the monitor has built the rootfs (the
+    /// state says creating): `delete -f` unmounts it all.
+    func testDeleteForceAfterACrashedCreateLeavesNoMount() throws {
+        guard let nest = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
+        let b = try bundle(["sleep", "1000"])
+        let id = uniqueID("nomntc")
+        // Its output to a file: the monitor it leaves behind holds it open.
+        let log = tmp + "/\(id).create.log"
+        let crashed = host("NEST_CRASH_AT=create:monitor NEST_LIBEXEC='\(TestEnv.libexec)' '\(nest)' --root '\(stateRoot)' " +
+                           "create --bundle '\(b.bundle)' \(id) </dev/null >'\(log)' 2>&1; echo $?")
+        XCTAssertEqual(crashed.stdout, "137\n", "nest create was not killed at create:monitor: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        XCTAssertTrue(mountsUnder(b.rootfs).contains(b.rootfs + "/proc"), "the crash came before the mounts: \(mountsUnder(b.rootfs))")
+        let deleted = host("NEST_LIBEXEC='\(TestEnv.libexec)' '\(nest)' --root '\(stateRoot)' delete -f \(id) </dev/null 2>&1")
+        XCTAssertEqual(deleted.code, 0, deleted.stdout)
+        XCTAssertEqual(mountsUnder(b.rootfs), [], "mounts left under the rootfs after delete -f of a crashed create")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id), "state dir left")
+    }
+
     /// A mount that was at the rootfs before the container is the caller's:
     /// delete takes only the container's.
     func testDeleteKeepsAMountThatWasAtTheRootfsBefore() throws {

@@ -170,7 +170,7 @@ final class SharedNamespaceTests: RootTestCase {
         let b = try bundle(["true"], joinMount: "/proc/self/ns/uts")
         let id = uniqueID("joinbad")
         XCTAssertThrowsError(try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))) { error in
-            XCTAssertTrue("\(error)".contains("mount"), "\(error)")
+            XCTAssertTrue("\(error)".contains("namespace mount /proc/self/ns/uts: not a mount namespace"), "\(error)")
         }
         XCTAssertEqual(mountsUnder(b.rootfs), [])
     }

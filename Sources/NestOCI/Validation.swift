@@ -17,7 +17,9 @@ extension Spec {
         let namespaces = check.namespaces(linux?.namespaces)
         for (field, value) in [("hostname", hostname), ("domainname", domainname)] {
             guard let value else { continue }
-            check.needsNamespace("uts", field, namespaces)
+            // A joined UTS namespace takes the names too (set after the
+            // join, as runc and crun do); only the host's own is refused.
+            check.needsNamespace("uts", field, namespaces, joinedAllowed: true)
             check.noNUL(value, field)
         }
         if let hooks {
@@ -258,11 +260,11 @@ private struct Checker {
 
     /// `field` configures namespace `type`: it must be created by the
     /// container, not joined (the spec forbids changing a joined namespace).
-    mutating func needsNamespace(_ type: String, _ field: String, _ namespaces: NamespaceIndex) {
+    mutating func needsNamespace(_ type: String, _ field: String, _ namespaces: NamespaceIndex, joinedAllowed: Bool = false) {
         guard let entry = namespaces[type] else {
             return add(field, "requires a \(type) namespace in linux.namespaces")
         }
-        if entry.path != nil {
+        if entry.path != nil, !joinedAllowed {
             add(field, "cannot be set when the \(type) namespace is joined (linux.namespaces[\(entry.index)].path)")
         }
     }

@@ -32,6 +32,7 @@ extension Runtime {
             }
         }
         CrashPoint.hit("delete:cgroups")
+        HostRootfs.undo(stateDir: dir)
         // A monitor killed just now may have had a write under way.
         for _ in 0..<50 {
             Sys.removeTree(dir)

@@ -154,6 +154,9 @@ public final class Runtime: Sendable {
         var poststart: [Spec.Hook]
         var poststop: [Spec.Hook]
         var plan: @Sendable (PlanContext) throws(RuntimeError) -> String
+        /// The rootfs, when the process has no mount namespace of its own
+        /// and its mounts are made in the caller's (`HostRootfs`).
+        var hostRootfs: String? = nil
     }
 
     func processUnit(_ sub: Subsystem, _ name: String, id: String, opts: CreateOptions, romDir: String,
@@ -176,6 +179,9 @@ public final class Runtime: Sendable {
         let c = layout.container
         let romModules = holder == nil ? (layout.rom?.modules ?? []).filter { $0.path != nil } : []
         let fixed = layout
+        // A joined mount namespace keeps the container's mounts in it: only
+        // the caller's own are undone by delete (docs/security.md).
+        let hostRootfs = c.namespaces.contains { $0.type == "mount" } ? nil : layout.root
         return Unit(id: id, sub: sub, cgroupsPath: c.resources.cgroupsPath, limits: c.resources.limits,
                     devices: c.resources.devices, joinLeaf: nil, romFiles: romModules, writesSubsystem: holder == nil,
                     stdio: stdio, startAtOnce: opts.startAtOnce,
@@ -186,7 +192,7 @@ public final class Runtime: Sendable {
                         ctx.romDir = romDir
                         ctx.containerID = id
                         return try PlanWriter.plan(sub, fixed, ctx)
-                    })
+                    }, hostRootfs: hostRootfs)
     }
 
 
@@ -233,6 +239,7 @@ public final class Runtime: Sendable {
                 cgroups: planned.paths, cgroupsMade: planned.toMake,
                 monitorPid: early?.pid ?? 0, monitorStartTime: early.flatMap { Sys.startTime($0.pid) } ?? 0))
             CrashPoint.hit("create:creating")
+            if let rootfs = unit.hostRootfs { try HostRootfs.record(rootfs: rootfs, stateDir: dir) }
             // The config is the input: on disk before anything runs.
             if unit.writesSubsystem {
                 try Sys.writeAtomic(store.subsystemFile(id), Array(sub.xml().utf8), mode: 0o644)
@@ -337,6 +344,7 @@ public final class Runtime: Sendable {
                 resources: record.resources)
         } catch {
             if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }
+            HostRootfs.undo(stateDir: dir)
             Sys.removeTree(dir)
             throw error as? RuntimeError ?? .system("\(error)")
         }

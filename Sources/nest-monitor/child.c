@@ -290,8 +290,6 @@ void child_main(const struct nest_plan *p, int out_w, int err_w)
 	wait_go();
 	mtrace("go");
 	enter_namespaces(p);
-	if (!p->hold && !plan_ns_is_new(p, NS_MOUNT))
-		failx(NULL, "namespace mount: a new mount namespace is required");
 
 	struct proc_handles h;
 	proc_stage_prepare(p, &h);

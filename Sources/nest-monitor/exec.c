@@ -98,7 +98,7 @@ static int ns_differs(pid_t pid, int k)
  * pidfd is taken, and the pidfd still names a live process once the
  * namespaces are compared, so all of it was read from the init. Returns
  * the pidfd; *FLAGS gets the namespaces to join. */
-static int open_init(const struct nest_plan *p, int *flags)
+static int open_init(const struct nest_plan *p, int *flags, int *rootfd)
 {
 	pid_t pid = p->exec_pid;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -114,13 +114,39 @@ static int open_init(const struct nest_plan *p, int *flags)
 	for (int k = 0; k < NKINDS; k++)
 		if (ns_differs(pid, k))
 			*flags |= kinds[k].flag;
+	/* The init's root: its mount namespace's, or the rootfs it entered
+	 * with chroot (a container without a mount namespace of its own). */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/root", (int)pid);
+	if ((*rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			failx(NULL, "exec: the container's init %d is gone", (int)pid);
+		fail(path, "exec: the root of the container's init %d", (int)pid);
+	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || start_time(pid, &st) < 0)
 		failx(NULL, "exec: the container's init %d is gone", (int)pid);
-	/* Every container has a mount namespace of its own; without one the
-	 * process would run in the host's. */
-	if (!(*flags & CLONE_NEWNS))
-		failx(NULL, "exec: the container's init %d shares the host's mount namespace", (int)pid);
+	/* A container has a mount namespace of its own or a root of its own
+	 * in the host's; a process with neither is the host's. */
+	struct stat theirs, ours;
+	if (fstat(*rootfd, &theirs) < 0 || stat("/", &ours) < 0)
+		fail(NULL, "exec: the root of the container's init %d", (int)pid);
+	if (!(*flags & CLONE_NEWNS) && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+		failx(NULL, "exec: the container's init %d shares the host's mount namespace and root", (int)pid);
 	return pidfd;
+}
+
+/* setns(CLONE_NEWNS) made the namespace's root ours; an init that entered
+ * its rootfs with chroot has another, taken through its checked pidfd. */
+static void enter_root(const struct nest_plan *p, int rootfd)
+{
+	struct stat theirs, ours;
+	if (fstat(rootfd, &theirs) < 0 || stat("/", &ours) < 0)
+		fail(NULL, "exec: the root of the container's init %d", (int)p->exec_pid);
+	if (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino) {
+		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			fail(NULL, "exec: chroot into the root of the container's init %d", (int)p->exec_pid);
+	}
+	close(rootfd);
 }
 
 /* Without setns on a pidfd (Linux < 5.8): each namespace by its file,
@@ -214,7 +240,7 @@ static void __attribute__((noreturn)) exec_process(const struct nest_plan *p)
 		fail(NULL, "arg");
 	for (int i = 0; i < p->nargs; i++)
 		argv[i] = (char *)p->args[i];
-	/* setns made the container's root our root */
+	/* setns (or chroot) made the container's root our root */
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		fail("/", "exec: the container's root");
@@ -247,13 +273,14 @@ int exec_main(const char *path)
 	 * fd goes on. */
 	close_all_but(g_sync_fd, -1, -1);
 
-	int flags;
-	int pidfd = open_init(p, &flags);
+	int flags, rootfd;
+	int pidfd = open_init(p, &flags, &rootfd);
 	join_cgroups(p);
 	console_connect(p);
 	proc_oom(p); /* through the host's /proc; the process inherits it */
 	enter_namespaces(p, pidfd, flags);
 	close(pidfd);
+	enter_root(p, rootfd);
 	mtrace("exec: joined");
 
 	int sv[2];

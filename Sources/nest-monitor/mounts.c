@@ -1,7 +1,8 @@
 /*
  * The rootfs: propagation, the rootfs bind, `mount` records (destinations
  * resolved with openat2(RESOLVE_IN_ROOT), mounted through /proc/self/fd/N),
- * the `cgroup` mount type, pivot_root.
+ * the `cgroup` mount type, pivot_root (or chroot without a mount namespace
+ * of the container's own).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -315,10 +316,16 @@ void rootfs_prepare(const struct nest_plan *p)
 {
 	unsigned long prop = p->rootfs_propagation;
 	unsigned long first = MS_REC | ((prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE);
-	if (mount(NULL, "/", NULL, first, NULL) < 0)
+	int own = plan_ns_is_new(p, NS_MOUNT);
+	/* "/" of a namespace that is not the container's own is not ours to
+	 * change: there only the rootfs bind is made private (or slave), so
+	 * that the mounts made under it stay off the namespace's peers. */
+	if (own && mount(NULL, "/", NULL, first, NULL) < 0)
 		fail("/", "rootfs-propagation /");
 	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		fail(p->rootfs, "rootfs %s", p->rootfs);
+	if (!own && mount(NULL, p->rootfs, NULL, first, NULL) < 0)
+		fail(p->rootfs, "rootfs-propagation %s", p->rootfs);
 	g_rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (g_rootfd < 0)
 		fail(p->rootfs, "rootfs %s", p->rootfs);
@@ -348,6 +355,20 @@ void rootfs_pivot(const struct nest_plan *p)
 	if (chdir("/") < 0)
 		fail("/", "pivot_root: chdir /");
 	close(oldroot);
+	if (mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		fail("/", "rootfs-propagation");
+}
+
+/* The rootfs bind is left where it is, in a mount namespace other
+ * processes share: the init's root moves to it, not the namespace's. */
+void rootfs_chroot(const struct nest_plan *p)
+{
+	if (fchdir(g_rootfd) < 0)
+		fail(p->rootfs, "chroot: chdir rootfs");
+	if (chroot(".") < 0)
+		fail(p->rootfs, "chroot");
+	if (chdir("/") < 0)
+		fail("/", "chroot: chdir /");
 	if (mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
 		fail("/", "rootfs-propagation");
 }

@@ -86,6 +86,7 @@ void mounts_apply(const struct nest_plan *p);
 void devices_apply(const struct nest_plan *p);
 void symlinks_apply(const struct nest_plan *p);
 void rootfs_pivot(const struct nest_plan *p);
+void rootfs_chroot(const struct nest_plan *p);	/* the rootfs of a shared mount namespace */
 void rootfs_finish(const struct nest_plan *p);	/* masked, readonly, ro rootfs */
 extern int g_rootfd;
 

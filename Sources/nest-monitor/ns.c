@@ -133,7 +133,11 @@ static void join(const struct nest_plan *p, int i, int *done)
 	if (setns(join_fd[i], ns_flags[i]) < 0) {
 		if (errno == EPERM && join_fd[NS_USER] >= 0 && !done[NS_USER])
 			return; /* retried after joining the user ns */
-		fail(p->ns[i].path, "namespace %s", plan_ns_name(i));
+		/* setns checks the fd is a namespace of the type named */
+		if (errno == EINVAL)
+			failx(p->ns[i].path, "namespace %s %s: not a %s namespace", plan_ns_name(i), p->ns[i].path,
+			      plan_ns_name(i));
+		fail(p->ns[i].path, "namespace %s %s", plan_ns_name(i), p->ns[i].path);
 	}
 	close(join_fd[i]);
 	join_fd[i] = -1;

@@ -1,7 +1,7 @@
 /*
  * The container init's two stages. The shared stage builds what the
  * container's processes share: its file system (the rootfs, every mount,
- * devices, symlinks, pivot_root, masked and read-only paths), its
+ * devices, symlinks, pivot_root or chroot, masked and read-only paths), its
  * hostname, sysctls and cgroup namespace. The process stage makes one
  * process of it: console, stdio, cwd, rlimits, capabilities, seccomp and
  * user. What the process needs of the host (the init program, the console
@@ -32,7 +32,7 @@ void proc_stage_prepare(const struct nest_plan *p, struct proc_handles *h)
 int vfs_stage(const struct nest_plan *p)
 {
 	proc_early(p);
-	if (!plan_ns_is_new(p, NS_MOUNT)) {
+	if (p->hold && !plan_ns_is_new(p, NS_MOUNT)) {
 		/* a hold without a mount namespace: no mount steps at all */
 		cgroups_ready(p);
 		return -1;
@@ -47,8 +47,14 @@ int vfs_stage(const struct nest_plan *p)
 		cgroups_ready(p);
 		run_hooks(p, HOOK_CREATE_CONTAINER);
 	}
-	rootfs_pivot(p);
-	mtrace("pivot_root");
+	/* Without a new mount namespace the rootfs was built in the caller's
+	 * (or a joined) one, whose root pivot_root would change for every
+	 * process in it: the init enters the rootfs with chroot instead. */
+	if (plan_ns_is_new(p, NS_MOUNT))
+		rootfs_pivot(p);
+	else
+		rootfs_chroot(p);
+	mtrace("root");
 	proc_sysctl(p);
 	/* the process's cwd is made while the root may still be written */
 	proc_prepare_cwd(p);

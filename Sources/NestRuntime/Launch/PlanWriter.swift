@@ -53,9 +53,11 @@ public enum PlanWriter {
             throw .invalidArgument("the container has no process to run", field: "process.args")
         }
         let rom = layout.rom ?? ROMConfig()
-        // A process that joins a UTS namespace leaves its names to the
-        // namespace's owner.
-        let ownsUTS = c.namespaces.contains { $0.type == "uts" && $0.path == nil }
+        // New or joined (hostname with a joined UTS namespace is the
+        // spec's): the names are set in the namespace the process is in,
+        // never the host's (validation needs a uts entry). A subsystem's
+        // shared UTS namespace is named by its holder.
+        let ownsUTS = c.namespaces.contains { $0.type == "uts" } && !sub.shared.contains("uts")
         var out = head(sub, ctx)
         func rec(_ fields: String...) { rec(fields) }
         func rec(_ fields: [String]) { out += line(fields) }

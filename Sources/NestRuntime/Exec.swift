@@ -52,9 +52,13 @@ extension Runtime {
         var process = request.process
         if process.capabilities == nil { process.capabilities = container.process?.capabilities }
         if (process.rlimits ?? []).isEmpty { process.rlimits = container.process?.rlimits }
+        // The container's labels too: an exec'd process is as confined as its init's program.
+        if process.apparmorProfile == nil { process.apparmorProfile = container.process?.apparmorProfile }
+        if process.selinuxLabel == nil { process.selinuxLabel = container.process?.selinuxLabel }
         var checked = container
         checked.process = process
         try Preflight.check(checked)
+        for w in HostCapabilities.fit(&process, namespaces: container.namespaces) { warning(w) }
 
         let libexec = try Libexec.dir(options.libexecDir)
         let syncFD = MonitorSpawner.syncFD(preserving: request.preserveFds)

@@ -52,25 +52,14 @@ extension Preflight {
                 errors.append(SpecError(path: path + ".gidMappings", message: "id-mapped mounts are not supported"))
             }
         }
-        // SELinux labels are refused on hosts without SELinux too: Nest
-        // never labels, and an unlabeled container is not the one asked for.
-        if let label = vfs.mountLabel, !label.isEmpty {
-            errors.append(SpecError(path: "linux.mountLabel", message: "SELinux mount labels are not supported"))
-        }
+        errors += LSMHost.unsupported(mountLabel: vfs.mountLabel)
         return errors
     }
 
     static func unsupported(_ p: Spec.Process) -> [SpecError] {
         var errors: [SpecError] = []
         func refuse(_ path: String, _ message: String) { errors.append(SpecError(path: path, message: message)) }
-        // Refused on hosts without AppArmor too (where other runtimes ignore
-        // it): the process would run unconfined, less contained than asked.
-        if let profile = p.apparmorProfile, !profile.isEmpty {
-            refuse("process.apparmorProfile", "AppArmor profiles are not supported")
-        }
-        if let label = p.selinuxLabel, !label.isEmpty {
-            refuse("process.selinuxLabel", "SELinux process labels are not supported")
-        }
+        errors += LSMHost.unsupported(p)
         if p.ioPriority != nil { refuse("process.ioPriority", "ioprio_set(2) is not supported") }
         if p.scheduler != nil { refuse("process.scheduler", "sched_setattr(2) is not supported") }
         if let a = p.execCPUAffinity, !(a.initial ?? "").isEmpty || !(a.final ?? "").isEmpty {

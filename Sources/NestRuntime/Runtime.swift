@@ -167,6 +167,10 @@ public final class Runtime: Sendable {
             root: layout.root, readonly: layout.readonly, propagation: layout.propagation,
             mountLabel: sub.start(layout.rootServer)?.vfs?.mountLabel, mounts: layout.mounts))
         if let holder { layout.join(shared: sub.shared, holder: holder) }
+        if var process = layout.container.process {
+            for w in HostCapabilities.fit(&process, namespaces: layout.container.namespaces) { warning(w) }
+            layout.container.process = process
+        }
         let stdio: StdioMode
         if let log = layout.log {
             guard let file = log.file else {

@@ -189,6 +189,11 @@ extension Runtime {
         }
     }
 
+    /// A warning to the caller's sink (`RuntimeOptions.warn`).
+    func warning(_ message: String) {
+        if let sink = options.warn { sink(message) } else { Self.warn(message) }
+    }
+
     static func warn(_ message: String) {
         let line = "nest: warning: \(message)\n"
         _ = line.withCString { write(2, $0, strlen($0)) }

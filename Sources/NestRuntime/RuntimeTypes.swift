@@ -12,6 +12,9 @@ public struct RuntimeOptions: Sendable {
     /// namespace, as under podman rootless): cgroups that cannot be made
     /// are skipped with a warning instead of failing the create.
     public var rootless = false
+    /// Where the runtime's warnings go (a capability the host cannot give,
+    /// dropped); nil: `nest: warning: ...` on stderr.
+    public var warn: (@Sendable (String) -> Void)? = nil
 
     public init(root: String = "/run/nest", libexecDir: String? = nil, monitorZygote: Bool = false) {
         self.root = root

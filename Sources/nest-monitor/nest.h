@@ -100,6 +100,7 @@ int proc_open_cwd(const struct nest_plan *p, int rootfd); /* the cwd's fd, or -1
 void proc_drop_bounding(const struct nest_plan *p);
 void proc_user(const struct nest_plan *p, int cwdfd);
 void proc_caps(const struct nest_plan *p);
+void proc_lsm(const struct nest_plan *p);	/* lsm.c: attr/exec, the last step before exec */
 char **proc_argv(const struct nest_plan *p);
 
 /* ---- seccomp.c ---- */

@@ -362,6 +362,20 @@ static int r_env(struct pctx *c, char **f, int n)
 	return 0;
 }
 
+/* An LSM label: never empty (an empty one would be written as the
+ * kernel's "no change" and the process run unconfined). */
+#define LABEL(name, field, what)                                  \
+	static int name(struct pctx *c, char **f, int n)         \
+	{                                                         \
+		(void)n;                                          \
+		if (!f[0][0])                                     \
+			return pf_err(c, "empty " what);          \
+		c->p->field = f[0];                               \
+		return 0;                                         \
+	}
+LABEL(r_apparmor_profile, apparmor_profile, "profile")
+LABEL(r_selinux_label, selinux_label, "label")
+
 LIST(r_arg, args)
 LIST(r_init_arg, init_args)
 static int r_cap(struct pctx *c, char **f, int n)
@@ -593,6 +607,8 @@ const struct plan_kind plan_kinds[] = {
 	{ "env", 1, 1, 1, r_env },
 	{ "arg", 1, 1, 1, r_arg },
 	{ "no-new-privileges", 1, 1, 0, r_no_new_privileges },
+	{ "apparmor-profile", 1, 1, 0, r_apparmor_profile },
+	{ "selinux-label", 1, 1, 0, r_selinux_label },
 	{ "cap", 2, 2, 1, r_cap },
 	{ "seccomp-default", 2, 2, 0, r_seccomp_default },
 	{ "seccomp-arch", 1, 1, 1, r_seccomp_arch },

@@ -107,7 +107,7 @@ static int has_kind(const struct pctx *c, const char *kind)
 static const char *const exec_kinds[] = {
 	"version", "id", "state-dir", "sync-fd", "exec", "preserve-fds", "console-socket", "console-size",
 	"cgroup-join", "rlimit", "oom-score-adj", "user", "groups", "cwd", "env", "arg", "no-new-privileges",
-	"cap", "seccomp-default", "seccomp-arch", "seccomp-flag", "seccomp-rule",
+	"apparmor-profile", "selinux-label", "cap", "seccomp-default", "seccomp-arch", "seccomp-flag", "seccomp-rule",
 };
 
 static int check_exec(struct pctx *c)

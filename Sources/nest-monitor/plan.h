@@ -164,6 +164,8 @@ struct nest_plan {
 	const char **args;
 	int nargs;
 	int no_new_privileges;
+	/* written to the thread's attr/exec before the program's exec */
+	const char *apparmor_profile, *selinux_label;
 	struct plan_cap *caps;
 	int ncaps;
 	struct plan_seccomp seccomp;

@@ -3,8 +3,8 @@
  * container's processes share: its file system (the rootfs, every mount,
  * devices, symlinks, pivot_root or chroot, masked and read-only paths), its
  * hostname, sysctls and cgroup namespace. The process stage makes one
- * process of it: console, stdio, cwd, rlimits, capabilities, seccomp and
- * user. What the process needs of the host (the init program, the console
+ * process of it: console, stdio, cwd, rlimits, capabilities, seccomp,
+ * user and LSM label. What the process needs of the host (the init program, the console
  * socket, /dev/null) is taken before the root changes.
  */
 #include <fcntl.h>
@@ -92,6 +92,8 @@ void proc_stage(const struct nest_plan *p, struct proc_handles *h, int rootfd, i
 	proc_caps(p);
 	no_dump();
 	die_with_monitor(1);
+	/* Last but the filter, which may deny the write. */
+	proc_lsm(p);
 	if (p->no_new_privileges)
 		seccomp_apply(p, 1);
 }

@@ -52,9 +52,9 @@ struct Exec: ParsableCommand {
     var noNewPrivs = false
     @Option(help: "Pass the fds 3...3+N-1 on to the process.")
     var preserveFds: Int = 0
-    @Option(help: "AppArmor profile (not supported: refused).")
+    @Option(help: "AppArmor profile of the process (refused where AppArmor is not enabled).")
     var apparmor: String?
-    @Option(help: "SELinux process label (not supported: refused).")
+    @Option(help: "SELinux label of the process (refused where SELinux is not enabled).")
     var processLabel: String?
     @Argument(help: "The container id.")
     var id: String
@@ -96,10 +96,19 @@ extension Operations {
     /// The process to start: the --process file, or the container's own
     /// process with the command and the options applied (as runc has it).
     static func execProcess(_ runtime: Runtime, id: String, _ o: ExecOptions) throws(RuntimeError) -> Spec.Process {
-        if let a = o.apparmor, !a.isEmpty { throw .invalidArgument("AppArmor profiles are not supported", field: "--apparmor") }
-        if let l = o.processLabel, !l.isEmpty {
-            throw .invalidArgument("SELinux process labels are not supported", field: "--process-label")
+        var process = try execProcessWithoutLabels(runtime, id: id, o)
+        let profile = o.apparmor.flatMap { $0.isEmpty ? nil : $0 }, label = o.processLabel.flatMap { $0.isEmpty ? nil : $0 }
+        if profile != nil || label != nil {
+            let host = LSMHost.current
+            if profile != nil && !host.apparmor { throw .invalidArgument(LSMHost.noAppArmor, field: "--apparmor") }
+            if label != nil && !host.selinux { throw .invalidArgument(LSMHost.noSELinux, field: "--process-label") }
         }
+        if let profile { process.apparmorProfile = profile }
+        if let label { process.selinuxLabel = label }
+        return process
+    }
+
+    static func execProcessWithoutLabels(_ runtime: Runtime, id: String, _ o: ExecOptions) throws(RuntimeError) -> Spec.Process {
         if let file = o.processFile {
             if !o.args.isEmpty { throw .invalidArgument("takes a --process file or a command, not both", field: "--process") }
             let given: [(String, Bool)] = [

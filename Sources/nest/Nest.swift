@@ -90,17 +90,17 @@ enum ErrorLog {
     }
 
     /// The record of `message` in the --log file, in --log-format.
-    static func record(_ message: String, arguments: [String]) {
+    static func record(_ message: String, arguments: [String], level: String = "error") {
         let line = message.split(separator: "\n").joined(separator: "; ")
         guard let path = value(of: "--log", in: arguments) else { return }
         let json = value(of: "--log-format", in: arguments) == "json"
         let time = Date.ISO8601FormatStyle().format(Date())
         let record: String
         if json {
-            let body = (try? JSONEncoder().encode(["level": "error", "msg": line, "time": time])) ?? Data()
+            let body = (try? JSONEncoder().encode(["level": level, "msg": line, "time": time])) ?? Data()
             record = String(decoding: body, as: UTF8.self) + "\n"
         } else {
-            record = "time=\"\(time)\" level=error msg=\"\(line.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\"\n"
+            record = "time=\"\(time)\" level=\(level) msg=\"\(line.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\"\n"
         }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }

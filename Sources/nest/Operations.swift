@@ -13,6 +13,10 @@ enum Operations {
     static func runtime(_ root: String, creating: Bool = false) -> Runtime {
         var options = RuntimeOptions(root: root)
         if creating { options.rootless = DefaultRoot.rootless }
+        options.warn = { message in
+            writeStderr("nest: warning: \(message)\n")
+            ErrorLog.record(message, arguments: Array(CommandLine.arguments.dropFirst()), level: "warning")
+        }
         return Runtime(options: options)
     }
 

@@ -235,8 +235,9 @@ struct Features: ParsableCommand {
         var capabilities = OCINames.capabilities
         var cgroup = ["v1": true, "v2": true, "systemd": false, "systemdUser": false, "rdma": false]
         var seccomp = Seccomp()
-        var apparmor = ["enabled": false]
-        var selinux = ["enabled": false]
+        // Supported (applied where the host has the module enabled).
+        var apparmor = ["enabled": true]
+        var selinux = ["enabled": true]
         var intelRdt = ["enabled": false]
         var mountExtensions = ["idmap": ["enabled": false]]
     }

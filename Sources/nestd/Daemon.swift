@@ -53,7 +53,11 @@ final class Daemon: Sendable {
         self.data = data
         self.logger = logger
         // Monitors are forked from a zygote: no exec per container.
-        runtime = Runtime(options: RuntimeOptions(root: root, monitorZygote: true))
+        var options = RuntimeOptions(root: root, monitorZygote: true)
+        // The zygote is the daemon's child: the bounding set the runtime
+        // checks capabilities against is the one its monitors have.
+        options.warn = { message in logger.warning("\(message)") }
+        runtime = Runtime(options: options)
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
     }
 

@@ -80,12 +80,14 @@ public enum PlanWriter {
         out += cgroups(ctx)
         if let oom = ctx.oomFile { rec("oom-file", oom) }
         out += layoutAndAnnotations(sub, ctx)
+        let mountLabel = sub.start(layout.rootServer)?.vfs?.mountLabel
         for m in layout.mounts {
             let o = MountOptions(m.options)
             var flags = o.flags
             var type = m.type
             if m.isBind { flags |= MountOptions.bind; type = "bind" }
-            rec("mount", m.destination, type, m.source, hex(flags), hex(o.propagation), o.data.joined(separator: ","))
+            let data = LSMHost.labeled(data: o.data, type: type, bind: m.isBind, mountLabel: mountLabel)
+            rec("mount", m.destination, type, m.source, hex(flags), hex(o.propagation), data.joined(separator: ","))
         }
         for module in rom.modules {
             if let path = module.path {
@@ -123,6 +125,9 @@ public enum PlanWriter {
         for e in process.env ?? [] { rec("env", e) }
         for a in args { rec("arg", a) }
         rec("no-new-privileges", process.noNewPrivileges == true ? "1" : "0")
+        // Preflight has refused a label this host's LSMs cannot apply.
+        if let profile = process.apparmorProfile, !profile.isEmpty { rec("apparmor-profile", profile) }
+        if let label = process.selinuxLabel, !label.isEmpty { rec("selinux-label", label) }
         for (set, caps) in process.capabilities?.all ?? [] {
             for cap in caps { rec("cap", set, cap) }
         }

@@ -80,6 +80,8 @@ static const char *full[] = {
 	"arg\t-c",
 	"arg\techo a\\nb",
 	"no-new-privileges\t1",
+	"apparmor-profile\tnest-default",
+	"selinux-label\tsystem_u:system_r:container_t:s0:c1,c2",
 	"cap\tbounding\tCAP_KILL",
 	"cap\tpermitted\tcap_sys_admin",
 	"seccomp-default\tSCMP_ACT_ERRNO\t-",
@@ -176,6 +178,8 @@ static void test_full(void)
 	check(p.nenv == 2 && strcmp(p.env[1], "A=1") == 0 && p.env[2] == NULL, "env, NULL-terminated");
 	check(p.nargs == 3 && strcmp(p.args[2], "echo a\nb") == 0, "args");
 	check(p.no_new_privileges == 1, "no-new-privileges");
+	check(p.apparmor_profile && strcmp(p.apparmor_profile, "nest-default") == 0, "apparmor-profile");
+	check(p.selinux_label && strcmp(p.selinux_label, "system_u:system_r:container_t:s0:c1,c2") == 0, "selinux-label");
 	check(p.ncaps == 2 && p.caps[0].set == CAPSET_BOUNDING && p.caps[0].cap == 5 &&
 		      p.caps[1].set == CAPSET_PERMITTED && p.caps[1].cap == 21, "caps (by number, any case)");
 	check(p.seccomp.set && p.seccomp.def.action == SC_ERRNO && p.seccomp.def.errno_ret == 1, "seccomp-default");
@@ -359,6 +363,9 @@ static void test_records(void)
 	refuse("missing sync-fd", "sync-fd", NULL, "plan: missing sync-fd");
 	refuse("missing rootfs", "rootfs\t", NULL, "plan: missing rootfs");
 	refuse("a control character shown as ?", NULL, "frob\x01nicate", "unknown record frob?nicate");
+	refuse("empty apparmor-profile", "apparmor-profile", "apparmor-profile\t", "apparmor-profile: empty profile");
+	refuse("empty selinux-label", "selinux-label", "selinux-label\t", "selinux-label: empty label");
+	refuse("apparmor-profile twice", NULL, "apparmor-profile\tx", "apparmor-profile given twice");
 
 	struct nest_plan p;
 	static const char *cases[][2] = {
@@ -408,6 +415,7 @@ static const char exec_plan[] =
 	"preserve-fds\t2\nconsole-socket\t/run/c.sock\nconsole-size\t24\t80\ncgroup-join\t/sys/fs/cgroup/x\n"
 	"rlimit\tRLIMIT_NOFILE\t1024\t1024\noom-score-adj\t10\nuser\t1000\t1000\t-\ngroups\t10\ncwd\t/tmp\n"
 	"env\tPATH=/bin\narg\tsh\narg\t-c\nno-new-privileges\t1\ncap\teffective\tCAP_KILL\n"
+	"apparmor-profile\tnest-default\nselinux-label\tsystem_u:system_r:container_t:s0\n"
 	"seccomp-default\tSCMP_ACT_ALLOW\t-\nseccomp-arch\tSCMP_ARCH_X86_64\nseccomp-flag\tSECCOMP_FILTER_FLAG_LOG\n"
 	"seccomp-rule\tSCMP_ACT_ERRNO\t1\tmkdir\n";
 
@@ -443,7 +451,7 @@ static void test_exec(void)
 		check(p.exec_pid == 4194304 && p.exec_start_time == 18446744073709551615ULL, "exec: pid and start time");
 		check(p.preserve_fds == 2 && p.sync_fd == 5, "exec: preserve-fds, sync-fd");
 		check(!p.status_file && !p.rootfs && p.nargs == 2 && p.ncgroup_joins == 1 && p.uid == 1000 &&
-			      p.seccomp.nrules == 1 && p.console_socket,
+			      p.seccomp.nrules == 1 && p.console_socket && p.apparmor_profile && p.selinux_label,
 		      "exec: the process's records");
 		plan_free(&p);
 	}

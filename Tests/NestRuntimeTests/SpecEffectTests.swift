@@ -19,6 +19,9 @@ final class SpecEffectTests: RootTestCase {
             echo "shares=$(cat /sys/fs/cgroup/cpu/cpu.shares)"
             echo "quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)/$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"
             echo "cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)/$(cat /sys/fs/cgroup/cpuset/cpuset.mems)"
+            echo "memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)/$(cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes)"
+            echo "memsw=$(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes 2>/dev/null || echo none)"
+            echo "pids=$(cat /sys/fs/cgroup/pids/pids.max)"
             """
         let bundle = try makeBundle(["sh", "-c", script]) { c in
             c["hostname"] = "effects"
@@ -36,6 +39,8 @@ final class SpecEffectTests: RootTestCase {
                 l["sysctl"] = ["kernel.msgmax": "4321"]
                 l.object("resources") { r in
                     r["cpu"] = ["shares": 512, "quota": 25000, "period": 50000, "cpus": "0", "mems": "0"] as [String: Any]
+                    r["memory"] = ["limit": 64 << 20, "reservation": 32 << 20, "swap": 96 << 20] as [String: Any]
+                    r["pids"] = ["limit": 77]
                 }
             }
         }
@@ -55,6 +60,10 @@ final class SpecEffectTests: RootTestCase {
         XCTAssertEqual(seen["shares"], "512")
         XCTAssertEqual(seen["quota"], "25000/50000")
         XCTAssertEqual(seen["cpus"], "0/0")
+        XCTAssertEqual(seen["memory"], "\(64 << 20)/\(32 << 20)")
+        // memory+swap: absent where the kernel keeps no swap accounting.
+        if seen["memsw"] != "none" { XCTAssertEqual(seen["memsw"], "\(96 << 20)") }
+        XCTAssertEqual(seen["pids"], "77")
     }
 
     /// A device listed in `linux.devices` is made and allowed; the host's
@@ -94,5 +103,25 @@ final class SpecEffectTests: RootTestCase {
         XCTAssertTrue(denied.stdout.contains("write=denied"), "no rule allows 1:11: \(denied.stdout)")
         let allowed = try run(allowKmsg: true)
         XCTAssertTrue(allowed.stdout.contains("write=ok"), "the rule allows writing 1:11: \(allowed.stdout) \(allowed.stderr)")
+    }
+
+    /// memory.checkBeforeUpdate asks update to refuse a limit below what
+    /// the container uses, instead of letting the kernel reclaim or kill.
+    func testCheckBeforeUpdateRefusesALimitBelowTheUsage() throws {
+        let bundle = try makeBundle(["sleep", "30"]) { c in
+            c.linux { l in l.object("resources") { r in r["memory"] = ["limit": 64 << 20] } }
+        }
+        let id = uniqueID("cbu")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: bundle, stdio: .null))
+        defer { try? runtime.delete(id: id, force: true) }
+        try runtime.start(id: id)
+        let memoryDir = try XCTUnwrap(try runtime.store.load(id).cgroups.memoryDir)
+        XCTAssertThrowsError(try runtime.update(id: id, resources: .init(memory: .init(limit: 4096, checkBeforeUpdate: true)))) { e in
+            guard case .invalidArgument(let message, let field)? = e as? RuntimeError else { return XCTFail("\(e)") }
+            XCTAssertEqual(field, "memory.limit")
+            XCTAssertTrue(message.contains("below the container's memory usage"), message)
+        }
+        XCTAssertEqual(readTrimmed(memoryDir + "/memory.limit_in_bytes"), "\(64 << 20)")
+        XCTAssertEqual(try runtime.state(id: id).status, "running")
     }
 }

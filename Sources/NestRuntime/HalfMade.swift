@@ -32,7 +32,8 @@ extension Runtime {
             }
         }
         CrashPoint.hit("delete:cgroups")
-        HostRootfs.undo(stateDir: dir)
+        let stuck = try undoRootfsMounts(id: id, stateDir: dir)
+        if !stuck.isEmpty { throw .system("delete \(id): \(stuck.joined(separator: ", ")) could not be unmounted") }
         // A monitor killed just now may have had a write under way.
         for _ in 0..<50 {
             Sys.removeTree(dir)

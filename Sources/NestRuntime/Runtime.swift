@@ -157,6 +157,9 @@ public final class Runtime: Sendable {
         /// The rootfs, when the process has no mount namespace of its own
         /// and its mounts are made in the caller's (`HostRootfs`).
         var hostRootfs: String? = nil
+        /// The rootfs and the mount namespace it is built in, when the
+        /// process joins one by path (`JoinedRootfs`).
+        var joinedRootfs: (rootfs: String, nsPath: String, field: String)? = nil
     }
 
     func processUnit(_ sub: Subsystem, _ name: String, id: String, opts: CreateOptions, romDir: String,
@@ -183,9 +186,10 @@ public final class Runtime: Sendable {
         let c = layout.container
         let romModules = holder == nil ? (layout.rom?.modules ?? []).filter { $0.path != nil } : []
         let fixed = layout
-        // A joined mount namespace keeps the container's mounts in it: only
-        // the caller's own are undone by delete (docs/security.md).
         let hostRootfs = c.namespaces.contains { $0.type == "mount" } ? nil : layout.root
+        let joinedRootfs = c.namespaces.firstIndex { $0.type == "mount" && $0.path != nil }.map { i in
+            (rootfs: layout.root, nsPath: c.namespaces[i].path ?? "", field: "linux.namespaces[\(i)].path")
+        }
         return Unit(id: id, sub: sub, cgroupsPath: c.resources.cgroupsPath, limits: c.resources.limits,
                     devices: c.resources.devices, joinLeaf: nil, romFiles: romModules, writesSubsystem: holder == nil,
                     stdio: stdio, startAtOnce: opts.startAtOnce,
@@ -196,7 +200,7 @@ public final class Runtime: Sendable {
                         ctx.romDir = romDir
                         ctx.containerID = id
                         return try PlanWriter.plan(sub, fixed, ctx)
-                    }, hostRootfs: hostRootfs)
+                    }, hostRootfs: hostRootfs, joinedRootfs: joinedRootfs)
     }
 
 
@@ -244,6 +248,10 @@ public final class Runtime: Sendable {
                 monitorPid: early?.pid ?? 0, monitorStartTime: early.flatMap { Sys.startTime($0.pid) } ?? 0))
             CrashPoint.hit("create:creating")
             if let rootfs = unit.hostRootfs { try HostRootfs.record(rootfs: rootfs, stateDir: dir) }
+            if let j = unit.joinedRootfs {
+                try JoinedRootfs.record(nsPath: j.nsPath, field: j.field, rootfs: j.rootfs, stateDir: dir,
+                                        libexecDir: options.libexecDir)
+            }
             // The config is the input: on disk before anything runs.
             if unit.writesSubsystem {
                 try Sys.writeAtomic(store.subsystemFile(id), Array(sub.xml().utf8), mode: 0o644)
@@ -348,7 +356,7 @@ public final class Runtime: Sendable {
                 resources: record.resources)
         } catch {
             if let made, let cgroups { try? cgroups.destroy(cgroups.owned(made, made: madeDirs), killRemaining: true) }
-            HostRootfs.undo(stateDir: dir)
+            _ = try? undoRootfsMounts(id: id, stateDir: dir)
             Sys.removeTree(dir)
             throw error as? RuntimeError ?? .system("\(error)")
         }

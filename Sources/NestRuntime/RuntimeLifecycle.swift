@@ -171,7 +171,7 @@ extension Runtime {
         if !record.poststop.isEmpty { current = (try? status(record)) ?? current }
         // The plan names the poststop hooks; it goes with the state directory.
         let plan = record.poststop.isEmpty ? nil : Sys.readFile(store.planFile(id))
-        let stuck = HostRootfs.undo(stateDir: store.dir(id))
+        let stuck = try undoRootfsMounts(id: id, stateDir: store.dir(id))
         if !stuck.isEmpty { throw .system("delete \(id): \(stuck.joined(separator: ", ")) could not be unmounted") }
         Sys.removeTree(store.dir(id))
         _ = records.withLock { $0.removeValue(forKey: id) }

@@ -1,6 +1,7 @@
 /*
  * nest-monitor [-g FD] PLANFILE
  * nest-monitor -z SOCKFD [PAD]   (the zygote, zygote.c)
+ * nest-monitor -u list|undo ...  (a joined mount namespace, joinedmnt.c)
  *
  * Executes a launch plan (docs/launch-plan.md): clones the container init,
  * reports `created PID` or `error MESSAGE` on the sync fd, waits for the
@@ -227,6 +228,8 @@ int main(int argc, char **argv)
 		return hook_mode_main(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "-x") == 0)
 		return exec_main(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "-u") == 0)
+		return joined_mnt_main(argc, argv);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {

@@ -53,6 +53,8 @@ int monitor_main(const char *plan);
 int hook_mode_main(int argc, char **argv);
 /* nest-monitor -x PLANFILE: a process joins a container (exec.c) */
 int exec_main(const char *plan);
+/* nest-monitor -u list|undo ...: a joined mount namespace's mounts (joinedmnt.c) */
+int joined_mnt_main(int argc, char **argv);
 
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */

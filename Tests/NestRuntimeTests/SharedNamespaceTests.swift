@@ -149,11 +149,16 @@ final class SharedNamespaceTests: RootTestCase {
 
     // MARK: a joined mount namespace
 
-    /// Before: create refused (the monitor required a new mount namespace).
-    func testJoinedMountNamespaceHoldsTheContainersMounts() throws {
+    /// Before: create refused (the monitor required a new mount namespace);
+    /// then, delete left the container's mounts in the joined namespace.
+    func testJoinedMountNamespaceHoldsTheContainersMountsUntilDelete() throws {
         let s = try sleeper("--mount", "mnt")
         let pid = String(s.processIdentifier)
         let b = try bundle(["sleep", "1000"], joinMount: "/proc/\(pid)/ns/mnt")
+        // That namespace's own mount at the rootfs, there before the container.
+        XCTAssertEqual(host("nsenter -m -t \(pid) mount --bind '\(b.rootfs)' '\(b.rootfs)'").code, 0)
+        let before = mountsUnder(b.rootfs, pid: pid)
+        XCTAssertEqual(before, [b.rootfs])
         let id = uniqueID("joinmnt")
         _ = try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))
         try runtime.start(id: id)
@@ -164,6 +169,63 @@ final class SharedNamespaceTests: RootTestCase {
         XCTAssertEqual(r.code, 0, r.out)
         XCTAssertEqual(r.out, b.marker + "\n")
         try runtime.delete(id: id, force: true)
+        XCTAssertEqual(mountsUnder(b.rootfs, pid: pid), before, "the container's mounts are left in the namespace it joined")
+        XCTAssertEqual(host("findmnt -N \(pid) -n -o TARGET --target '\(b.rootfs)/proc'").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), b.rootfs)
+    }
+
+    func testAFailedCreateInAJoinedMountNamespaceLeavesNoMountThere() throws {
+        let s = try sleeper("--mount", "mnt")
+        let pid = String(s.processIdentifier)
+        let b = try bundle(["true"], joinMount: "/proc/\(pid)/ns/mnt") { c in
+            c["mounts"] = (c["mounts"] as? [[String: Any]] ?? []) + [["destination": "/tmp", "type": "nosuchfs", "source": "none"]]
+        }
+        let id = uniqueID("joinmntf")
+        XCTAssertThrowsError(try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))) { error in
+            XCTAssertTrue("\(error)".contains("/tmp"), "\(error)")
+        }
+        XCTAssertEqual(mountsUnder(b.rootfs, pid: pid), [], "mounts left in the joined namespace after a failed create")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id), "state dir left")
+    }
+
+    /// The namespace's holder died: its path names nothing (or, with the pid
+    /// reused, another namespace); delete goes on and says so.
+    func testDeleteAfterTheJoinedNamespacesHolderDiedSaysNothingIsLeft() throws {
+        guard let nest = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
+        let s = try sleeper("--mount", "mnt")
+        let pid = String(s.processIdentifier)
+        let b = try bundle(["sleep", "1000"], joinMount: "/proc/\(pid)/ns/mnt")
+        let id = uniqueID("joinmntd")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))
+        try runtime.start(id: id)
+        s.terminate()
+        s.waitUntilExit()
+        let deleted = host("NEST_LIBEXEC='\(TestEnv.libexec)' '\(nest)' --root '\(stateRoot)' delete -f \(id) </dev/null 2>&1")
+        XCTAssertEqual(deleted.code, 0, deleted.stdout)
+        XCTAssertTrue(deleted.stdout.contains("\(id): nothing left to undo in the mount namespace it joined: /proc/\(pid)/ns/mnt"),
+                      deleted.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id), "state dir left")
+    }
+
+    /// The path names another namespace at delete: its mounts are not the
+    /// container's, and stay.
+    func testDeleteLeavesAnotherNamespaceAtTheJoinedPathAlone() throws {
+        let first = try sleeper("--mount", "mnt"), second = try sleeper("--mount", "mnt")
+        let nsFile = tmp + "/mntns-\(UInt32.random(in: 0...UInt32.max))"
+        XCTAssertTrue(FileManager.default.createFile(atPath: nsFile, contents: nil))
+        XCTAssertEqual(host("mount --bind /proc/\(first.processIdentifier)/ns/mnt '\(nsFile)'").code, 0)
+        addTeardownBlock { _ = umount2(nsFile, Int32(MNT_DETACH)) }
+        let b = try bundle(["sleep", "1000"], joinMount: nsFile)
+        let other = String(second.processIdentifier)
+        XCTAssertEqual(host("nsenter -m -t \(other) mount -t tmpfs nest-test '\(b.rootfs)'").code, 0)
+        let id = uniqueID("joinmnto")
+        _ = try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))
+        try runtime.start(id: id)
+        XCTAssertEqual(umount2(nsFile, Int32(MNT_DETACH)), 0)
+        XCTAssertEqual(host("mount --bind /proc/\(other)/ns/mnt '\(nsFile)'").code, 0)
+        try runtime.delete(id: id, force: true)
+        XCTAssertEqual(mountsUnder(b.rootfs, pid: other), [b.rootfs], "a mount of another namespace at the joined path was undone")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stateRoot + "/" + id), "state dir left")
     }
 
     func testAMountNamespacePathThatIsAnotherKindIsRefused() throws {

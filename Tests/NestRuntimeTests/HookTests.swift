@@ -7,32 +7,9 @@ import XCTest
 /// on stdin, and the runtime-spec's rules for a failing one, with a state
 /// larger than a pipe's buffer so that a hook which does not read it makes
 /// the writer meet EPIPE.
-final class HookTests: RootTestCase {
-    var nestBinary = ""
+final class HookTests: CLITestCase {
     /// An annotation of 70 KiB: the state does not fit in a pipe (64 KiB).
     let big = String(repeating: "a", count: 70 * 1024)
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        guard let found = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
-        nestBinary = found
-    }
-
-    override func tearDown() {
-        if !tmp.isEmpty, let ids = try? FileManager.default.contentsOfDirectory(atPath: stateRoot) {
-            for id in ids { _ = try? nest(["delete", "--force", id]) }
-        }
-        super.tearDown()
-    }
-
-    func nest(_ args: [String]) throws -> HostResult {
-        let out = tmp + "/nest.out", err = tmp + "/nest.err"
-        let quoted = ([nestBinary, "--root", stateRoot] + args).map { "'" + $0 + "'" }.joined(separator: " ")
-        let r = try runHost(["/bin/sh", "-c", "\(quoted) </dev/null >'\(out)' 2>'\(err)'"],
-                            env: ["NEST_LIBEXEC": TestEnv.libexec])
-        return HostResult(code: r.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-    }
 
     func status(_ id: String) throws -> String? {
         let r = try nest(["state", id])

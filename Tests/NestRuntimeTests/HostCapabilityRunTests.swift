@@ -6,32 +6,14 @@ import XCTest
 /// `nest run` and `nest exec` of a process that asks for a capability this
 /// host's bounding set lacks: it runs with the others, and the warning names
 /// the field on stderr and in the --log file.
-final class HostCapabilityRunTests: RootTestCase {
-    var nestBinary = ""
+final class HostCapabilityRunTests: CLITestCase {
     let missing = "CAP_SYS_RESOURCE"
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        guard let found = TestEnv.nestBinary else { throw XCTSkip("no nest binary (set NEST_BIN or run scripts/build.sh)") }
-        nestBinary = found
         guard let host = HostCapabilities.current(), host.bounding & (1 << 24) == 0 else {
             throw XCTSkip("this host's bounding set has CAP_SYS_RESOURCE: nothing to drop")
         }
-    }
-
-    override func tearDown() {
-        if !tmp.isEmpty, let ids = try? FileManager.default.contentsOfDirectory(atPath: stateRoot) {
-            for id in ids { _ = try? nest(["delete", "--force", id]) }
-        }
-        super.tearDown()
-    }
-
-    func nest(_ args: [String], global: [String] = []) throws -> HostResult {
-        let out = tmp + "/nest.out", err = tmp + "/nest.err"
-        let quoted = ([nestBinary, "--root", stateRoot] + global + args).map { "'" + $0 + "'" }.joined(separator: " ")
-        let r = try runHost(["/bin/sh", "-c", "\(quoted) </dev/null >'\(out)' 2>'\(err)'"], env: ["NEST_LIBEXEC": TestEnv.libexec])
-        return HostResult(code: r.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
     /// The CapEff, CapPrm, CapBnd... masks `grep ^Cap /proc/self/status` printed.

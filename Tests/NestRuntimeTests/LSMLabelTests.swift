@@ -84,17 +84,7 @@ final class LSMLabelTests: XCTestCase {
 /// Where the host has AppArmor, the container's program runs in the
 /// profile; where it has not, `nest run` and `nest exec --apparmor` fail
 /// naming the field and saying it is the host.
-final class LSMLabelRunTests: RootTestCase {
-    /// stdout and stderr go to files: a detached container keeps them open.
-    func nest(_ args: [String]) throws -> HostResult {
-        let bin = try XCTUnwrap(TestEnv.nestBinary, "no nest binary")
-        let out = tmp + "/nest.out", err = tmp + "/nest.err"
-        let quoted = ([bin, "--root", stateRoot] + args).map { "'" + $0 + "'" }.joined(separator: " ")
-        let r = try runHost(["/bin/sh", "-c", "\(quoted) </dev/null >'\(out)' 2>'\(err)'"], env: ["NEST_LIBEXEC": TestEnv.libexec])
-        return HostResult(code: r.code, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-    }
-
+final class LSMLabelRunTests: CLITestCase {
     /// A profile the host has loaded (the first listed), or nil.
     func loadedProfile() -> String? {
         guard let text = try? String(contentsOfFile: "/sys/kernel/security/apparmor/profiles", encoding: .utf8) else { return nil }

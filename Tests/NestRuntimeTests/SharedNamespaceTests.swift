@@ -56,24 +56,6 @@ final class SharedNamespaceTests: RootTestCase {
         return p
     }
 
-    /// Runs ARGS in running container ID (Runtime.exec); exit code, output.
-    func execIn(_ id: String, _ args: [String]) throws -> (code: Int32, out: String) {
-        var process = try runtime.process(id: id)
-        process.args = args
-        let path = tmp + "/exec-\(UInt32.random(in: 0...UInt32.max)).out"
-        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer {
-            close(out)
-            close(null)
-        }
-        let pid = try runtime.exec(id: id, ExecRequest(process: process, stdio: (null, out, out)))
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, try String(contentsOfFile: path, encoding: .utf8))
-    }
-
     // MARK: no mount namespace (the caller's)
 
     /// Before: create refused ("a new mount namespace is required").
@@ -98,7 +80,7 @@ final class SharedNamespaceTests: RootTestCase {
         let id = uniqueID("nomntx")
         _ = try runtime.create(id: id, options: CreateOptions(bundle: b.bundle, stdio: .null))
         try runtime.start(id: id)
-        let r = try execIn(id, ["sh", "-c", "cat /marker; pwd; ls /proc/1/cmdline"])
+        let r = try execAndWait(id, ["sh", "-c", "cat /marker; pwd; ls /proc/1/cmdline"])
         XCTAssertEqual(r.code, 0, r.out)
         XCTAssertEqual(r.out.split(separator: "\n").map(String.init), [b.marker, "/", "/proc/1/cmdline"])
         try runtime.delete(id: id, force: true)
@@ -165,7 +147,7 @@ final class SharedNamespaceTests: RootTestCase {
         let theirs = host("findmnt -N \(pid) -n -o TARGET --target '\(b.rootfs)/proc'")
         XCTAssertEqual(theirs.stdout.trimmingCharacters(in: .whitespacesAndNewlines), b.rootfs + "/proc", theirs.stderr)
         XCTAssertEqual(mountsUnder(b.rootfs), [], "the container's mounts are in the host's namespace")
-        let r = try execIn(id, ["cat", "/marker"])
+        let r = try execAndWait(id, ["cat", "/marker"])
         XCTAssertEqual(r.code, 0, r.out)
         XCTAssertEqual(r.out, b.marker + "\n")
         try runtime.delete(id: id, force: true)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import XCTest
 @testable import NestRuntime
+import NestOCI
 
 /// Where the repository and the built binaries are.
 enum TestEnv {
@@ -115,6 +116,33 @@ class RootTestCase: XCTestCase {
     }
 
     // MARK: containers
+
+    /// Starts ARGS in container ID through Runtime.exec (the container's
+    /// process, edited) with stdout and stderr in a file, and waits for it:
+    /// its exit status (128+N when killed by N) and its output.
+    func execAndWait(_ id: String, _ args: [String], edit: (inout Spec.Process) -> Void = { _ in }) throws
+        -> (code: Int32, out: String)
+    {
+        var process = try runtime.process(id: id)
+        process.args = args
+        edit(&process)
+        let path = tmp + "/exec-\(UInt32.random(in: 0...UInt32.max)).out"
+        let out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            close(out)
+            close(null)
+        }
+        let pid = try runtime.exec(id: id, ExecRequest(process: process, stdio: (null, out, out)))
+        return (wait(pid), try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    func wait(_ pid: Int32) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
 
     /// Creates, starts and waits for a container with its output logged;
     /// deletes it afterwards unless keep.

@@ -46,7 +46,9 @@ enum HostRootfs {
                 let da = a.element.point.split(separator: "/").count, db = b.element.point.split(separator: "/").count
                 return da != db ? da > db : a.offset > b.offset
             }
-            for m in order { _ = umount2(m.element.point, Int32(MNT_DETACH)) }
+            // The container can write below its rootfs: a symlink left at
+            // a mount point's name is not followed out of it.
+            for m in order { _ = umount2(m.element.point, Int32(MNT_DETACH) | Int32(UMOUNT_NOFOLLOW)) }
         }
         return mounts(under: root).filter { !before.contains($0.id) }.map(\.point)
     }

@@ -131,6 +131,9 @@ public final class BlobWriter {
     /// moves it into place; on a mismatch the temp file is removed and the
     /// error names the digest, expected against got.
     public func commit(digest expected: String?, size: Int64?) throws(ImageError) -> Descriptor {
+        if let expected {
+            do throws(ImageError) { _ = try Digest.validate(expected) } catch { abort(); throw error }
+        }
         let got = Digest.render(hasher.finalize())
         let name = expected ?? got
         if let size, size != count {

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "NestOCI"),
@@ -35,6 +36,13 @@ let package = Package(
         .target(name: "CNestShims"),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI", dependencies: ["NestOCI"]),
+        // libarchive reads tar headers and runs the gzip/zstd filters; NestImage
+        // creates every file itself with checked *at() calls.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "NestImage", dependencies: [
+            "NestOCI", "CArchive", "CNestShims",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -62,5 +70,6 @@ let package = Package(
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
+        .testTarget(name: "NestImageTests", dependencies: ["NestImage"]),
     ]
 )

@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "NestOCI", targets: ["NestOCI"]),
         .library(name: "NestSubsystem", targets: ["NestSubsystem"]),
         .library(name: "NestRuntime", targets: ["NestRuntime"]),
+        .library(name: "NestImage", targets: ["NestImage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,7 +53,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -69,6 +70,7 @@ let package = Package(
         .testTarget(name: "NestOCITests", dependencies: ["NestOCI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
+        .testTarget(name: "NestImageRunTests", dependencies: ["NestImage", "NestOCI", "NestRuntime", "NestSubsystem"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
         .testTarget(name: "NestImageTests", dependencies: ["NestImage"]),
     ]

@@ -133,10 +133,14 @@ extension CreateRequest {
         j.raw("{")
         if let autoRemove { j.key("autoRemove", first: true); j.bool(autoRemove) }
         j.key("bundle", first: autoRemove == nil); j.string(bundle)
+        if let cmd { j.key("cmd"); j.strings(cmd) }
         if let consoleSize {
             j.key("consoleSize"); j.raw("{"); j.key("height", first: true); j.int(consoleSize.height)
             j.key("width"); j.int(consoleSize.width); j.raw("}")
         }
+        if let entrypoint { j.key("entrypoint"); j.strings(entrypoint) }
+        if let env { j.key("env"); j.strings(env) }
+        if let image { j.key("image"); j.string(image) }
         if let labels { j.key("labels"); j.stringMap(labels) }
         if let name { j.key("name"); j.string(name) }
         if let openStdin { j.key("openStdin"); j.bool(openStdin) }
@@ -144,6 +148,7 @@ extension CreateRequest {
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
         if let tty { j.key("tty"); j.bool(tty) }
         if let user { j.key("user"); j.string(user) }
+        if let workingDir { j.key("workingDir"); j.string(workingDir) }
         j.raw("}")
         return j.bytes
     }

@@ -44,9 +44,10 @@ enum FastPath {
         let parsedLabels: [String: String]?
         do { parsedLabels = try parseLabels(labels) } catch { return nil }
         do {
-            return try runContainer(ClientOptions.client(socket),
-                                    CreateRequest(name: name, bundle: absolutePath(bundle), labels: parsedLabels, start: true),
-                                    detach: detach, rm: rm)
+            // a directory with a config.json is a bundle, anything else an image
+            var request = CreateRequest(name: name, bundle: "", labels: parsedLabels, start: true)
+            if isBundle(bundle) { request.bundle = absolutePath(bundle) } else { request.image = bundle }
+            return try runContainer(ClientOptions.client(socket), request, detach: detach, rm: rm)
         } catch let code as ExitCode {
             return code.rawValue
         } catch {

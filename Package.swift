@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "CNestShims"),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI", dependencies: ["NestOCI"]),
+        // Named volumes: the store under DATA/volumes, seeding, and who uses one.
+        .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -44,7 +46,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims", "NestVolume",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -34,12 +34,15 @@ public struct CreateRequest: Codable, Sendable {
     /// Overrides the process's user: USER[:GROUP], names looked up in the
     /// rootfs's /etc/passwd and /etc/group, or numbers (`nestctl run -u`).
     public var user: String?
+    /// Volumes, binds and tmpfs mounts added to the container's (`-v`, `--tmpfs`).
+    public var mounts: [MountRequest]?
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
-                consoleSize: TerminalSize? = nil, user: String? = nil) {
+                consoleSize: TerminalSize? = nil, user: String? = nil, mounts: [MountRequest]? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
         self.user = user
+        self.mounts = mounts
     }
 }
 

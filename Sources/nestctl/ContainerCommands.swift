@@ -27,6 +27,11 @@ struct Run: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
     @Argument(help: "The bundle directory.")
     var bundle: String?
 
@@ -41,6 +46,7 @@ struct Run: ParsableCommand {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels), start: true)
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -111,6 +117,11 @@ struct Create: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
     @Argument(help: "The bundle directory.")
     var bundle: String?
 
@@ -122,6 +133,7 @@ struct Create: ParsableCommand {
         var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels))
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)

@@ -37,14 +37,14 @@ extension Daemon {
     }
 
     func inspectVolume(_ name: String) throws(APIError) -> VolumeInfo {
-        do { return volumeInfo(try volumes.record(name), users: volumeUsers()) } catch { throw APIError(error) }
+        do throws(VolumeError) { return volumeInfo(try volumes.record(name), users: volumeUsers()) } catch { throw APIError(error) }
     }
 
     func createVolume(_ req: VolumeCreateRequest) throws(APIError) -> (VolumeInfo, Bool) {
         try volumeUse.withLock { _ in
             Result { () throws(APIError) -> (VolumeInfo, Bool) in
                 let r: VolumeRecord, made: Bool
-                do { (r, made) = try volumes.create(req.name, labels: req.labels ?? [:], created: Timestamp.string(Date())) }
+                do throws(VolumeError) { (r, made) = try volumes.create(req.name, labels: req.labels ?? [:], created: Timestamp.string(Date())) }
                 catch { throw APIError(error) }
                 if made { logger.info("volume created", metadata: ["name": "\(r.name)"]) }
                 return (volumeInfo(r, users: volumeUsers()), made)
@@ -59,13 +59,13 @@ extension Daemon {
         try volumeUse.withLock { pending in
             Result { () throws(APIError) in
                 if force, VolumeRecord.isValidName(name), !volumes.exists(name) { return }
-                do { _ = try volumes.record(name) } catch { throw APIError(error) }
+                do throws(VolumeError) { _ = try volumes.record(name) } catch { throw APIError(error) }
                 let users = volumeUsers()[name] ?? []
                 let creating = pending[name] ?? 0
                 if !users.isEmpty || creating > 0 {
                     throw APIError(409, "volume \(name) is in use by \(describeContainers(users, pending: creating))")
                 }
-                do { try volumes.remove(name) } catch { throw APIError(error) }
+                do throws(VolumeError) { try volumes.remove(name) } catch { throw APIError(error) }
                 logger.info("volume removed", metadata: ["name": "\(name)"])
             }
         }.get()
@@ -78,7 +78,7 @@ extension Daemon {
                 let users = volumeUsers()
                 var removed: [String] = []
                 for r in volumes.list() where (users[r.name] ?? []).isEmpty && (pending[r.name] ?? 0) == 0 {
-                    do { try volumes.remove(r.name) } catch { throw APIError(error) }
+                    do throws(VolumeError) { try volumes.remove(r.name) } catch { throw APIError(error) }
                     removed.append(r.name)
                 }
                 if !removed.isEmpty { logger.info("volumes pruned", metadata: ["names": "\(removed.joined(separator: " "))"]) }

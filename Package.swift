@@ -44,6 +44,8 @@ let package = Package(
             "NestOCI", "CArchive", "CNestShims",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Named volumes: the store under DATA/volumes, seeding, and who uses one.
+        .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -53,7 +55,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims", "NestVolume",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -142,6 +142,7 @@ extension CreateRequest {
         if let env { j.key("env"); j.strings(env) }
         if let image { j.key("image"); j.string(image) }
         if let labels { j.key("labels"); j.stringMap(labels) }
+        if let mounts { j.key("mounts"); j.mounts(mounts) }
         if let name { j.key("name"); j.string(name) }
         if let openStdin { j.key("openStdin"); j.bool(openStdin) }
         if let start { j.key("start"); j.bool(start) }
@@ -151,6 +152,23 @@ extension CreateRequest {
         if let workingDir { j.key("workingDir"); j.string(workingDir) }
         j.raw("}")
         return j.bytes
+    }
+}
+
+extension JSONText {
+    mutating func mounts(_ list: [MountRequest]) {
+        raw("[")
+        for (i, m) in list.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{")
+            key("destination", first: true); string(m.destination)
+            if let options = m.options { key("options"); strings(options) }
+            if let readOnly = m.readOnly { key("readOnly"); bool(readOnly) }
+            if let source = m.source { key("source"); string(source) }
+            key("type"); string(m.type)
+            raw("}")
+        }
+        raw("]")
     }
 }
 

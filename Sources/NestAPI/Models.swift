@@ -46,20 +46,23 @@ public struct CreateRequest: Codable, Sendable {
     public var env: [String]?
     /// Replaces the image's WorkingDir.
     public var workingDir: String?
+    /// Volumes, binds and tmpfs mounts added to the container's (`-v`, `--tmpfs`).
+    public var mounts: [MountRequest]?
 
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
                 consoleSize: TerminalSize? = nil, user: String? = nil, image: String? = nil, entrypoint: [String]? = nil,
-                cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil) {
+                cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil,
+                mounts: [MountRequest]? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
         self.user = user; self.image = image; self.entrypoint = entrypoint; self.cmd = cmd; self.env = env
-        self.workingDir = workingDir
+        self.workingDir = workingDir; self.mounts = mounts
     }
 
     enum CodingKeys: String, CodingKey {
         case name, bundle, labels, start, autoRemove, subsystem, openStdin, tty, consoleSize, user, image, entrypoint, cmd
-        case env, workingDir
+        case env, workingDir, mounts
     }
 
     /// `bundle` may be left out when an image or a subsystem is given.
@@ -84,6 +87,7 @@ public struct CreateRequest: Codable, Sendable {
         cmd = try c.decodeIfPresent([String].self, forKey: .cmd)
         env = try c.decodeIfPresent([String].self, forKey: .env)
         workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
+        mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts)
     }
 }
 

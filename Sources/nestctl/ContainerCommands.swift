@@ -27,6 +27,11 @@ struct Run: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -45,6 +50,7 @@ struct Run: ParsableCommand {
         if let bundle { try image.apply(to: &request, target: bundle, command: command) }
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -116,6 +122,11 @@ struct Create: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -131,6 +142,7 @@ struct Create: ParsableCommand {
         if let bundle { try image.apply(to: &request, target: bundle, command: command) }
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)

@@ -11,6 +11,7 @@ import NestImage
 import NestOCI
 import NestRuntime
 import NestSubsystem
+import NestVolume
 import Synchronization
 
 /// Owns the host's containers: the daemon's records joined with the runtime's
@@ -38,6 +39,10 @@ final class Daemon: Sendable {
     /// Names and ids of containers being created, so that two creates with
     /// one name cannot both pass the check.
     private let reservedNames = Mutex<[String: String]>([:])
+    /// DATA/volumes; `volumeUse` serializes volume operations and counts
+    /// the creates in progress per volume (DaemonVolumes).
+    let volumes: VolumeStore
+    let volumeUse = Mutex<[String: Int]>([:])
 
     private func reserve(name: String, id: String) -> Bool {
         reservedNames.withLock { taken in
@@ -63,6 +68,7 @@ final class Daemon: Sendable {
         runtime = Runtime(options: options)
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
         images = DirectoryImageSource(root: data + "/images-dev")
+        volumes = VolumeStore(root: data + "/volumes")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -119,6 +125,8 @@ final class Daemon: Sendable {
                 logger.info("removed the data of a half-made container", metadata: ["id": "\(id)"])
             }
         }
+        do { try volumes.prepare() } catch { logger.warning("volumes", metadata: ["error": "\(error)"]) }
+        logVolumeUsers()
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
         logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
@@ -233,6 +241,10 @@ final class Daemon: Sendable {
             // an image's user is the spec's already, resolved in its layers
             if let user = req.user, image == nil { try sub.setUser(user) }
             stopSignal = try Self.stopSignal(sub, image: image != nil)
+            var volumeClaim = try claimVolumes(req.mounts ?? [], into: &sub)
+            // after the runtime has written the config (or failed): from
+            // then on the config names the container as a volume user
+            defer { releaseVolumes(volumeClaim) }
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)
@@ -247,6 +259,7 @@ final class Daemon: Sendable {
                 try? runtime.delete(id: id, force: true)
                 throw error
             }
+            volumeClaim.succeeded = true
         } catch let error as APIError {
             records.remove(id)
             throw error

@@ -71,6 +71,8 @@ struct Router: Sendable {
             } else { throw .methodNotAllowed("method \(m) not allowed on /v1/containers/{id}", allow: ["GET", "DELETE"]) }
         case (4, "containers"):
             try action(d, p[2], p[3], req, w)
+        case (2, "volumes"), (3, "volumes"):
+            try VolumeRoutes.handle(d, req, w)
         default:
             throw APIError(404, "no such path: /" + p.joined(separator: "/"))
         }

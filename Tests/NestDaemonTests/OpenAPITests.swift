@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 19, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 24, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -34,9 +34,21 @@ final class OpenAPITests: DaemonTestCase {
 
         try call("GET", "/v1/version", expect: 200)
         try call("GET", "/v1/info", expect: 200)
-        let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"}}"#, expect: 201)
+        let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"},"mounts":[{"type":"volume","source":"used","destination":"/used"},{"type":"tmpfs","destination":"/t","options":["size=1m"]}]}"#, expect: 201)
         let id = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(created.body))["id"])
         try call("GET", "/v1/containers/{id}/subsystem", id: id, expect: 200)
+        // volumes: the one the container above was created with is in use until it is removed
+        try call("POST", "/v1/volumes", body: #"{"name":"apivol","labels":{"a":"b"}}"#, expect: 201)
+        try call("POST", "/v1/volumes", body: #"{"name":"apivol"}"#, expect: 200)
+        try call("POST", "/v1/volumes", body: #"{"name":"../x"}"#, expect: 400)
+        try call("GET", "/v1/volumes", expect: 200)
+        try call("GET", "/v1/volumes/{name}", id: "apivol", expect: 200)
+        try call("GET", "/v1/volumes/{name}", id: "nosuch", expect: 404)
+        try call("DELETE", "/v1/volumes/{name}", id: "used", expect: 409)
+        try call("POST", "/v1/volumes/prune", expect: 200)
+        try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 204)
+        try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 404, params: false)
+
         try call("POST", "/v1/containers/{id}/start", id: id, expect: 200)
         try call("GET", "/v1/containers", expect: 200)
         try call("GET", "/v1/containers/{id}", id: id, expect: 200)
@@ -120,7 +132,7 @@ final class OpenAPITests: DaemonTestCase {
                 query.append("\(name)=\(value)")
             }
         }
-        let url = path.replacingOccurrences(of: "{id}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let url = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{name}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let r = try client.request(method, url, body: body.map { Array($0.utf8) })
         XCTAssertEqual(r.status, expect, "\(method) \(url): \(r.text)")
         if op != nil, r.status == expect, expect < 400 { called.insert(method + " " + tpl) }

@@ -23,8 +23,10 @@ final class Daemon: Sendable {
     let root: String
     let data: String
     let logger: Logger
-    /// Where `image` of a create is looked up.
-    let images: any ImageSource
+    /// Where `image` of a create is looked up: the store under DATA/images.
+    let images: StoreImageSource
+    /// The layers creates in progress hold, by a token of each (DaemonImages).
+    let imageClaims = Mutex<[String: LayerUse]>([:])
     /// Lock order: `known`, then `waiters` (onExit registers a waiter only
     /// while the container is known, so a removal cannot miss it).
     let known = Mutex<[String: ContainerRecord]>([:])
@@ -67,7 +69,7 @@ final class Daemon: Sendable {
         options.warn = { message in logger.warning("\(message)") }
         runtime = Runtime(options: options)
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
-        images = DirectoryImageSource(root: data + "/images-dev")
+        images = StoreImageSource(root: data + "/images")
         volumes = VolumeStore(root: data + "/volumes")
     }
 
@@ -198,7 +200,10 @@ final class Daemon: Sendable {
         }
         if given == nil, req.image == nil, !req.bundle.hasPrefix("/") { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
         if given != nil, !req.bundle.isEmpty { throw APIError(400, "give a bundle or a subsystem, not both", field: "bundle") }
-        let image = try req.image.map { ref throws(APIError) in (ref: ref, image: try images.resolve(ref)) }
+        // held until the config naming its layers is on disk (or the create failed)
+        let imageToken = UUID().uuidString
+        let image = try req.image.map { ref throws(APIError) in (ref: ref, image: try claimImage(ref, token: imageToken)) }
+        defer { if image != nil { releaseImage(imageToken) } }
         let name = req.name ?? ""
         if !name.isEmpty, !Self.isValidName(name) {
             throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")

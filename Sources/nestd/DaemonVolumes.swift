@@ -16,14 +16,7 @@ import NestVolume
 extension Daemon {
     /// Volume name → ids of the containers whose configs use it.
     func volumeUsers() -> [String: [String]] {
-        var ids = Set(known.withLock { Array($0.keys) })
-        ids.formUnion((try? runtime.ids()) ?? [])
-        var configs: [(id: String, subsystem: Subsystem)] = []
-        for id in ids.sorted() {
-            guard let xml = try? runtime.subsystemXML(id: id), let sub = try? Subsystem.read(xml: xml) else { continue }
-            configs.append((id, sub))
-        }
-        return VolumeUsers.users(configs, store: volumes)
+        VolumeUsers.users(containerConfigs(), store: volumes)
     }
 
     private func volumeInfo(_ r: VolumeRecord, users: [String: [String]]) -> VolumeInfo {
@@ -88,8 +81,8 @@ extension Daemon {
     }
 
     private func describeContainers(_ ids: [String], pending: Int) -> String {
-        let names = known.withLock { k in ids.map { id in k[id].map { "container \($0.name) (\(id))" } ?? "container \(id)" } }
-        var parts = names
+        // by name: the same users give the same message whatever their random ids
+        var parts = known.withLock { k in ids.map { id in k[id].map { "container \($0.name) (\(id))" } ?? "container \(id)" } }.sorted()
         if pending > 0 { parts.append("\(pending) container\(pending == 1 ? "" : "s") being created") }
         return parts.joined(separator: ", ")
     }

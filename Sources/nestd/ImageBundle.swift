@@ -11,6 +11,9 @@ import NestSubsystem
 ///     bundle/rootfs/      the overlay's mount point, empty on the host
 ///     bundle/upper/ work/ the container's writable layer
 struct ImageBundle {
+    /// The annotation naming the image (its config digest) a container was made from.
+    static let imageIDAnnotation = "org.nest.image.id"
+
     var bundle: String
     var overlay: VFSOverlay
     /// The image's labels under the request's.
@@ -21,7 +24,7 @@ struct ImageBundle {
         let topFirst = image.layers.reversed().map(\.path)
         let run = ImageRun(rootfs: bundle + "/rootfs", hostname: id, entrypoint: req.entrypoint, cmd: req.cmd,
                            env: req.env ?? [], workingDir: req.workingDir, user: req.user, tty: req.tty ?? false)
-        let spec: Spec
+        var spec: Spec
         do {
             spec = try ImageSpec.spec(image.config, run) { user, field throws(ImageConfigError) in
                 try resolveUser(user, field: field, layers: topFirst)
@@ -29,6 +32,9 @@ struct ImageBundle {
         } catch {
             throw APIError(400, "image \(ref): \(error.message)", field: error.field)
         }
+        // the subsystem config keeps it: `image rm` finds the containers of
+        // an image in their configs on disk, not in the daemon's memory
+        spec.annotations = (spec.annotations ?? [:]).merging([Self.imageIDAnnotation: image.id]) { $1 }
         let problems = spec.validate()
         if let first = problems.first {
             throw APIError(400, "image \(ref): " + problems.map(\.description).joined(separator: "; "), field: first.path)

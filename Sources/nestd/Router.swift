@@ -73,6 +73,8 @@ struct Router: Sendable {
             try action(d, p[2], p[3], req, w)
         case (2, "volumes"), (3, "volumes"):
             try VolumeRoutes.handle(d, req, w)
+        case (_, "images"):
+            try ImageRoutes.handle(d, req, w)
         default:
             throw APIError(404, "no such path: /" + p.joined(separator: "/"))
         }

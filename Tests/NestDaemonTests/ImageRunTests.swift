@@ -6,27 +6,22 @@ import XCTest
 /// Containers of an image through nestd and nestctl: the image's config
 /// becomes the process, the rootfs an overlay of the image's shared layers
 /// (one inode for both containers, writes their own), and nothing of a
-/// container is left once it is removed. The images are laid out under
-/// DATA/images-dev (nestd's DirectoryImageSource) by the test.
+/// container is left once it is removed. The image is an OCI layout the
+/// test builds, imported into the daemon's store with `nestctl image import`.
 final class ImageRunTests: DaemonTestCase {
-    var layer1 = ""
+    /// The store's directories of the image's layers, lowest first.
+    var layers: [String] = []
+    var chainIDs: [String] = []
+    var layer1: String { layers[0] }
 
-    /// Image `busy`: layer 1 a busybox rootfs (mkbundle.sh), layer 2 an
-    /// /etc/passwd with an `app` user and a /srv.
+    /// Image `busy` (makeBusyboxLayout): a busybox layer, a layer with an
+    /// `app` user and a /srv, a whiteout layer.
     func makeImage(config: [String: Any]) throws {
-        let base = try makeBundle("base", ["true"])
-        layer1 = base + "/rootfs"
-        let l2 = tmp + "/layer2"
-        try FileManager.default.createDirectory(atPath: l2 + "/etc", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: l2 + "/srv", withIntermediateDirectories: true)
-        try "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n".write(toFile: l2 + "/etc/passwd", atomically: false, encoding: .utf8)
-        try "root:x:0:\napp:x:1000:\nstaff:x:50:app\n".write(toFile: l2 + "/etc/group", atomically: false, encoding: .utf8)
-        let dir = data + "/images-dev/busy"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let image: [String: Any] = ["architecture": "amd64", "os": "linux", "config": config,
-                                    "rootfs": ["type": "layers", "diff_ids": ["sha256:aa", "sha256:bb"]]]
-        try JSONSerialization.data(withJSONObject: image).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        try "sha256:1111 \(layer1)\nsha256:2222 \(l2)\n".write(toFile: dir + "/layers", atomically: false, encoding: .utf8)
+        try makeBusyboxLayout(tmp + "/layout", config: config)
+        let imported = nestctl(["image", "import", "--name", "busy", tmp + "/layout"])
+        XCTAssertEqual(imported.code, 0, imported.stderr)
+        chainIDs = try get("/v1/images/busy", as: ImageInfo.self).chainIDs
+        layers = chainIDs.map { data + "/images/layers/sha256/" + $0.dropFirst(7) }
     }
 
     func testRunAnImageTwiceSharesItsLayersAndRemovesEverything() throws {
@@ -47,23 +42,23 @@ final class ImageRunTests: DaemonTestCase {
         XCTAssertNotEqual(unknown.code, 0)
         XCTAssertTrue(unknown.stderr.contains("no user nobody-here"), unknown.stderr)
 
-        let script = "busybox stat -c '%d %i' /bin/busybox; test -e /srv/mine && echo saw-a-write || echo none-seen; echo x > /srv/mine"
+        let script = ImageCommandTests.busyboxInode + "; test -e /srv/mine && echo saw-a-write || echo none-seen; echo x > /srv/mine"
         let a = nestctl(["run", "--name", "a", "--label", "kept=request", "busy", script])
         let b = nestctl(["run", "--name", "b", "busy", script])
         XCTAssertEqual(a.code, 0, a.stderr)
         XCTAssertEqual(b.code, 0, b.stderr)
         let lines = (a.stdout.split(separator: "\n"), b.stdout.split(separator: "\n"))
         XCTAssertEqual(lines.0.first, lines.1.first, "one inode for both containers")
-        let ino = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: layer1 + "/bin/busybox")[.systemFileNumber] as? Int)
-        XCTAssertEqual(lines.0.first?.split(separator: " ").last.map(String.init), String(ino), "the lower layer's inode")
+        XCTAssertEqual(lines.0.first.map { $0 + "\n" }, try ImageCommandTests.inode(layer1 + "/bin/busybox"), "the lower layer's")
         XCTAssertEqual(lines.0.last, "none-seen")
         XCTAssertEqual(lines.1.last, "none-seen", "b does not see a's write")
         XCTAssertEqual(try info("a").labels, ["from": "image", "kept": "request"], "the image's labels under the request's")
 
         let sub = nestctl(["subsystem", "a"])
         XCTAssertEqual(sub.code, 0, sub.stderr)
-        XCTAssertTrue(sub.stdout.contains("<layer chain=\"sha256:1111\" path=\"\(layer1)\"/>"), sub.stdout)
-        XCTAssertTrue(sub.stdout.contains("<layer chain=\"sha256:2222\""), sub.stdout)
+        for (chain, dir) in zip(chainIDs, layers) {
+            XCTAssertTrue(sub.stdout.contains("<layer chain=\"\(chain)\" path=\"\(dir)\"/>"), sub.stdout)
+        }
 
         let ids = [try info("a").id, try info("b").id]
         for id in ids { XCTAssertTrue(FileManager.default.fileExists(atPath: data + "/containers/\(id)/bundle/upper")) }
@@ -74,7 +69,7 @@ final class ImageRunTests: DaemonTestCase {
         let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         XCTAssertFalse(mountinfo.contains(tmp), "no mount is left: \(mountinfo)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: layer1 + "/bin/busybox"), "the layers stay")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/layer2/srv/mine"), "the layers were not written")
+        for dir in layers { XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/srv/mine"), "the layers were not written") }
     }
 
     func testStopSendsTheImagesStopSignal() throws {

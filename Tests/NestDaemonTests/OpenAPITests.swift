@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 24, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 29, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -48,6 +48,21 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/volumes/prune", expect: 200)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 204)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 404, params: false)
+
+        // images: one imported from an OCI layout the test writes
+        try makeBusyboxLayout(tmp + "/layout", config: ["Cmd": ["true"]])
+        try call("POST", "/v1/images/import", body: #"{"path":"\#(tmp)/layout","name":"apiimg"}"#, expect: 200)
+        try call("POST", "/v1/images/import", body: #"{"path":"relative"}"#, expect: 400)
+        try call("GET", "/v1/images", expect: 200)
+        try call("GET", "/v1/images/{ref}", id: "apiimg", expect: 200)
+        try call("GET", "/v1/images/{ref}", id: "nosuch", expect: 404)
+        let imageUser = try call("POST", "/v1/containers", body: #"{"image":"apiimg"}"#, expect: 201)
+        try call("DELETE", "/v1/images/{ref}", id: "apiimg", expect: 409, params: false)
+        let imageUserID = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(imageUser.body))["id"])
+        try call("DELETE", "/v1/containers/{id}", id: imageUserID, expect: 204)
+        try call("DELETE", "/v1/images/{ref}", id: "apiimg", expect: 200)
+        try call("DELETE", "/v1/images/{ref}", id: "nosuch", expect: 404)
+        try call("POST", "/v1/images/prune", expect: 200)
 
         try call("POST", "/v1/containers/{id}/start", id: id, expect: 200)
         try call("GET", "/v1/containers", expect: 200)
@@ -132,7 +147,8 @@ final class OpenAPITests: DaemonTestCase {
                 query.append("\(name)=\(value)")
             }
         }
-        let url = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{name}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let url = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{name}", with: id)
+            .replacingOccurrences(of: "{ref}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let r = try client.request(method, url, body: body.map { Array($0.utf8) })
         XCTAssertEqual(r.status, expect, "\(method) \(url): \(r.text)")
         if op != nil, r.status == expect, expect < 400 { called.insert(method + " " + tpl) }

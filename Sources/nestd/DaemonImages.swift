@@ -127,6 +127,15 @@ extension Daemon {
         guard stat(req.path, &st) == 0 else {
             throw APIError(400, "path \(req.path.prefix(200)): \(String(cString: strerror(errno)))", field: "path")
         }
+        // what could block a read for ever (a FIFO, a device, /proc/kmsg,
+        // which is a regular file of size 0) is refused before the store's lock is taken
+        let isDir = (st.st_mode & S_IFMT) == S_IFDIR
+        guard isDir || ((st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0) else {
+            throw APIError(400, "path \(req.path.prefix(200)) is neither a directory nor a non-empty regular file", field: "path")
+        }
+        if isDir, access(req.path + "/index.json", R_OK) != 0 {
+            throw APIError(400, "path \(req.path.prefix(200)) is a directory without index.json: not an OCI image layout", field: "path")
+        }
         if let name = req.name {
             do throws(ImageError) { _ = try ImageName.normalize(name) } catch { throw APIError(400, error.message, field: "name") }
         }

@@ -121,7 +121,7 @@ final class ImageCommandTests: DaemonTestCase {
             let r = try client.request("POST", "/v1/images/import", body: Array(body.utf8))
             return (r.status, r.text)
         }
-        for body in [#"{"path":"relative/dir"}"#, #"{"path":"/nonexistent/layout"}"#, #"{"path":"\#(tmp)"}"#] {
+        for body in [#"{"path":"relative/dir"}"#, #"{"path":"/nonexistent/layout"}"#, #"{"path":"\#(tmp)"}"#, #"{"path":"/dev/zero"}"#, #"{"path":"/proc/kmsg"}"#] {
             let (status, text) = try post(body)
             XCTAssertEqual(status, 400, "\(body): \(text)")
             XCTAssertTrue(text.contains("\"field\":\"path\""), "\(body): \(text)")

@@ -89,9 +89,7 @@ public enum ImageSpec {
         process.user.gid = user.gid ?? 0
         process.user.additionalGids = user.additionalGids.isEmpty ? nil : user.additionalGids
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { process.env?.append("HOME=" + (user.home ?? "/")) }
-        // a user other than root gets no ambient capabilities (as docker
-        // runs it): the default's are meant for root
-        if user.uid != 0 { process.capabilities?.ambient = nil }
+        process.capabilities = Self.capabilities(uid: user.uid)
 
         process.terminal = run.tty
         spec.process = process
@@ -101,6 +99,24 @@ public enum ImageSpec {
             spec.annotations = (spec.annotations ?? [:]).merging([stopSignalAnnotation: signal]) { $1 }
         }
         return spec
+    }
+
+    /// The capabilities a container of an image starts with: the set
+    /// docker gives, as images are built and run expecting it (a package
+    /// manager chowns, a server binds and setuids). Nest's bundle default
+    /// (`nest spec`) keeps the smaller set. Root holds them; any other user
+    /// only keeps them in its bounding set, so exec of a setuid or
+    /// file-capable program can still raise them, as under docker.
+    public static let dockerCapabilities = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+        "CAP_AUDIT_WRITE",
+    ]
+
+    static func capabilities(uid: UInt32) -> Spec.Process.Capabilities {
+        let held = uid == 0 ? dockerCapabilities : []
+        return Spec.Process.Capabilities(bounding: dockerCapabilities, effective: held, inheritable: [],
+                                         permitted: held, ambient: [])
     }
 
     /// docker's rules: (`--entrypoint` or Entrypoint) + (the arguments or

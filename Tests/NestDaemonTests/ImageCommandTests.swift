@@ -45,6 +45,9 @@ final class ImageCommandTests: DaemonTestCase {
         XCTAssertEqual(hi.stdout, "hi\n", hi.stderr)
         let whiteout = nestctl(["run", "--rm", "busybox:oci", "sh", "-c", "test -e /tmp/remove-me && echo still-there || echo whited-out"])
         XCTAssertEqual(whiteout.stdout, "whited-out\n", whiteout.stderr)
+        // root in an image's container holds what images expect (chown)
+        let chown = nestctl(["run", "--rm", "busybox:oci", "sh", "-c", "touch /tmp/f && chown 123:45 /tmp/f && stat -c %u:%g /tmp/f"])
+        XCTAssertEqual(chown.stdout, "123:45\n", chown.stderr)
 
         // two containers of the image at once see one busybox: the lower
         // layer's inode (overlay on one file system passes the real inode

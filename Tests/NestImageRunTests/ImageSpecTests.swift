@@ -73,12 +73,24 @@ final class ImageSpecTests: XCTestCase {
         XCTAssertEqual(s.process?.user.gid, 100)
         XCTAssertEqual(s.process?.user.additionalGids, [5])
         XCTAssertTrue(s.process?.env?.contains("HOME=/home/app") ?? false)
-        XCTAssertNil(s.process?.capabilities?.ambient, "no ambient capabilities for a user other than root")
+        XCTAssertEqual(s.process?.capabilities?.ambient, [], "no ambient capabilities for a user other than root")
+        XCTAssertEqual(s.process?.capabilities?.effective, [], "a user other than root holds none")
+        XCTAssertEqual(s.process?.capabilities?.bounding, ImageSpec.dockerCapabilities)
         _ = try spec(image(user: "app"), ImageRun(rootfs: "/r", user: "other:grp"), users: users)
         XCTAssertEqual(asked.last, "other:grp@user")
         _ = try spec(image(), users: users)
         XCTAssertEqual(asked.last, "0@config.User", "no user is root")
         XCTAssertThrowsError(try spec(image(), ImageRun(rootfs: "/r", user: ""))) { XCTAssertEqual(($0 as? ImageConfigError)?.field, "user") }
+    }
+
+    func testRootHoldsTheCapabilitiesImagesExpect() throws {
+        let caps = try XCTUnwrap(try spec(image()).process?.capabilities)
+        for set in [caps.bounding, caps.effective, caps.permitted] {
+            XCTAssertEqual(set, ImageSpec.dockerCapabilities)
+        }
+        XCTAssertTrue(ImageSpec.dockerCapabilities.contains("CAP_CHOWN"))
+        XCTAssertEqual(caps.inheritable, [])
+        XCTAssertEqual(caps.ambient, [])
     }
 
     func testRootTerminalHostnameAndStopSignal() throws {

@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "NestOCI"),
@@ -35,6 +37,14 @@ let package = Package(
         .target(name: "CNestShims"),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI", dependencies: ["NestOCI"]),
+        // Images: OCI image-spec types, the blob store, layers, the registry client.
+        .target(name: "NestImage", dependencies: [
+            "NestOCI", "NestAPI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -44,7 +54,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims", "NestImage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -62,5 +72,6 @@ let package = Package(
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
+        .testTarget(name: "NestImageTests", dependencies: ["NestImage", "NestAPI"], resources: [.copy("Registry")]),
     ]
 )

@@ -43,7 +43,7 @@ public struct DirectoryBlobSink: BlobSink {
         let reposPath = root + "/repositories.json"
         var repos = (try? JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: reposPath)))) ?? [:]
         repos[name] = manifestDigest
-        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try atomicWrite(try enc.encode(repos), to: reposPath)
         return PulledImage(id: cfg.digest, name: name, manifestDigest: manifestDigest,
                            layers: layers.map(\.digest), size: cfg.size + layers.reduce(0) { $0 + $1.size })

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "NestOCI"),
@@ -40,9 +41,13 @@ let package = Package(
         // libarchive reads tar headers and runs the gzip/zstd filters; NestImage
         // creates every file itself with checked *at() calls.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // Images: OCI image-spec types, the blob store, layers, the registry client.
         .target(name: "NestImage", dependencies: [
-            "NestOCI", "CArchive", "CNestShims",
+            "NestOCI", "NestAPI", "CArchive", "CNestShims",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Named volumes: the store under DATA/volumes, seeding, and who uses one.
         .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),
@@ -74,6 +79,6 @@ let package = Package(
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
         .testTarget(name: "NestImageRunTests", dependencies: ["NestImage", "NestOCI", "NestRuntime", "NestSubsystem"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
-        .testTarget(name: "NestImageTests", dependencies: ["NestImage"]),
+        .testTarget(name: "NestImageTests", dependencies: ["NestImage", "NestAPI"], resources: [.copy("Registry")]),
     ]
 )

@@ -55,6 +55,12 @@ struct Repositories: Codable, Equatable {
 /// Image names: "busybox" means "busybox:latest".
 public enum ImageName {
     public static func normalize(_ name: String) throws(ImageError) -> String {
+        // A name pulled by digest (REPO@sha256:HEX) is kept as given.
+        if let at = name.firstIndex(of: "@") {
+            _ = try Digest.validate(String(name[name.index(after: at)...]), what: "name \(name.prefix(80)):")
+            _ = try normalize(String(name[..<at]))
+            return name
+        }
         guard !name.isEmpty, name.utf8.count <= 255,
               name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "@") }),
               !name.hasPrefix("sha256:"), !name.hasPrefix("/"), !name.hasSuffix(":"), !name.hasSuffix("/") else {

@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 29, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 30, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -34,6 +34,10 @@ final class OpenAPITests: DaemonTestCase {
 
         try call("GET", "/v1/version", expect: 200)
         try call("GET", "/v1/info", expect: 200)
+        // Nothing listens on port 1: the pull's stream ends with its error line.
+        let pull = try call("POST", "/v1/images/pull", body: #"{"ref":"127.0.0.1:1/none:x","insecure":true}"#, expect: 200)
+        XCTAssertTrue(pull.text.contains(#""error":"#) && pull.text.contains("127.0.0.1:1"), pull.text)
+        try call("POST", "/v1/images/pull", body: #"{"ref":"Not A Ref"}"#, expect: 400)
         let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"},"mounts":[{"type":"volume","source":"used","destination":"/used"},{"type":"tmpfs","destination":"/t","options":["size=1m"]}]}"#, expect: 201)
         let id = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(created.body))["id"])
         try call("GET", "/v1/containers/{id}/subsystem", id: id, expect: 200)
@@ -169,6 +173,10 @@ final class OpenAPITests: DaemonTestCase {
         let schema = try XCTUnwrap(content[mediaType]?["schema"])
         if mediaType == "application/json" {
             XCTAssertEqual(schemaProblems(try JSONValue.parse(r.body), schema, doc: doc), [], "\(method) \(url): \(r.text)")
+        } else if mediaType == "application/x-ndjson" {
+            for l in r.text.split(separator: "\n") {
+                XCTAssertEqual(schemaProblems(try JSONValue.parse(Array(l.utf8)), schema, doc: doc), [], "\(method) \(url): \(l)")
+            }
         } else {
             XCTAssertEqual(schema.resolved(in: doc)["type"]?.string, "string")
             if mediaType == "application/xml" { XCTAssertTrue(r.text.hasPrefix("<?xml"), r.text) }

@@ -45,7 +45,9 @@ timeout 30 python3 "$(dirname "$0")/subreaper.py" "$S/reaped" bash -c '
 	for _ in $(seq 200); do grep -q "^created" "$2" 2>/dev/null && break; sleep 0.05; done
 	cpid="$(sed -n "s/^created //p" "$2")"
 	echo "$cpid $!" >"$3"
-	kill -9 "$cpid"' "$MON" "$S/plan" "$S/sync" "$S/who" "$S/log"
+	# exec: a bash still alive when the init dies would reap it (the
+	# init is its child, CLONE_PARENT) before the subreaper inherits it
+	exec /bin/kill -9 "$cpid"' "$MON" "$S/plan" "$S/sync" "$S/who" "$S/log"
 read -r cpid mpid <"$S/who"
 grep -qx "$cpid -9" "$S/reaped" && grep -qx "$mpid 0" "$S/reaped" &&
 	ok "handoff: an init killed before start is the subreaper's; the monitor leaves" ||

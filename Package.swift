@@ -48,6 +48,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Named volumes: the store under DATA/volumes, seeding, and who uses one.
         .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),

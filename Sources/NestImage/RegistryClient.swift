@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOPosix
 import Foundation
 import NestAPI
 import NIOCore
@@ -28,6 +29,7 @@ actor RegistrySession {
     let client: HTTPClient
     let reference: RegistryReference
     let options: RegistryOptions
+    let group: MultiThreadedEventLoopGroup
     let base: String
     private var authorization: String?
 
@@ -44,10 +46,17 @@ actor RegistrySession {
             timeout: .init(connect: .nanoseconds(Int64(options.connectTimeout.seconds * 1e9)),
                            read: .nanoseconds(Int64(options.readTimeout.seconds * 1e9))))
         config.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        // A group of its own, shut down with the session: the shared
+        // singleton would keep its thread and descriptors in nestd for good
+        // after the first pull.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: config)
     }
 
-    func shutdown() async { try? await client.shutdown() }
+    func shutdown() async {
+        try? await client.shutdown()
+        try? await group.shutdownGracefully()
+    }
 
     func url(_ kind: String, _ ref: String) -> String { "\(base)/v2/\(reference.repository)/\(kind)/\(ref)" }
 

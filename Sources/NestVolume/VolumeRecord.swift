@@ -15,8 +15,10 @@ public struct VolumeRecord: Codable, Sendable, Equatable {
     }
 
     /// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 128 bytes: a single path
-    /// component that is never "." or "..", and a start node name.
+    /// component that is never "." or "..", and a start node name; not
+    /// "prune", which /v1/volumes/prune keeps for the action.
     public static func isValidName(_ name: String) -> Bool {
+        guard name != "prune" else { return false }
         let bytes = Array(name.utf8)
         func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
         guard let first = bytes.first, alnum(first), bytes.count <= 128 else { return false }

@@ -17,6 +17,11 @@ enum ImageRoutes {
             w.json(200, try d.listImages())
             return
         }
+        // pull, prune and import are the store's actions, POST only (an
+        // image of such a name is reached with its tag: prune:latest)
+        if p.count == 3, ["pull", "prune", "import"].contains(p[2]), m != .POST {
+            throw .methodNotAllowed("method \(m) not allowed on /v1/images/\(p[2])", allow: ["POST"])
+        }
         if p.count == 3, m == .POST {
             switch p[2] {
             case "prune":

@@ -26,7 +26,10 @@ enum VolumeRoutes {
             }
             return
         }
-        if p[2] == "prune", m == .POST {
+        // prune is an action, POST only (a volume cannot be named so:
+        // names are refused at create when they are)
+        if p[2] == "prune" {
+            guard m == .POST else { throw .methodNotAllowed("method \(m) not allowed on /v1/volumes/prune", allow: ["POST"]) }
             w.json(200, VolumePruneResponse(removed: try d.pruneVolumes()))
             return
         }

@@ -23,11 +23,14 @@ let package = Package(
         .library(name: "NestOCI", targets: ["NestOCI"]),
         .library(name: "NestSubsystem", targets: ["NestSubsystem"]),
         .library(name: "NestRuntime", targets: ["NestRuntime"]),
+        .library(name: "NestImage", targets: ["NestImage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "NestOCI"),
@@ -35,6 +38,20 @@ let package = Package(
         .target(name: "CNestShims"),
         .target(name: "NestRuntime", dependencies: ["NestOCI", "NestSubsystem", "CNestShims"]),
         .target(name: "NestAPI", dependencies: ["NestOCI"]),
+        // libarchive reads tar headers and runs the gzip/zstd filters; NestImage
+        // creates every file itself with checked *at() calls.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // Images: OCI image-spec types, the blob store, layers, the registry client.
+        .target(name: "NestImage", dependencies: [
+            "NestOCI", "NestAPI", "CArchive", "CNestShims",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Named volumes: the store under DATA/volumes, seeding, and who uses one.
+        .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -44,7 +61,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "CNestShims",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims", "NestVolume",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -61,6 +78,8 @@ let package = Package(
         .testTarget(name: "NestOCITests", dependencies: ["NestOCI"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NestSubsystemTests", dependencies: ["NestSubsystem", "NestOCI"], resources: [.copy("Golden")]),
         .testTarget(name: "NestRuntimeTests", dependencies: ["NestRuntime"]),
+        .testTarget(name: "NestImageRunTests", dependencies: ["NestImage", "NestOCI", "NestRuntime", "NestSubsystem"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
+        .testTarget(name: "NestImageTests", dependencies: ["NestImage", "NestAPI"], resources: [.copy("Registry")]),
     ]
 )

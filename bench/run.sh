@@ -2,7 +2,7 @@
 # Nest against crun and runc on one busybox bundle, in one run, runtimes
 # alternating round by round. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile]
+#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages]
 #
 #   --quick       a short run (under 2 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
@@ -11,11 +11,13 @@
 #   --no-install  do not apt-get install missing packages
 #   --profile     also run bench/profile.sh (strace, perf) on `nest run`
 #   --no-nest     measure crun, runc, conmon and tini only (no build)
+#   --only pages  only the page-sharing section (bench/pages.sh); the rest of
+#                 the results in the doc stays as it was
 set -eu -o pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 BENCH="$REPO/bench"
-QUICK=0 BINDIR="" DOC="" INSTALL=1 PROFILE=0 NONEST=0
+QUICK=0 BINDIR="" DOC="" INSTALL=1 PROFILE=0 NONEST=0 ONLY=""
 ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -25,7 +27,9 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0 ;;
         --profile) PROFILE=1 ;;
         --no-nest) NONEST=1 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        --only) [ "${2:-}" = pages ] || { echo "bench: --only takes 'pages', got '${2:-}'" >&2; exit 2; }
+                ONLY="$2"; shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -52,11 +56,11 @@ REAPER_PID=$PPID
 
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
-    MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10
+    MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10 PAGES_ROUNDS=30
     API_REQS=300 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-/tmp/nest-bench-quick.md}"
 else
-    MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50
+    MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50 PAGES_ROUNDS=100
     API_REQS=2000 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-$REPO/docs/performance.md}"
 fi
@@ -147,7 +151,7 @@ cleanup() {
     for p in /proc/[0-9]*; do
         p="${p#/proc/}"
         [ "$p" = $$ ] || [ "$p" = "$REAPER_PID" ] && continue
-        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$WORK" && kill -KILL "$p" 2>/dev/null
+        tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q "$WORK" && kill -KILL "$p" 2>/dev/null
     done
     for p in $(awk -v w="$WORK" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do
         umount "$p" 2>/dev/null || umount -l "$p"
@@ -255,7 +259,9 @@ start_nestd() {
     "$NESTCTL" --socket "$SOCK" run --rm "$B_TRUE" >/dev/null 2>"$WORK/nestctl-smoke.err" \
         || { NESTD_WHY="nestctl run --rm fails: $(head -c 300 "$WORK/nestctl-smoke.err")"; return 1; }
 }
-if [ $HAVE_NEST = 1 ]; then
+if [ -n "$ONLY" ]; then
+    NESTD_WHY="left out (--only $ONLY)"
+elif [ $HAVE_NEST = 1 ]; then
     if start_nestd; then HAVE_NESTD=1; log "nestd runs the bundle"; else log "nestd unavailable: $NESTD_WHY"; fi
 else
     NESTD_WHY="needs nest"
@@ -306,6 +312,9 @@ mean() { awk '{s+=$1; n++} END {if (n) printf "%.0f", s/n; else print "n/a"}'; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 awk '{exit !($1 > 1.0)}' /proc/loadavg && log "warning: load average ${LOAD_START%% *}: something else is running; figures will be noisy"
+# Sections 1 to 6 and the profile: left out by --only (not indented, to keep
+# them as they were).
+if [ -z "$ONLY" ]; then
 # ---------------------------------------------------------------- 1. lifecycle
 log "lifecycle: run of /bin/true, $LIFE_ROUNDS alternating rounds"
 { for rt in $(runtimes) floor; do echo "@$rt"; spec_run $rt; done; } >"$WORK/life.spec"
@@ -438,6 +447,31 @@ if [ $PROFILE = 1 ] && [ $HAVE_NEST = 1 ]; then
         "$BENCH/profile.sh" >"$R/profile.txt" 2>&1 || log "profile failed: see $R/profile.txt"
 fi
 
+fi  # [ -z "$ONLY" ]
+
+# ---------------------------------------------------------------- 7. page sharing
+LOAD_PAGES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PAGES=0
+if [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
+    log "page sharing: containers of an image against copies and one dir, crun on the same overlays (bench/pages.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/pages" PFX="${PFX}g" R="$R" MEM_N=$MEM_N ROUNDS=$PAGES_ROUNDS \
+        "$BENCH/pages.sh" || log "page sharing failed (its figures show as not measured)"
+    DURATION_PAGES=$(( $(date +%s) - T0 ))
+    export QUICK MEM_N R REPO LOAD_PAGES DURATION_PAGES ROUNDS=$PAGES_ROUNDS
+    "$BENCH/report-pages.sh" >"$WORK/report-pages.md" 2>"$WORK/report-pages.err" \
+        || die "page-sharing report failed: $(cat "$WORK/report-pages.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-pages.md" pages
+elif [ -n "$ONLY" ]; then
+    die "page sharing needs nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
+fi
+
+if [ -n "$ONLY" ]; then
+    log "page-sharing results written to $DOC"
+    echo
+    sed -n '/^### Headline/,$p' "$WORK/report-pages.md"
+    exit 0
+fi
+
 # ---------------------------------------------------------------- report
 T_END=$(date +%s)
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -454,3 +488,5 @@ fi
 echo
 # The headline ratios, last.
 sed -n '/^### Headline/,$p' "$WORK/report.md"
+[ -f "$WORK/report-pages.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pages.md"; }
+true

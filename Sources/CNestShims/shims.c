@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "nest_shims.h"
@@ -104,4 +105,9 @@ long nest_fs_type(int fd)
 {
 	struct statfs fs;
 	return fstatfs(fd, &fs) == 0 ? (long)fs.f_type : -1;
+}
+
+long nest_fgetxattr(int fd, const char *name, void *value, unsigned long size)
+{
+	return fgetxattr(fd, name, value, size);
 }

@@ -133,19 +133,42 @@ extension CreateRequest {
         j.raw("{")
         if let autoRemove { j.key("autoRemove", first: true); j.bool(autoRemove) }
         j.key("bundle", first: autoRemove == nil); j.string(bundle)
+        if let cmd { j.key("cmd"); j.strings(cmd) }
         if let consoleSize {
             j.key("consoleSize"); j.raw("{"); j.key("height", first: true); j.int(consoleSize.height)
             j.key("width"); j.int(consoleSize.width); j.raw("}")
         }
+        if let entrypoint { j.key("entrypoint"); j.strings(entrypoint) }
+        if let env { j.key("env"); j.strings(env) }
+        if let image { j.key("image"); j.string(image) }
         if let labels { j.key("labels"); j.stringMap(labels) }
+        if let mounts { j.key("mounts"); j.mounts(mounts) }
         if let name { j.key("name"); j.string(name) }
         if let openStdin { j.key("openStdin"); j.bool(openStdin) }
         if let start { j.key("start"); j.bool(start) }
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
         if let tty { j.key("tty"); j.bool(tty) }
         if let user { j.key("user"); j.string(user) }
+        if let workingDir { j.key("workingDir"); j.string(workingDir) }
         j.raw("}")
         return j.bytes
+    }
+}
+
+extension JSONText {
+    mutating func mounts(_ list: [MountRequest]) {
+        raw("[")
+        for (i, m) in list.enumerated() {
+            if i > 0 { raw(",") }
+            raw("{")
+            key("destination", first: true); string(m.destination)
+            if let options = m.options { key("options"); strings(options) }
+            if let readOnly = m.readOnly { key("readOnly"); bool(readOnly) }
+            if let source = m.source { key("source"); string(source) }
+            key("type"); string(m.type)
+            raw("}")
+        }
+        raw("]")
     }
 }
 

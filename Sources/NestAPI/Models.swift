@@ -14,6 +14,7 @@ public enum API {
 
 public struct CreateRequest: Codable, Sendable {
     public var name: String?
+    /// Empty when `subsystem` or `image` is given.
     public var bundle: String
     public var labels: [String: String]?
     /// Start the container as soon as it is created (one request instead of two).
@@ -34,12 +35,59 @@ public struct CreateRequest: Codable, Sendable {
     /// Overrides the process's user: USER[:GROUP], names looked up in the
     /// rootfs's /etc/passwd and /etc/group, or numbers (`nestctl run -u`).
     public var user: String?
+    /// An image to run instead of a bundle (a name, name:tag, digest or
+    /// short id); the fields below apply to it only.
+    public var image: String?
+    /// Replaces the image's Entrypoint (and drops its Cmd unless `cmd` is given).
+    public var entrypoint: [String]?
+    /// Replaces the image's Cmd.
+    public var cmd: [String]?
+    /// KEY=VALUE entries over the image's Env.
+    public var env: [String]?
+    /// Replaces the image's WorkingDir.
+    public var workingDir: String?
+    /// Volumes, binds and tmpfs mounts added to the container's (`-v`, `--tmpfs`).
+    public var mounts: [MountRequest]?
+
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
-                consoleSize: TerminalSize? = nil, user: String? = nil) {
+                consoleSize: TerminalSize? = nil, user: String? = nil, image: String? = nil, entrypoint: [String]? = nil,
+                cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil,
+                mounts: [MountRequest]? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
-        self.user = user
+        self.user = user; self.image = image; self.entrypoint = entrypoint; self.cmd = cmd; self.env = env
+        self.workingDir = workingDir; self.mounts = mounts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, bundle, labels, start, autoRemove, subsystem, openStdin, tty, consoleSize, user, image, entrypoint, cmd
+        case env, workingDir, mounts
+    }
+
+    /// `bundle` may be left out when an image or a subsystem is given.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        image = try c.decodeIfPresent(String.self, forKey: .image)
+        subsystem = try c.decodeIfPresent(String.self, forKey: .subsystem)
+        if image != nil || subsystem != nil {
+            bundle = try c.decodeIfPresent(String.self, forKey: .bundle) ?? ""
+        } else {
+            bundle = try c.decode(String.self, forKey: .bundle)
+        }
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
+        start = try c.decodeIfPresent(Bool.self, forKey: .start)
+        autoRemove = try c.decodeIfPresent(Bool.self, forKey: .autoRemove)
+        openStdin = try c.decodeIfPresent(Bool.self, forKey: .openStdin)
+        tty = try c.decodeIfPresent(Bool.self, forKey: .tty)
+        consoleSize = try c.decodeIfPresent(TerminalSize.self, forKey: .consoleSize)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        entrypoint = try c.decodeIfPresent([String].self, forKey: .entrypoint)
+        cmd = try c.decodeIfPresent([String].self, forKey: .cmd)
+        env = try c.decodeIfPresent([String].self, forKey: .env)
+        workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
+        mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts)
     }
 }
 

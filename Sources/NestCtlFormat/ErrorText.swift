@@ -26,9 +26,10 @@ public enum ErrorText {
         }
     }
 
-    /// The message with its field in front, unless it already names it.
+    /// The message with its field in front, unless it already names it
+    /// (or the flag it came from: `-v: ...`).
     public static func named(_ message: String, field: String?) -> String {
-        guard let field, !field.isEmpty, !message.contains(field) else { return message }
+        guard let field, !field.isEmpty, !message.contains(field), !message.hasPrefix("-") else { return message }
         return field + ": " + message
     }
 }

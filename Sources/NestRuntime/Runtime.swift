@@ -72,7 +72,7 @@ public final class Runtime: Sendable {
         Trace.mark("load bundle")
         let sub = Translator.translate(bundle.spec, options: TranslateOptions(
             id: id, bundlePath: bundle.path, rootfsPath: bundle.rootfsPath, hosts: options.hosts, resolvConf: options.resolvConf,
-            logFile: options.stdio.logFile))
+            logFile: options.stdio.logFile, overlay: options.overlay))
         Trace.mark("translate")
         return sub
     }
@@ -166,6 +166,7 @@ public final class Runtime: Sendable {
                      holder: Int32?) throws(RuntimeError) -> Unit {
         var layout: ProcessLayout
         do { layout = try sub.layout(of: name) } catch { throw .invalidSpec([error]) }
+        try PlanWriter.checkOverlay(layout)
         try Preflight.check(layout.container, vfs: VFSConfig(
             root: layout.root, readonly: layout.readonly, propagation: layout.propagation,
             mountLabel: sub.start(layout.rootServer)?.vfs?.mountLabel, mounts: layout.mounts))

@@ -1,4 +1,5 @@
 import NestOCI
+import NestSubsystem
 
 public struct RuntimeOptions: Sendable {
     /// The state root: ROOT/ID holds each container's state.
@@ -65,6 +66,9 @@ public struct CreateOptions: Sendable {
     /// stdin instead of /dev/null (a pipe whose write end the caller keeps:
     /// nestd's `openStdin`). The caller closes its own copy after create.
     public var stdin: Int32?
+    /// The rootfs as an overlay of an image's layers, mounted at the
+    /// bundle's rootfs (an empty directory): nestd's containers of images.
+    public var overlay: VFSOverlay?
 
     public init(bundle: String, stdio: StdioMode = .inherit, pidFile: String? = nil, consoleSocket: String? = nil) {
         self.bundle = bundle

@@ -10,6 +10,8 @@ public struct ProcessLayout: Sendable, Equatable {
     /// The server routed at "/": its root is the process's rootfs.
     public var rootServer: String
     public var root: String
+    /// The root server's overlay: mounted at `root` first (nil: `root` is bound).
+    public var overlay: VFSOverlay? = nil
     public var readonly: Bool
     public var propagation: String
     /// Every mount in the order the launcher makes them: the root server's
@@ -65,6 +67,7 @@ extension Subsystem {
             name: name, container: container, rootServer: rootStart.name, root: rootVFS.root, readonly: rootVFS.readonly,
             propagation: rootVFS.propagation, mounts: rootVFS.mounts, devices: rootVFS.devices, symlinks: rootVFS.symlinks,
             masked: rootVFS.masked, readonlyPaths: rootVFS.readonlyPaths)
+        layout.overlay = rootVFS.overlay
         let grafts = fsRoutes.filter { $0.label != "/" }.sorted { a, b in
             Self.depth(a.label ?? "") < Self.depth(b.label ?? "")
         }
@@ -72,6 +75,10 @@ extension Subsystem {
             let s = try server(route)
             guard let vfs = s.vfs, let label = route.label else {
                 throw SpecError(path: path, message: "File_system \(route.label ?? "") is not routed to a vfs server")
+            }
+            if vfs.overlay != nil {
+                throw SpecError(path: "subsystem/start[\(s.name)]/config/vfs/overlay",
+                                message: "only the server routed at \"/\" may be an overlay (\(s.name) is routed at \(label))")
             }
             func at(_ p: String) -> String { p == "/" ? label : label + p }
             var options = ["rbind", vfs.readonly ? "ro" : "rw"]

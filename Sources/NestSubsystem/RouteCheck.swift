@@ -188,6 +188,7 @@ extension Start {
         if let vfs {
             let p = "\(path)/config/vfs"
             if !vfs.root.hasPrefix("/") { fail("\(p)@root", "must be an absolute path") }
+            for (at, message) in vfs.overlay?.problems() ?? [] { fail("\(p)/overlay\(at)", message) }
             if !OCINames.rootfsPropagations.contains(vfs.propagation) { fail("\(p)@propagation", "unknown propagation '\(vfs.propagation)'") }
             for (i, m) in vfs.mounts.enumerated() where !m.destination.hasPrefix("/") {
                 fail("\(p)/mount[\(i)]@destination", "must be an absolute path")

@@ -119,9 +119,16 @@ extension Start {
 extension VFSConfig {
     static func read(_ node: XMLNode) throws -> VFSConfig {
         try node.check(attributes: ["root", "readonly", "propagation", "mount-label"],
-                       children: ["mount", "device", "symlink", "masked", "readonly"])
+                       children: ["overlay", "mount", "device", "symlink", "masked", "readonly"])
         var v = VFSConfig(root: try node.req("root"), readonly: try node.bool("readonly") ?? false,
                           propagation: node.str("propagation") ?? "rprivate", mountLabel: node.str("mount-label"))
+        if let o = try node.one("overlay") {
+            try o.check(attributes: ["upper", "work"], children: ["layer"])
+            v.overlay = VFSOverlay(upper: try o.req("upper"), work: try o.req("work"), layers: try o.kids("layer").map { l in
+                try l.check(attributes: ["chain", "path"])
+                return VFSLayer(chain: try l.req("chain"), path: try l.req("path"))
+            })
+        }
         v.mounts = try node.kids("mount").map { m in
             try m.check(attributes: ["destination", "type", "source", "options"], children: ["option", "uid-map", "gid-map"])
             var options = m.str("options").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []

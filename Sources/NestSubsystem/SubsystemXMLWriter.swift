@@ -60,6 +60,11 @@ extension VFSConfig {
         e.set("readonly", readonly)
         e.set("propagation", propagation)
         e.set("mount-label", mountLabel)
+        if let overlay {
+            var oe = XMLElement("overlay", [("upper", overlay.upper), ("work", overlay.work)])
+            oe.children = overlay.layers.map { XMLElement("layer", [("chain", $0.chain), ("path", $0.path)]) }
+            e.children.append(oe)
+        }
         for m in mounts {
             var me = XMLElement("mount", [("destination", m.destination), ("type", m.type), ("source", m.source)])
             if m.options.contains(where: { $0.contains(",") }) {

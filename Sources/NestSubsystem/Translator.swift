@@ -14,9 +14,13 @@ public struct TranslateOptions: Sendable, Equatable {
     /// Where the log server writes the process's output; nil gives no log
     /// server, and the process's stdio is its runner's.
     public var logFile: String?
+    /// The rootfs as an overlay of an image's layers, mounted at
+    /// `rootfsPath`; nil: the rootfs is the bundle's directory.
+    public var overlay: VFSOverlay?
 
     public init(id: String, bundlePath: String, rootfsPath: String, hosts: String? = nil, resolvConf: String? = nil,
-                logFile: String? = nil) {
+                logFile: String? = nil, overlay: VFSOverlay? = nil) {
+        self.overlay = overlay
         self.id = id
         self.bundlePath = bundlePath
         self.rootfsPath = rootfsPath
@@ -91,6 +95,7 @@ public enum Translator {
         let linux = spec.linux
         var vfs = VFSConfig(root: options.rootfsPath, readonly: spec.root?.readonly ?? false,
                             propagation: linux?.rootfsPropagation ?? "rprivate", mountLabel: linux?.mountLabel)
+        vfs.overlay = options.overlay
         vfs.mounts = (spec.mounts ?? []).map { m in
             let options = m.options ?? []
             let isBind = options.contains("bind") || options.contains("rbind")

@@ -3,8 +3,10 @@ import NestOCI
 /// The VFS server: the whole mount tree of the container, in the order the
 /// launcher realizes it.
 public struct VFSConfig: Codable, Sendable, Equatable {
-    /// Absolute host path of the rootfs.
+    /// Absolute host path of the rootfs (the overlay's mount point when
+    /// there is one).
     public var root: String
+    public var overlay: VFSOverlay?
     public var readonly: Bool
     /// `rprivate` unless the spec says otherwise.
     public var propagation: String
@@ -17,8 +19,9 @@ public struct VFSConfig: Codable, Sendable, Equatable {
 
     public init(root: String, readonly: Bool = false, propagation: String = "rprivate", mountLabel: String? = nil,
                 mounts: [VFSMount] = [], devices: [VFSDevice] = [], symlinks: [VFSSymlink] = [],
-                masked: [String] = [], readonlyPaths: [String] = []) {
+                masked: [String] = [], readonlyPaths: [String] = [], overlay: VFSOverlay? = nil) {
         self.root = root
+        self.overlay = overlay
         self.readonly = readonly
         self.propagation = propagation
         self.mountLabel = mountLabel

@@ -322,8 +322,14 @@ void rootfs_prepare(const struct nest_plan *p)
 	 * that the mounts made under it stay off the namespace's peers. */
 	if (own && mount(NULL, "/", NULL, first, NULL) < 0)
 		fail("/", "rootfs-propagation /");
-	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	/* An image's rootfs: its overlay, in the container's own mount
+	 * namespace (the plan checked), is the mount point pivot_root needs. */
+	if (p->overlay_data) {
+		if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0)
+			fail(p->overlay_upper, "rootfs-overlay %s", p->rootfs);
+	} else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		fail(p->rootfs, "rootfs %s", p->rootfs);
+	}
 	if (!own && mount(NULL, p->rootfs, NULL, first, NULL) < 0)
 		fail(p->rootfs, "rootfs-propagation %s", p->rootfs);
 	g_rootfd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -195,6 +195,50 @@ static int r_time_offset(struct pctx *c, char **f, int n)
 	return 0;
 }
 
+/* overlayfs splits its options at ',' and its lower dirs at ':', and
+ * takes '\\' as an escape: a path holding one is refused, never escaped. */
+static int overlay_path(struct pctx *c, const char *what, const char *s)
+{
+	if (s[0] != '/')
+		return pf_err(c, "%s: not an absolute path: %s", what, pf_shown(s));
+	if (strpbrk(s, ":,\\"))
+		return pf_err(c, "%s: a path with ':', ',' or '\\': %s", what, pf_shown(s));
+	return 0;
+}
+
+/* UPPER WORK LOWER...: the lower dirs top first, as overlayfs lists them. */
+static int r_rootfs_overlay(struct pctx *c, char **f, int n)
+{
+	/* mount(2) copies one page of options */
+	size_t len = sizeof "lowerdir=,upperdir=,workdir=";
+	if (overlay_path(c, "upper", f[0]) < 0 || overlay_path(c, "work", f[1]) < 0)
+		return -1;
+	len += strlen(f[0]) + strlen(f[1]);
+	for (int i = 2; i < n; i++) {
+		if (overlay_path(c, "lower", f[i]) < 0)
+			return -1;
+		len += strlen(f[i]) + 1;
+	}
+	if (len > 4096)
+		return pf_err(c, "the options are %zu bytes, more than the 4096 a mount takes", len);
+	char *d = malloc(len);
+	if (!d)
+		return pf_err(c, "out of memory");
+	strcpy(d, "lowerdir=");
+	for (int i = 2; i < n; i++) {
+		if (i > 2)
+			strcat(d, ":");
+		strcat(d, f[i]);
+	}
+	strcat(d, ",upperdir=");
+	strcat(d, f[0]);
+	strcat(d, ",workdir=");
+	strcat(d, f[1]);
+	c->p->overlay_upper = f[0];
+	c->p->overlay_data = d;
+	return 0;
+}
+
 static int r_cgroup_join(struct pctx *c, char **f, int n)
 {
 	(void)n;
@@ -582,6 +626,7 @@ const struct plan_kind plan_kinds[] = {
 	{ "console-socket", 1, 1, 0, r_console_socket },
 	{ "console-size", 2, 2, 0, r_console_size },
 	{ "rootfs", 1, 1, 0, r_rootfs },
+	{ "rootfs-overlay", 3, -1, 0, r_rootfs_overlay },
 	{ "rootfs-readonly", 1, 1, 0, r_rootfs_readonly },
 	{ "rootfs-propagation", 1, 1, 0, r_rootfs_propagation },
 	{ "cgroup-layout", 1, 1, 0, r_cgroup_layout },

@@ -160,6 +160,11 @@ static int check_whole(struct pctx *c)
 		snprintf(c->err, c->errlen, "plan: missing rootfs");
 		return -1;
 	}
+	/* in the host's (or a joined) namespace it would outlive the container */
+	if (p->overlay_data && (!p->rootfs || !plan_ns_is_new(p, NS_MOUNT))) {
+		snprintf(c->err, c->errlen, "plan: rootfs-overlay needs a rootfs and a new mount namespace");
+		return -1;
+	}
 	if (!p->hold && p->nargs == 0) {
 		snprintf(c->err, c->errlen, "plan: missing arg (the process's arguments)");
 		return -1;
@@ -304,6 +309,7 @@ void plan_free(struct nest_plan *p)
 	free(p->hooks);
 	free(p->init_args);
 	free(p->annotations);
+	free(p->overlay_data);
 	free(p->text);
 	memset(p, 0, sizeof *p);
 }

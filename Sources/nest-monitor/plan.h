@@ -125,6 +125,11 @@ struct nest_plan {
 	int has_console_size;
 	unsigned short console_rows, console_cols;
 	const char *rootfs; /* NULL only with hold */
+	/* rootfs-overlay: the overlay mounted at rootfs first (NULL: none);
+	 * its mount data "lowerdir=...,upperdir=...,workdir=...", built and
+	 * checked when the plan is read. */
+	const char *overlay_upper;
+	char *overlay_data;
 	int rootfs_readonly;
 	unsigned long rootfs_propagation;
 	const char *rootfs_propagation_name;

@@ -27,20 +27,30 @@ struct Run: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
-    @Argument(help: "The bundle directory.")
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
+    @OptionGroup var image: ImageOptions
+    @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
+    @Argument(parsing: .captureForPassthrough, help: "The image's command and arguments (instead of its Cmd).")
+    var command: [String] = []
 
     func validate() throws {
-        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory or --subsystem FILE") }
+        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory, an image or --subsystem FILE") }
         if tty && interactive && !detach && isatty(0) != 1 {
             throw ValidationError("the input is not a terminal: drop -t to pipe it to the container")
         }
     }
 
     func run() throws {
-        var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels), start: true)
+        var request = CreateRequest(name: name, bundle: "", labels: try parseLabels(labels), start: true)
+        if let bundle { try image.apply(to: &request, target: bundle, command: command) }
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -74,7 +84,8 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
 
 /// The create request's fields as run's and create's options, for their
 /// error messages.
-let createFlags = ["user": "--user"]
+let createFlags = ["user": "--user", "env": "--env", "workingDir": "--workdir", "entrypoint": "--entrypoint",
+                   "cmd": "COMMAND", "image": "IMAGE"]
 
 /// The config is sent, not its path: nestd reads no file of the client's.
 func readSubsystemFile(_ path: String) throws -> String {
@@ -97,7 +108,7 @@ func parseLabels(_ labels: [String]) throws -> [String: String]? {
 }
 
 struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle; print its id.")
+    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle or an image; print its id.")
     @OptionGroup var options: ClientOptions
     @Flag(name: [.short, .long], help: "Keep the container's stdin open for attached clients.")
     var interactive = false
@@ -111,17 +122,27 @@ struct Create: ParsableCommand {
     var subsystem: String?
     @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
     var user: String?
-    @Argument(help: "The bundle directory.")
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
+    var volumes: [String] = []
+    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
+    var tmpfs: [String] = []
+    @OptionGroup var image: ImageOptions
+    @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
+    @Argument(parsing: .captureForPassthrough, help: "The image's command and arguments (instead of its Cmd).")
+    var command: [String] = []
 
     func validate() throws {
-        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory or --subsystem FILE") }
+        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory, an image or --subsystem FILE") }
     }
 
     func run() throws {
-        var request = CreateRequest(name: name, bundle: bundle.map(absolutePath) ?? "", labels: try parseLabels(labels))
+        var request = CreateRequest(name: name, bundle: "", labels: try parseLabels(labels))
+        if let bundle { try image.apply(to: &request, target: bundle, command: command) }
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
+        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)

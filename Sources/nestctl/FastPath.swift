@@ -25,6 +25,7 @@ enum FastPath {
         var name: String?
         var labels: [String] = []
         var bundle: String?
+        var command: [String] = []
         while i < args.count {
             let arg = args[i]
             switch arg {
@@ -35,18 +36,30 @@ enum FastPath {
                 if arg == "--name" { name = args[i + 1] } else if arg == "--label" { labels.append(args[i + 1]) } else { socket = args[i + 1] }
                 i += 1
             default:
-                if arg.hasPrefix("-") || bundle != nil { return nil }
+                if arg.hasPrefix("-") { return nil }
+                // what follows an image is its command, options included
                 bundle = arg
+                command = Array(args[(i + 1)...])
+                i = args.count
             }
             i += 1
         }
         guard let bundle else { return nil }
+        let asBundle = isBundle(bundle)
+        // a bundle takes no command: ArgumentParser says so
+        if asBundle && !command.isEmpty { return nil }
         let parsedLabels: [String: String]?
         do { parsedLabels = try parseLabels(labels) } catch { return nil }
         do {
-            return try runContainer(ClientOptions.client(socket),
-                                    CreateRequest(name: name, bundle: absolutePath(bundle), labels: parsedLabels, start: true),
-                                    detach: detach, rm: rm)
+            // a directory with a config.json is a bundle, anything else an image
+            var request = CreateRequest(name: name, bundle: "", labels: parsedLabels, start: true)
+            if asBundle {
+                request.bundle = absolutePath(bundle)
+            } else {
+                request.image = bundle
+                if !command.isEmpty { request.cmd = command }
+            }
+            return try runContainer(ClientOptions.client(socket), request, detach: detach, rm: rm)
         } catch let code as ExitCode {
             return code.rawValue
         } catch {

@@ -1,6 +1,7 @@
 import Glibc
 import NestAPI
 import NestRuntime
+import NestVolume
 
 /// An error with the HTTP status the API answers it with.
 struct APIError: Error {
@@ -24,6 +25,10 @@ struct APIError: Error {
     }
 
     init(_ e: Error) {
+        if let v = e as? VolumeError {
+            self.init(v)
+            return
+        }
         guard let r = e as? RuntimeError else {
             self.init(500, "\(e)")
             return

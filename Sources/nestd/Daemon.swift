@@ -7,9 +7,11 @@ import Glibc
 import Dispatch
 import Logging
 import NestAPI
+import NestImage
 import NestOCI
 import NestRuntime
 import NestSubsystem
+import NestVolume
 import Synchronization
 
 /// Owns the host's containers: the daemon's records joined with the runtime's
@@ -21,6 +23,10 @@ final class Daemon: Sendable {
     let root: String
     let data: String
     let logger: Logger
+    /// Where `image` of a create is looked up: the store under DATA/images.
+    let images: StoreImageSource
+    /// The layers creates in progress hold, by a token of each (DaemonImages).
+    let imageClaims = Mutex<[String: LayerUse]>([:])
     /// Lock order: `known`, then `waiters` (onExit registers a waiter only
     /// while the container is known, so a removal cannot miss it).
     let known = Mutex<[String: ContainerRecord]>([:])
@@ -35,6 +41,10 @@ final class Daemon: Sendable {
     /// Names and ids of containers being created, so that two creates with
     /// one name cannot both pass the check.
     private let reservedNames = Mutex<[String: String]>([:])
+    /// DATA/volumes; `volumeUse` serializes volume operations and counts
+    /// the creates in progress per volume (DaemonVolumes).
+    let volumes: VolumeStore
+    let volumeUse = Mutex<[String: Int]>([:])
 
     private func reserve(name: String, id: String) -> Bool {
         reservedNames.withLock { taken in
@@ -59,6 +69,8 @@ final class Daemon: Sendable {
         options.warn = { message in logger.warning("\(message)") }
         runtime = Runtime(options: options)
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
+        images = StoreImageSource(root: data + "/images")
+        volumes = VolumeStore(root: data + "/volumes")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -115,6 +127,8 @@ final class Daemon: Sendable {
                 logger.info("removed the data of a half-made container", metadata: ["id": "\(id)"])
             }
         }
+        do { try volumes.prepare() } catch { logger.warning("volumes", metadata: ["error": "\(error)"]) }
+        logVolumeUsers()
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
         logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
@@ -180,8 +194,16 @@ final class Daemon: Sendable {
 
     func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
         let given = try req.subsystem.map { text throws(APIError) in try Self.handWritten(text) }
-        if given == nil, !req.bundle.hasPrefix("/") { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
+        try Self.checkImageFields(req)
+        if req.image != nil, given != nil || !req.bundle.isEmpty {
+            throw APIError(400, "give one of image, bundle and subsystem", field: "image")
+        }
+        if given == nil, req.image == nil, !req.bundle.hasPrefix("/") { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
         if given != nil, !req.bundle.isEmpty { throw APIError(400, "give a bundle or a subsystem, not both", field: "bundle") }
+        // held until the config naming its layers is on disk (or the create failed)
+        let imageToken = UUID().uuidString
+        let image = try req.image.map { ref throws(APIError) in (ref: ref, image: try claimImage(ref, token: imageToken)) }
+        defer { if image != nil { releaseImage(imageToken) } }
         let name = req.name ?? ""
         if !name.isEmpty, !Self.isValidName(name) {
             throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
@@ -202,6 +224,8 @@ final class Daemon: Sendable {
         // failure); the data directory holds the log the monitor writes.
         var sub: Subsystem
         let io: ContainerIO?
+        var labels = req.labels ?? [:]
+        let stopSignal: String?
         do {
             try records.makeContainerDir(id, ephemeral: ephemeral)
             CrashPoint.hit("nestd:data-dir")
@@ -209,10 +233,23 @@ final class Daemon: Sendable {
                 given.name = id
                 given.fillLogFiles(opts.stdio.logFile ?? "")
                 sub = given
+            } else if let image {
+                let made = try ImageBundle.make(req, ref: image.ref, image: image.image,
+                                                dataDir: records.containerDir(id, ephemeral: ephemeral), id: id)
+                opts.bundle = made.bundle
+                opts.overlay = made.overlay
+                labels = made.labels
+                sub = try runtime.translate(id: id, options: opts)
             } else {
                 sub = try runtime.translate(id: id, options: opts)
             }
-            if let user = req.user { try sub.setUser(user) }
+            // an image's user is the spec's already, resolved in its layers
+            if let user = req.user, image == nil { try sub.setUser(user) }
+            stopSignal = try Self.stopSignal(sub, image: image != nil)
+            var volumeClaim = try claimVolumes(req.mounts ?? [], into: &sub)
+            // after the runtime has written the config (or failed): from
+            // then on the config names the container as a volume user
+            defer { releaseVolumes(volumeClaim) }
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)
@@ -227,6 +264,7 @@ final class Daemon: Sendable {
                 try? runtime.delete(id: id, force: true)
                 throw error
             }
+            volumeClaim.succeeded = true
         } catch let error as APIError {
             records.remove(id)
             throw error
@@ -238,11 +276,13 @@ final class Daemon: Sendable {
             io.startCopier(logPath: records.logPath(id, ephemeral: ephemeral))
             streams.withLock { $0[id] = io }
         }
-        var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: req.bundle,
-                                labels: req.labels ?? [:],
+        var r = ContainerRecord(id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, bundle: opts.bundle,
+                                labels: labels,
                                 command: sub.processes.first?.container?.process?.args ?? [],
                                 created: Date(), started: nil, phase: .created,
                                 autoRemove: ephemeral ? true : nil)
+        r.image = req.image
+        r.stopSignal = stopSignal
         // No record before the container exists: a daemon killed in between
         // leaves a runtime container without a record, which recover() removes.
         do {
@@ -320,7 +360,9 @@ final class Daemon: Sendable {
         // A created container runs no program yet, and its init, PID 1 of
         // its namespace, ignores a TERM it has no handler for: nothing to
         // stop gracefully, so no reason to wait out the timeout.
-        try? runtime.kill(id: r.id, signal: state == "created" ? SIGKILL : SIGTERM)
+        // the image's StopSignal (checked at create), as containerd has it
+        let term = r.stopSignal.flatMap { try? Signals.parse($0) } ?? SIGTERM
+        try? runtime.kill(id: r.id, signal: state == "created" ? SIGKILL : term)
         // a process stopped by SIGSTOP would hold the TERM until the timeout
         if state != "created" { try? runtime.kill(id: r.id, signal: SIGCONT) }
         // a paused one gets its TERM once thawed
@@ -388,6 +430,27 @@ final class Daemon: Sendable {
         let final = st == "stopped" ? status : nil
         for w in pending { w(final) }
         events.emit("deleted", id: r.id, name: r.name)
+    }
+
+    /// The fields that apply to an image only.
+    static func checkImageFields(_ req: CreateRequest) throws(APIError) {
+        guard req.image == nil else { return }
+        let given = [("entrypoint", req.entrypoint != nil), ("cmd", req.cmd != nil), ("env", req.env != nil),
+                     ("workingDir", req.workingDir != nil)].filter(\.1).map(\.0)
+        if let first = given.first {
+            throw APIError(400, "\(given.joined(separator: ", ")) apply to an image only; a bundle's config.json says them", field: first)
+        }
+    }
+
+    /// The signal `stop` sends first: the spec's (an image's StopSignal)
+    /// `org.opencontainers.image.stopSignal` annotation, or nil for SIGTERM.
+    static func stopSignal(_ sub: Subsystem, image: Bool) throws(APIError) -> String? {
+        guard let signal = sub.annotations.first(where: { $0.key == ImageSpec.stopSignalAnnotation })?.value else { return nil }
+        do { _ = try Signals.parse(signal) } catch {
+            throw APIError(400, "stop signal \(signal.prefix(32)): \(error.description)",
+                           field: image ? "config.StopSignal" : "annotations")
+        }
+        return signal
     }
 
     /// `[A-Za-z0-9][A-Za-z0-9_.-]{0,127}`

@@ -22,6 +22,10 @@ struct ContainerRecord: Codable, Sendable {
     /// Removed by the daemon once it has exited; nil (not written) otherwise.
     var autoRemove: Bool?
     var removesItself: Bool { autoRemove == true }
+    /// The image it was made from (nil: a bundle or a subsystem).
+    var image: String? = nil
+    /// What `stop` sends before KILL (nil: TERM).
+    var stopSignal: String? = nil
 }
 
 struct RecordStore: Sendable {

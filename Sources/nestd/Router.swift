@@ -41,6 +41,9 @@ struct Router: Sendable {
         case (2, "events"):
             try only(m, .GET)
             streamEvents(d, w)
+        case (3, "images") where p[2] == "pull":
+            try only(m, .POST)
+            try pullImage(d, req, w)
         case (2, "containers"):
             if m == .GET {
                 // KEY or KEY=VALUE; an empty key matches nothing meaningful
@@ -71,6 +74,10 @@ struct Router: Sendable {
             } else { throw .methodNotAllowed("method \(m) not allowed on /v1/containers/{id}", allow: ["GET", "DELETE"]) }
         case (4, "containers"):
             try action(d, p[2], p[3], req, w)
+        case (2, "volumes"), (3, "volumes"):
+            try VolumeRoutes.handle(d, req, w)
+        case (_, "images"):
+            try ImageRoutes.handle(d, req, w)
         default:
             throw APIError(404, "no such path: /" + p.joined(separator: "/"))
         }

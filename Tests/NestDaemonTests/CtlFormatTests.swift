@@ -60,4 +60,24 @@ final class CtlFormatTests: XCTestCase {
         XCTAssertEqual(ErrorText.lines(ErrorBody(error: "a: x; b: y", field: "a", errors: [
             FieldError(field: "a", message: "x"), FieldError(field: "b", message: "y")]), status: 400), ["a: x", "b: y"])
     }
+
+    func testImageRows() {
+        let sizes: [(Int64, String)] = [(0, "0B"), (812, "812B"), (999, "999B"), (1000, "1kB"), (4_259_000, "4.26MB"),
+                                        (72_840_000, "72.8MB"), (124_400_000, "124MB"), (999_600, "1MB"), (1_050_000_000, "1.05GB")]
+        for (bytes, text) in sizes { XCTAssertEqual(ImageRows.humanSize(bytes), text, "\(bytes) bytes") }
+        XCTAssertTrue(ImageRows.split("localhost:5000/team/app:1") == ("localhost:5000/team/app", "1"))
+        XCTAssertTrue(ImageRows.split("localhost:5000/app") == ("localhost:5000/app", "<none>"))
+        let id = "sha256:" + String(repeating: "ab", count: 32)
+        let now = HumanTime.parse("2024-01-02T05:04:05Z")!
+        let lines = ImageRows.lines([
+            ImageInfo(id: id, names: ["busybox:latest", "bb:1"], manifestDigest: "", chainIDs: [], size: 4_259_000, created: "2024-01-02T03:04:05Z"),
+            ImageInfo(id: id, names: [], manifestDigest: "", chainIDs: [], size: 10, created: nil),
+        ], now: now)
+        XCTAssertEqual(lines, [
+            "REPOSITORY   TAG      IMAGE ID       CREATED       SIZE",
+            "busybox      latest   abababababab   2 hours ago   4.26MB",
+            "bb           1        abababababab   2 hours ago   4.26MB",
+            "<none>       <none>   abababababab   N/A           10B",
+        ])
+    }
 }

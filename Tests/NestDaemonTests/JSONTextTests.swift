@@ -62,7 +62,9 @@ final class JSONTextTests: XCTestCase {
             XCTAssertEqual(String(decoding: res.json, as: UTF8.self), String(decoding: try encoder().encode(res), as: UTF8.self))
             for req in [CreateRequest(bundle: s), CreateRequest(name: s, bundle: "/b", labels: [s: s, "k": "v"], start: true, autoRemove: true),
                         CreateRequest(bundle: "/b", labels: [:], start: false, autoRemove: false),
-                        CreateRequest(bundle: "/b", openStdin: true, tty: false, consoleSize: TerminalSize(height: 24, width: 80))] {
+                        CreateRequest(bundle: "/b", openStdin: true, tty: false, consoleSize: TerminalSize(height: 24, width: 80)),
+                        CreateRequest(bundle: "/b", mounts: [MountRequest(type: "volume", source: s, destination: s, readOnly: true),
+                                                             MountRequest(type: "tmpfs", destination: "/t", options: [s, "size=1m"])])] {
                 XCTAssertEqual(String(decoding: req.json, as: UTF8.self), String(decoding: try encoder().encode(req), as: UTF8.self))
             }
         }

@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 19, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 30, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -34,9 +34,40 @@ final class OpenAPITests: DaemonTestCase {
 
         try call("GET", "/v1/version", expect: 200)
         try call("GET", "/v1/info", expect: 200)
-        let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"}}"#, expect: 201)
+        // Nothing listens on port 1: the pull's stream ends with its error line.
+        let pull = try call("POST", "/v1/images/pull", body: #"{"ref":"127.0.0.1:1/none:x","insecure":true}"#, expect: 200)
+        XCTAssertTrue(pull.text.contains(#""error":"#) && pull.text.contains("127.0.0.1:1"), pull.text)
+        try call("POST", "/v1/images/pull", body: #"{"ref":"Not A Ref"}"#, expect: 400)
+        let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"},"mounts":[{"type":"volume","source":"used","destination":"/used"},{"type":"tmpfs","destination":"/t","options":["size=1m"]}]}"#, expect: 201)
         let id = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(created.body))["id"])
         try call("GET", "/v1/containers/{id}/subsystem", id: id, expect: 200)
+        // volumes: the one the container above was created with is in use until it is removed
+        try call("POST", "/v1/volumes", body: #"{"name":"apivol","labels":{"a":"b"}}"#, expect: 201)
+        try call("POST", "/v1/volumes", body: #"{"name":"apivol"}"#, expect: 200)
+        try call("POST", "/v1/volumes", body: #"{"name":"../x"}"#, expect: 400)
+        try call("GET", "/v1/volumes", expect: 200)
+        try call("GET", "/v1/volumes/{name}", id: "apivol", expect: 200)
+        try call("GET", "/v1/volumes/{name}", id: "nosuch", expect: 404)
+        try call("DELETE", "/v1/volumes/{name}", id: "used", expect: 409)
+        try call("POST", "/v1/volumes/prune", expect: 200)
+        try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 204)
+        try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 404, params: false)
+
+        // images: one imported from an OCI layout the test writes
+        try makeBusyboxLayout(tmp + "/layout", config: ["Cmd": ["true"]])
+        try call("POST", "/v1/images/import", body: #"{"path":"\#(tmp)/layout","name":"apiimg"}"#, expect: 200)
+        try call("POST", "/v1/images/import", body: #"{"path":"relative"}"#, expect: 400)
+        try call("GET", "/v1/images", expect: 200)
+        try call("GET", "/v1/images/{ref}", id: "apiimg", expect: 200)
+        try call("GET", "/v1/images/{ref}", id: "nosuch", expect: 404)
+        let imageUser = try call("POST", "/v1/containers", body: #"{"image":"apiimg"}"#, expect: 201)
+        try call("DELETE", "/v1/images/{ref}", id: "apiimg", expect: 409, params: false)
+        let imageUserID = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(imageUser.body))["id"])
+        try call("DELETE", "/v1/containers/{id}", id: imageUserID, expect: 204)
+        try call("DELETE", "/v1/images/{ref}", id: "apiimg", expect: 200)
+        try call("DELETE", "/v1/images/{ref}", id: "nosuch", expect: 404)
+        try call("POST", "/v1/images/prune", expect: 200)
+
         try call("POST", "/v1/containers/{id}/start", id: id, expect: 200)
         try call("GET", "/v1/containers", expect: 200)
         try call("GET", "/v1/containers/{id}", id: id, expect: 200)
@@ -120,7 +151,8 @@ final class OpenAPITests: DaemonTestCase {
                 query.append("\(name)=\(value)")
             }
         }
-        let url = path.replacingOccurrences(of: "{id}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        let url = path.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{name}", with: id)
+            .replacingOccurrences(of: "{ref}", with: id) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         let r = try client.request(method, url, body: body.map { Array($0.utf8) })
         XCTAssertEqual(r.status, expect, "\(method) \(url): \(r.text)")
         if op != nil, r.status == expect, expect < 400 { called.insert(method + " " + tpl) }
@@ -141,6 +173,10 @@ final class OpenAPITests: DaemonTestCase {
         let schema = try XCTUnwrap(content[mediaType]?["schema"])
         if mediaType == "application/json" {
             XCTAssertEqual(schemaProblems(try JSONValue.parse(r.body), schema, doc: doc), [], "\(method) \(url): \(r.text)")
+        } else if mediaType == "application/x-ndjson" {
+            for l in r.text.split(separator: "\n") {
+                XCTAssertEqual(schemaProblems(try JSONValue.parse(Array(l.utf8)), schema, doc: doc), [], "\(method) \(url): \(l)")
+            }
         } else {
             XCTAssertEqual(schema.resolved(in: doc)["type"]?.string, "string")
             if mediaType == "application/xml" { XCTAssertTrue(r.text.hasPrefix("<?xml"), r.text) }

@@ -32,4 +32,6 @@ int nest_open_dir_path(const char *path);
 int nest_open_in_root(int root, const char *path, int for_reading);
 /* The f_type of fstatfs(FD) (PROC_SUPER_MAGIC...), or -1 (errno). */
 long nest_fs_type(int fd);
+/* fgetxattr(2), which Swift's Glibc module does not export. */
+long nest_fgetxattr(int fd, const char *name, void *value, unsigned long size);
 #endif

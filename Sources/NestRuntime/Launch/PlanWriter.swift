@@ -69,6 +69,10 @@ public enum PlanWriter {
             if let size = process.consoleSize { rec("console-size", String(size.height), String(size.width)) }
         }
         rec("rootfs", layout.root)
+        if let overlay = layout.overlay {
+            try checkOverlay(layout)
+            rec(["rootfs-overlay", overlay.upper, overlay.work] + overlay.layers.reversed().map(\.path))
+        }
         rec("rootfs-readonly", layout.readonly ? "1" : "0")
         rec("rootfs-propagation", layout.propagation)
         for ns in c.namespaces { rec("namespace", ns.type, ns.path ?? "-") }
@@ -109,6 +113,20 @@ public enum PlanWriter {
         }
         if let initPath = ctx.initPath { rec("init", initPath) }
         return out
+    }
+
+    /// An overlay rootfs is mounted in the container's own mount namespace,
+    /// so that it goes with the container's last process: without one it
+    /// would stay mounted on the host.
+    static func checkOverlay(_ layout: ProcessLayout) throws(RuntimeError) {
+        guard layout.overlay != nil else { return }
+        if !layout.container.namespaces.contains(where: { $0.type == "mount" && $0.path == nil }) {
+            throw .invalidArgument("an overlay rootfs needs a new mount namespace (a \"mount\" entry without a path)",
+                                   field: "linux.namespaces")
+        }
+        for (at, message) in layout.overlay?.problems() ?? [] {
+            throw .invalidArgument(message, field: "subsystem/start[\(layout.rootServer)]/config/vfs/overlay\(at)")
+        }
     }
 
     /// What the process stage applies (create's and exec's): limits,

@@ -47,6 +47,7 @@ static const char *full[] = {
 	"console-socket\t/run/c.sock",
 	"console-size\t24\t65535",
 	"rootfs\t/r",
+	"rootfs-overlay\t/u\t/w\t/l2\t/l1",
 	"rootfs-readonly\t1",
 	"rootfs-propagation\trslave",
 	"cgroup-layout\thybrid",
@@ -150,6 +151,8 @@ static void test_full(void)
 	check(p.sync_fd == 3, "sync-fd");
 	check(p.stdio == STDIO_LOG && strcmp(p.log_path, "/var/log/x.log") == 0, "stdio log");
 	check(p.has_console_size && p.console_rows == 24 && p.console_cols == 65535, "console-size");
+	check(p.overlay_data && strcmp(p.overlay_data, "lowerdir=/l2:/l1,upperdir=/u,workdir=/w") == 0 &&
+		      strcmp(p.overlay_upper, "/u") == 0, "rootfs-overlay: %s", p.overlay_data ? p.overlay_data : "none");
 	check(p.rootfs_readonly == 1 && p.rootfs_propagation == (MS_SLAVE | MS_REC), "rootfs records");
 	check(p.cgroup_layout_set && p.cgroup_layout == CGROUP_HYBRID, "cgroup-layout");
 	check(plan_ns_is_new(&p, NS_USER) && plan_ns_is_new(&p, NS_MOUNT) && !p.has_ns[NS_PID], "new namespaces");
@@ -409,6 +412,37 @@ static void test_records(void)
 		plan_free(&p);
 }
 
+/* An overlay rootfs: paths overlayfs would split are refused, never
+ * escaped; it needs a new mount namespace, where it goes with the container. */
+static void test_overlay(void)
+{
+	refuse("overlay twice", NULL, "rootfs-overlay\t/u\t/w\t/l", "rootfs-overlay given twice");
+	refuse("overlay without a lower dir", "rootfs-overlay", "rootfs-overlay\t/u\t/w",
+	       "rootfs-overlay: wrong number of fields (2)");
+	refuse("overlay lower with ':'", "rootfs-overlay", "rootfs-overlay\t/u\t/w\t/a:b",
+	       "rootfs-overlay: lower: a path with ':', ',' or '\\': /a:b");
+	refuse("overlay upper with ','", "rootfs-overlay", "rootfs-overlay\t/u,x\t/w\t/l",
+	       "rootfs-overlay: upper: a path with");
+	refuse("overlay work relative", "rootfs-overlay", "rootfs-overlay\t/u\tw\t/l",
+	       "rootfs-overlay: work: not an absolute path: w");
+	refuse("overlay without a mount namespace", "namespace\tmount", NULL,
+	       "plan: rootfs-overlay needs a rootfs and a new mount namespace");
+	char big[5000];
+	int n = sprintf(big, "rootfs-overlay\t/u\t/w");
+	for (int i = 0; i < 32; i++)
+		n += sprintf(big + n, "\t/var/lib/nest/images/layers/sha256/%0100d", i);
+	refuse("overlay options past a page", "rootfs-overlay", big, "more than the 4096 a mount takes");
+	struct nest_plan p;
+	char err[512];
+	const char *joined = "version\t1\nsync-fd\t3\nstatus-file\t/s\nrootfs\t/r\narg\tx\n"
+			     "namespace\tmount\t/proc/1/ns/mnt\nrootfs-overlay\t/u\t/w\t/l\n";
+	int rc = plan_parse(&p, joined, strlen(joined), err, sizeof err);
+	check(rc < 0 && strstr(err, "needs a rootfs and a new mount namespace"), "overlay in a joined mount namespace: %s",
+	      rc < 0 ? err : "accepted");
+	if (rc == 0)
+		plan_free(&p);
+}
+
 /* An exec plan: the process and where it goes, nothing of a container. */
 static const char exec_plan[] =
 	"version\t1\nid\tx\nstate-dir\t/run/x\nexec\t4194304\t18446744073709551615\nsync-fd\t5\n"
@@ -494,6 +528,7 @@ int main(void)
 	test_truncations();
 	test_numbers();
 	test_records();
+	test_overlay();
 	test_exec();
 	printf("plan parser: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

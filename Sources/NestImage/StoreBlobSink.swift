@@ -1,0 +1,54 @@
+import Foundation
+
+/// The image store as the registry client's sink: blobs go through the
+/// BlobStore's verified writer (a temp file, hashed and counted while it
+/// streams, renamed only when digest and size match), and the pulled image
+/// is committed by the store, which unpacks its layers once by chain ID and
+/// records the name. The commit takes the store's lock, as rm and prune do.
+public struct StoreBlobSink: BlobSink {
+    public let store: ImageStore
+
+    public init(store: ImageStore) { self.store = store }
+
+    public func contains(digest: String) -> Bool { store.blobs.has(digest) }
+
+    public func begin(digest: String, size: Int64) throws -> any PullBlobWriter {
+        _ = try Digest.validate(digest)
+        return StoreBlobWriter(writer: try store.blobs.begin(), digest: digest, size: size)
+    }
+
+    public func commit(manifest: Data, manifestDigest: String, config: Data, name: String) async throws -> PulledImage {
+        _ = try store.blobs.ingest(bytes: Array(manifest), digest: manifestDigest)
+        let doc = try JSONDecoder().decode(RegistryDocument.self, from: manifest)
+        guard let cfg = doc.config, let layers = doc.layers else {
+            throw RegistryError("manifest \(manifestDigest): no config or layers")
+        }
+        if !store.blobs.has(cfg.digest) { _ = try store.blobs.ingest(bytes: Array(config), digest: cfg.digest) }
+        let record = try store.commit(manifest: manifestDigest, config: cfg.digest, name: name)
+        return PulledImage(id: record.id, name: record.names.first ?? name, manifestDigest: manifestDigest,
+                           layers: layers.map(\.digest), size: cfg.size + layers.reduce(0) { $0 + $1.size })
+    }
+}
+
+/// The pull's writer over one BlobStore writer, checked against the digest
+/// and size the manifest gave.
+final class StoreBlobWriter: PullBlobWriter {
+    let writer: BlobWriter
+    let digest: String
+    let size: Int64
+
+    init(writer: BlobWriter, digest: String, size: Int64) {
+        self.writer = writer
+        self.digest = digest
+        self.size = size
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard writer.count + Int64(bytes.count) <= size else {
+            throw ImageError(.corrupt, "blob \(digest): size mismatch: expected \(size) bytes, got more")
+        }
+        try writer.write(bytes)
+    }
+    func finish() throws { _ = try writer.commit(digest: digest, size: size) }
+    func abort() { writer.abort() }
+}

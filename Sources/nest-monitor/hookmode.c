@@ -23,10 +23,8 @@ int hook_mode_main(int argc, char **argv)
 {
 	static struct nest_plan plan;
 	char err[4096], *end;
-	/* fds 0-2 must exist, or the state pipe could take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
+	if (stdio_ensure() < 0)
+		return 1;
 	if (fcntl(3, F_SETFD, FD_CLOEXEC) == 0)
 		g_sync_fd = 3;
 	if (argc != 6) {

@@ -247,10 +247,8 @@ static int do_undo(const char *nspath, const char *dev, const char *ino, const c
 
 int joined_mnt_main(int argc, char **argv)
 {
-	/* fds 0-2 must exist, or the report pipe could take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return 1;
+	if (stdio_ensure() < 0)
+		return 1;
 	if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
 		return 1;
 	g_sync_fd = 3;

@@ -260,10 +260,8 @@ int main(int argc, char **argv)
 int load_plan(struct nest_plan *plan, const char *path)
 {
 	char err[4096];
-	/* fds 0-2 must exist, or pipes and sockets would take their place */
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return -1;
+	if (stdio_ensure() < 0)
+		return -1;
 	int rc = plan_load(plan, path, err, sizeof err);
 	/* a plan refused after its sync-fd record still reports there */
 	if (plan->sync_fd >= 0) {

@@ -56,6 +56,7 @@ int exec_main(const char *plan);
 /* nest-monitor -u list|undo ...: a joined mount namespace's mounts (joinedmnt.c) */
 int joined_mnt_main(int argc, char **argv);
 
+int stdio_ensure(void); /* fds 0-2 opened on /dev/null where missing */
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
 int write_file(const char *path, const char *s, size_t len);

@@ -46,6 +46,16 @@ int running_in_userns(void)
 }
 int g_preserve_fds;
 
+/* fds 0-2 must exist before a mode opens anything, or a pipe or socket
+ * would take the place of one; -1 when they cannot be made to. */
+int stdio_ensure(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

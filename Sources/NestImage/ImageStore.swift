@@ -231,12 +231,18 @@ public struct ImageStore: Sendable {
 
     /// Counts are recomputed from disk each time: the records on disk and
     /// the caller's containers, never a count kept in memory.
+    /// The blobs of pulls in progress (their pins) are kept too.
     func collect(_ repos: Repositories, inUse: [LayerUse], into report: inout RemoveReport) throws(ImageError) {
         var (keepBlobs, keepLayers) = try referenced(repos)
         keepLayers.formUnion(inUse.flatMap(\.chainIDs))
-        for b in blobs.all() where !keepBlobs.contains(b) {
-            try blobs.remove(b)
-            report.blobsRemoved += 1
+        let blobs = self.blobs
+        report.blobsRemoved += try StorePin.collecting(root: root) { pinned throws(ImageError) -> Int in
+            var removed = 0
+            for b in blobs.all() where !keepBlobs.contains(b) && !pinned.contains(b) {
+                try blobs.remove(b)
+                removed += 1
+            }
+            return removed
         }
         for hex in FileOps.list(layers.root + "/sha256") where !keepLayers.contains("sha256:" + hex) {
             try FileOps.removeTree(layers.root + "/sha256/" + hex)

@@ -213,7 +213,12 @@ struct EntryWriter {
         }
         // sparse files end in a hole the data blocks do not cover
         if ftruncate(fd, off_t(e.size)) != 0 { throw fail(e.path, "cannot set the size: \(String(cString: strerror(errno)))") }
-        // owner first: chown clears set-id bits and file capabilities
+        try metadata(fd, e)
+    }
+
+    /// Owner, mode, xattrs and times of an open file or directory. The
+    /// owner first: chown clears set-id bits and file capabilities.
+    private func metadata(_ fd: Int32, _ e: TarEntry) throws(ImageError) {
         if fchown(fd, e.uid, e.gid) != 0 { throw fail(e.path, "cannot chown: \(String(cString: strerror(errno)))") }
         if fchmod(fd, e.mode) != 0 { throw fail(e.path, "cannot chmod: \(String(cString: strerror(errno)))") }
         for (n, v) in e.xattrs {
@@ -245,15 +250,7 @@ struct EntryWriter {
         for (comps, e) in dirs.reversed() {
             let fd = try openDir(comps[...], entry: e.path, create: false)
             defer { close(fd) }
-            if fchown(fd, e.uid, e.gid) != 0 { throw fail(e.path, "cannot chown: \(String(cString: strerror(errno)))") }
-            if fchmod(fd, e.mode) != 0 { throw fail(e.path, "cannot chmod: \(String(cString: strerror(errno)))") }
-            for (n, v) in e.xattrs {
-                if fsetxattr(fd, n, v, v.count, 0) != 0 && errno != ENOTSUP {
-                    throw fail(e.path, "cannot set xattr \(n): \(String(cString: strerror(errno)))")
-                }
-            }
-            var times = [e.atime, e.mtime]
-            if futimens(fd, &times) != 0 { throw fail(e.path, "cannot set times: \(String(cString: strerror(errno)))") }
+            try metadata(fd, e)
         }
     }
 }

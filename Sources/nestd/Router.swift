@@ -41,6 +41,9 @@ struct Router: Sendable {
         case (2, "events"):
             try only(m, .GET)
             streamEvents(d, w)
+        case (2, "auth"):
+            try only(m, .POST)
+            try checkLogin(d, req, w)
         case (3, "images") where p[2] == "pull":
             try only(m, .POST)
             try pullImage(d, req, w)

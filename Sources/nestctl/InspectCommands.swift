@@ -70,7 +70,7 @@ struct Inspect: ParsableCommand {
     var containers: [String]
 
     func run() throws {
-        let infos = try containers.map { try options.client.get("/containers/\($0)", as: ContainerInfo.self) }
+        let infos = try containers.map { try options.client.get("/containers/\(pathID($0))", as: ContainerInfo.self) }
         print(try jsonText(infos))
     }
 }
@@ -93,7 +93,7 @@ struct Logs: ParsableCommand {
         var query = ["follow=\(follow)", "timestamps=\(timestamps)"]
         if let tail { query.append("tail=\(tail)") }
         if let since { query.append("since=\(percentEncoded(since))") }
-        let path = "/v1/containers/\(container)/logs?" + query.joined(separator: "&")
+        let path = "/v1/containers/\(pathID(container))/logs?" + query.joined(separator: "&")
         var failed: Int?
         var body: [UInt8] = []
         do {
@@ -121,7 +121,7 @@ struct SubsystemCommand: ParsableCommand {
     var container: String
 
     func run() throws {
-        let response = try options.client.call("GET", "/containers/\(container)/subsystem")
+        let response = try options.client.call("GET", "/containers/\(pathID(container))/subsystem")
         print(response.text, terminator: "")
     }
 }

@@ -31,8 +31,8 @@ extension Subsystem {
 
     /// Adds the one process of `single` (a translated container, with its
     /// volumes and mounts) as the process `name`: its servers become
-    /// `NAME.SERVER` (a volume server the pod has already, the same
-    /// directory with the same access, is shared instead), its log goes to
+    /// `NAME.SERVER` (a volume server `volume-V` keeps its name, and is
+    /// shared by the containers that mount V with the same access), its log goes to
     /// `logFile`, its ROM is the pod's, it lists none of the pod's shared
     /// namespaces, and its cgroup is `name` below the pod's. A limit it
     /// does not set is the pod's (a child never has more than its parent;
@@ -51,11 +51,14 @@ extension Subsystem {
                 renamed[server.name] = Self.podROM
                 continue
             }
-            if server.name.hasPrefix("volume-"), let existing = start(server.name), existing.vfs == server.vfs {
+            // a volume keeps its server's name: the first container to use
+            // it names it, later ones with the same access share it
+            let isVolume = server.name.hasPrefix("volume-")
+            if isVolume, let existing = start(server.name), existing.vfs == server.vfs {
                 renamed[server.name] = server.name
                 continue
             }
-            let newName = name + "." + server.name
+            let newName = isVolume && start(server.name) == nil ? server.name : name + "." + server.name
             if start(newName) != nil {
                 throw SpecError(path: "subsystem/start[\(newName)]", message: "the pod has a component named \(newName) already")
             }

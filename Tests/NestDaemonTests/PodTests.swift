@@ -37,7 +37,7 @@ final class PodTests: DaemonTestCase {
             && exec httpd -f -p 127.0.0.1:8080 -h /data/www
             """])
         let client = try makeBundle("client", ["sh", "-c", """
-            until wget -q -O- http://127.0.0.1:8080/; do sleep 0.05; done; \
+            until wget -q -O- http://127.0.0.1:8080/ 2>/dev/null; do sleep 0.05; done; \
             echo "client host $(hostname), server host $(cat /data/server-host)"
             """])
         var r = nestctl(["pod", "create", "--name", name, "--hostname", "podhost"])
@@ -178,8 +178,8 @@ final class PodTests: DaemonTestCase {
         XCTAssertEqual(p.containers.map(\.state), ["running", "stopped"])
         XCTAssertEqual(p.quota.memoryLimit, 128 << 20)
 
-        // a restarted daemon finds the pod in its config
-        stopDaemon()
+        // a daemon killed and restarted finds the pod in its config
+        killDaemon()
         try startDaemon()
         let again = try pod("web")
         XCTAssertEqual(again.containers.map(\.name), ["web/server", "web/client"])

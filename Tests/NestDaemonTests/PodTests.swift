@@ -63,13 +63,31 @@ final class PodTests: DaemonTestCase {
         XCTAssertEqual(nestctl(["inspect", name + "/server"]).code, 0)
         XCTAssertTrue(nestctl(["logs", name + "/client"]).stdout.contains("page-from-the-server"))
 
+        // the volume is the pod's while its config routes to it
+        XCTAssertNotEqual(nestctl(["volume", "rm", volume]).code, 0)
+        // a daemon killed and restarted finds both in the pod's config
+        killDaemon()
+        try startDaemon()
+        XCTAssertEqual(try pod(name).containers.map(\.name), [name + "/server", name + "/client"])
+        XCTAssertEqual(try pod(name).containers.map(\.state), ["running", "stopped"])
+        // one more that removes itself, and one removed by rm: the config
+        // no longer names them, nor the servers only they used
+        r = nestctl(["run", "--rm", "--pod", name, "--name", "once", "-v", volume + ":/data", client])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "page-from-the-server\nclient host podhost, server host podhost\n")
+        XCTAssertEqual(nestctl(["rm", name + "/client"]).code, 0)
+        let left = nestctl(["subsystem", name]).stdout
+        XCTAssertFalse(left.contains("client") || left.contains("once"), left)
+        XCTAssertEqual(try pod(name).containers.map(\.name), [name + "/server"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/\(id)/+client"))
+
         // a pod with a running container is not removed without force
         XCTAssertNotEqual(nestctl(["pod", "rm", name]).code, 0)
         let p = try pod(name)
         XCTAssertEqual(p.state, "running")
         r = nestctl(["pod", "stop", "-t", "5", name])
         XCTAssertEqual(r.code, 0, r.stderr)
-        XCTAssertEqual(try pod(name).containers.map(\.state), ["stopped", "stopped"])
+        XCTAssertEqual(try pod(name).containers.map(\.state), ["stopped"])
         r = nestctl(["pod", "rm", name])
         XCTAssertEqual(r.code, 0, r.stderr)
         assertGone(p)

@@ -209,3 +209,23 @@ final class PodTests: DaemonTestCase {
         XCTAssertEqual(cgroupDirs(cgroup), [])
     }
 }
+
+extension PodTests {
+    func testContainersOfAnImageInAPodShareItsLayersAndLeaveNothing() throws {
+        try makeBusyboxLayout(tmp + "/layout", config: ["Entrypoint": ["/bin/sh", "-c"], "Cmd": ["true"], "Env": ["PATH=/bin"]])
+        XCTAssertEqual(nestctl(["image", "import", "--name", "busy", tmp + "/layout"]).code, 0)
+        let name = unique("img")
+        XCTAssertEqual(nestctl(["pod", "create", "--name", name]).code, 0)
+        var r = nestctl(["run", "-d", "--pod", name, "--name", "a", "busy", "echo a > /tmp/mine; exec sleep 1000"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        r = nestctl(["run", "--pod", name, "--name", "b", "busy", "test -e /tmp/mine && echo shared || echo own rootfs; hostname"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "own rootfs\n\(name)\n", "each its own overlay, the pod's hostname")
+        let xml = nestctl(["subsystem", name]).stdout
+        XCTAssertEqual(xml.components(separatedBy: "<overlay ").count, 3, "an overlay per container: \(xml)")
+        let p = try pod(name)
+        XCTAssertEqual(nestctl(["pod", "rm", "-f", name]).code, 0)
+        assertGone(p)
+        XCTAssertEqual(nestctl(["image", "rm", "busy"]).code, 0)
+    }
+}

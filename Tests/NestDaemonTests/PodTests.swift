@@ -156,6 +156,8 @@ final class PodTests: DaemonTestCase {
         XCTAssertEqual(tree.children?.first?.cgroup, "/nest/\(id)/calm")
         XCTAssertNotNil(tree.memoryUsage)
         XCTAssertGreaterThanOrEqual(tree.children?.first?.pidsCurrent ?? 0, 1)
+        let inspected = nestctl(["inspect", name])
+        XCTAssertTrue(inspected.stdout.contains("\"memoryLimit\" : 67108864") && inspected.stdout.contains("\"quota\""), inspected.stdout)
         let table = nestctl(["pod", "inspect", name])
         XCTAssertTrue(table.stdout.contains("/nest/\(id)/calm") && table.stdout.contains("64.0MiB"), table.stdout)
 

@@ -390,7 +390,14 @@ extension Daemon {
         var holders: Set<String> = []
         for id in podStore.unrecorded() where (try? runtime.state(id: id)) == nil { podStore.remove(id) }
         for var p in podStore.loadAll() {
-            let holder = try? runtime.state(id: p.id)
+            var holder = try? runtime.state(id: p.id)
+            // made by a first `run --pod` the daemon did not finish: undone,
+            // as a create that failed would have been
+            if holder?.status == "creating" {
+                try? runtime.delete(id: p.id, force: true)
+                holder = try? runtime.state(id: p.id)
+                logger.info("removed a half-made pod holder", metadata: ["id": "\(p.id)"])
+            }
             if p.deleting == true || (holder == nil && p.handWritten == true) {
                 if holder != nil { try? runtime.delete(id: p.id, force: true) }
                 podStore.remove(p.id)
@@ -405,7 +412,11 @@ extension Daemon {
             let live = Set(runtime.processes(of: p.id))
             for process in sub.processes {
                 let id = p.id + "/" + process.name
-                if live.contains(id) {
+                if live.contains(id), (try? runtime.state(id: id))?.status == "creating" {
+                    try? runtime.delete(id: id, force: true)
+                    try? runtime.forgetProcess(subsystem: p.id, name: process.name)
+                    logger.info("removed a half-made pod container", metadata: ["id": "\(id)"])
+                } else if live.contains(id) {
                     var m = memberRecord(p, sub, process.name)
                     if let st = try? runtime.state(id: id), st.status != "created" { m.started = Date() }
                     known.withLock { $0[id] = m }

@@ -231,3 +231,49 @@ extension PodTests {
         XCTAssertEqual(nestctl(["image", "rm", "busy"]).code, 0)
     }
 }
+
+extension PodTests {
+    /// nestd killed inside `run --pod` (the holder's create, then a second
+    /// container's): what the restarted daemon finds is what the pod's
+    /// config and the runtime agree on. Before a unit's state is whole it
+    /// is undone (and dropped from the config); once whole (create:state)
+    /// it is kept, as the config names it: the holder, or a created
+    /// container whose answer was lost.
+    func testACrashInsideRunPodIsUndoneOrKeptWholeAtRestart() throws {
+        let bundle = try makeBundle("b", ["sleep", "1000"])
+        for point in ["create:cgroups", "create:state"] {
+            let whole = point == "create:state"
+            let name = unique("crash")
+            XCTAssertEqual(nestctl(["pod", "create", "--name", name]).code, 0)
+            let id = try pod(name).id
+            // the first container makes the holder
+            stopDaemon()
+            try startDaemon(env: ["NEST_CRASH_AT": point])
+            XCTAssertNotEqual(nestctl(["run", "-d", "--pod", name, "--name", "first", bundle]).code, 0)
+            daemon?.wait()
+            try startDaemon()
+            XCTAssertEqual(try pod(name).containers.count, 0, point)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: root + "/" + id), whole, "\(point): the holder")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/\(id)/+first"), point)
+            XCTAssertEqual(cgroupDirs(id + "/first"), [], point)
+            XCTAssertFalse(nestctl(["subsystem", name]).stdout.contains("first"), point)
+            // a second container joins a live holder
+            var r = nestctl(["run", "-d", "--pod", name, "--name", "first", bundle])
+            XCTAssertEqual(r.code, 0, r.stderr)
+            stopDaemon()
+            try startDaemon(env: ["NEST_CRASH_AT": point])
+            XCTAssertNotEqual(nestctl(["run", "-d", "--pod", name, "--name", "second", bundle]).code, 0)
+            daemon?.wait()
+            try startDaemon()
+            let p = try pod(name)
+            XCTAssertEqual(p.containers.map(\.name), [name + "/first"] + (whole ? [name + "/second"] : []), point)
+            XCTAssertEqual(p.containers.map(\.state), ["running"] + (whole ? ["created"] : []), point)
+            XCTAssertEqual(nestctl(["subsystem", name]).stdout.contains("second"), whole, point)
+            XCTAssertEqual(FileManager.default.fileExists(atPath: root + "/\(id)/+second"), whole, point)
+            if !whole { XCTAssertEqual(cgroupDirs(id + "/second"), [], point) }
+            r = nestctl(["pod", "rm", "-f", name])
+            XCTAssertEqual(r.code, 0, r.stderr)
+            assertGone(p)
+        }
+    }
+}

@@ -37,7 +37,7 @@ final class PodTests: DaemonTestCase {
             && exec httpd -f -p 127.0.0.1:8080 -h /data/www
             """])
         let client = try makeBundle("client", ["sh", "-c", """
-            until wget -q -O- http://127.0.0.1:8080/ 2>/dev/null; do sleep 0.05; done; \
+            n=0; until wget -q -O- http://127.0.0.1:8080/ 2>/dev/null || [ $n -ge 400 ]; do n=$((n+1)); sleep 0.05; done; \
             echo "client host $(hostname), server host $(cat /data/server-host)"
             """])
         var r = nestctl(["pod", "create", "--name", name, "--hostname", "podhost"])
@@ -104,14 +104,14 @@ final class PodTests: DaemonTestCase {
         func builder(_ part: String, then: String) -> [String] {
             ["sh", "-c", """
             for i in 1 2 3 4; do ( ( echo "object \(part)$i" > /src/\(part)$i.tmp && mv /src/\(part)$i.tmp /src/\(part)$i.o ) & ); done; \
-            n=0; until [ -e /src/\(part)1.o ] && [ -e /src/\(part)2.o ] && [ -e /src/\(part)3.o ] && [ -e /src/\(part)4.o ]; do sleep 0.02; done; \
+            n=0; until [ -e /src/\(part)1.o ] && [ -e /src/\(part)2.o ] && [ -e /src/\(part)3.o ] && [ -e /src/\(part)4.o ] || [ $n -ge 1000 ]; do n=$((n+1)); sleep 0.02; done; n=0; \
             while [ $n -lt 200 ] && grep -q '^State:.*Z' /proc/[0-9]*/status 2>/dev/null; do n=$((n+1)); sleep 0.05; done; \
             z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l); echo "\(part): zombies $z"; \(then)
             """]
         }
         let a = try makeBundle("a", builder("a", then: "touch /src/a.done"))
         let b = try makeBundle("b", builder("b", then: """
-            until [ -e /src/a.done ]; do sleep 0.02; done; \
+            n=0; until [ -e /src/a.done ] || [ $n -ge 1000 ]; do n=$((n+1)); sleep 0.02; done; \
             cat /src/a1.o /src/a2.o /src/a3.o /src/a4.o /src/b1.o /src/b2.o /src/b3.o /src/b4.o > /src/prog; echo linked
             """))
         XCTAssertEqual(nestctl(["pod", "create", "--name", name, "--pids", "64"]).code, 0)

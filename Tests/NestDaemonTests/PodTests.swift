@@ -6,13 +6,6 @@ import XCTest
 /// loopback, hostname and volumes, each is reaped by its own nest-init,
 /// and the pod's quota is the parent of theirs.
 final class PodTests: DaemonTestCase {
-    override func tearDown() {
-        if daemon?.isRunning == true, let pods = try? get("/v1/pods", as: [PodInfo].self) {
-            for p in pods { _ = try? client.request("DELETE", "/v1/pods/\(p.id)?force=true") }
-        }
-        super.tearDown()
-    }
-
     /// A name of this test's own for a pod or a volume.
     func unique(_ base: String) -> String { "\(base)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" }
 

@@ -48,6 +48,14 @@ public struct CreateRequest: Codable, Sendable {
     public var workingDir: String?
     /// Volumes, binds and tmpfs mounts added to the container's (`-v`, `--tmpfs`).
     public var mounts: [MountRequest]?
+    /// The pod (its name or id) the container joins as one more process of
+    /// its subsystem (`nestctl run --pod`).
+    public var pod: String?
+    /// The container's own quota (`--memory`, `--cpus`, `--pids`): in a pod,
+    /// its child cgroup's, at most the pod's.
+    public var memory: Int64?
+    public var cpus: Double?
+    public var pids: Int64?
 
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
@@ -62,7 +70,7 @@ public struct CreateRequest: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, bundle, labels, start, autoRemove, subsystem, openStdin, tty, consoleSize, user, image, entrypoint, cmd
-        case env, workingDir, mounts
+        case env, workingDir, mounts, pod, memory, cpus, pids
     }
 
     /// `bundle` may be left out when an image or a subsystem is given.
@@ -88,6 +96,10 @@ public struct CreateRequest: Codable, Sendable {
         env = try c.decodeIfPresent([String].self, forKey: .env)
         workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
         mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts)
+        pod = try c.decodeIfPresent(String.self, forKey: .pod)
+        memory = try c.decodeIfPresent(Int64.self, forKey: .memory)
+        cpus = try c.decodeIfPresent(Double.self, forKey: .cpus)
+        pids = try c.decodeIfPresent(Int64.self, forKey: .pids)
     }
 }
 

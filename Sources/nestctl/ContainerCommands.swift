@@ -32,6 +32,9 @@ struct Run: ParsableCommand {
     var volumes: [String] = []
     @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
     var tmpfs: [String] = []
+    @Option(help: "Add the container to this pod (it is then POD/NAME).")
+    var pod: String?
+    @OptionGroup var quota: QuotaOptions
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -51,6 +54,8 @@ struct Run: ParsableCommand {
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        request.pod = pod
+        (request.memory, request.cpus, request.pids) = try quota.values()
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -79,12 +84,19 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
         print(created.id)
         return 0
     }
+    // A subsystem of several processes is a pod: its containers are
+    // started and it runs on; `nestctl logs POD/NAME` shows each one's output.
+    if request.subsystem != nil, let pod = try? api.http.request("GET", "/v1/pods/\(pathID(created.id))"), pod.status == 200 {
+        _ = try api.call("POST", "/pods/\(pathID(created.id))/start")
+        print(created.name)
+        return 0
+    }
     return try api.startAttached(created.id, rm: rm)
 }
 
 /// The create request's fields as run's and create's options, for their
 /// error messages.
-let createFlags = ["user": "--user", "env": "--env", "workingDir": "--workdir", "entrypoint": "--entrypoint",
+let createFlags = ["memory": "--memory", "cpus": "--cpus", "pids": "--pids", "pod": "--pod", "user": "--user", "env": "--env", "workingDir": "--workdir", "entrypoint": "--entrypoint",
                    "cmd": "COMMAND", "image": "IMAGE"]
 
 /// The config is sent, not its path: nestd reads no file of the client's.
@@ -127,6 +139,9 @@ struct Create: ParsableCommand {
     var volumes: [String] = []
     @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
     var tmpfs: [String] = []
+    @Option(help: "Add the container to this pod (it is then POD/NAME).")
+    var pod: String?
+    @OptionGroup var quota: QuotaOptions
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -143,6 +158,8 @@ struct Create: ParsableCommand {
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        request.pod = pod
+        (request.memory, request.cpus, request.pids) = try quota.values()
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)
@@ -214,7 +231,7 @@ struct Wait: ParsableCommand {
     var container: String
 
     func run() throws {
-        let result: WaitResponse = try options.client.post("/containers/\(container)/wait")
+        let result: WaitResponse = try options.client.post("/containers/\(pathID(container))/wait")
         print(result.exitCode)
     }
 }

@@ -21,7 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 31, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 37, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -95,6 +95,23 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/containers/{id}/stop", id: id, expect: 200)
         try call("GET", "/v1/containers/{id}", id: id, expect: 200)
         try call("DELETE", "/v1/containers/{id}", id: id, expect: 204)
+
+        // pods: a container added to one, its quota tree, start, stop, rm
+        try call("POST", "/v1/pods", body: #"{"name":"apipod","memory":67108864,"cpus":0.5,"pids":64,"hostname":"h","labels":{"a":"b"}}"#, expect: 201)
+        try call("POST", "/v1/pods", body: #"{"name":"apipod"}"#, expect: 409)
+        try call("POST", "/v1/pods", body: #"{"memory":"lots"}"#, expect: 400)
+        try call("POST", "/v1/pods", body: #"{"network":"n1"}"#, expect: 501)
+        try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m","memory":134217728}"#, expect: 400)
+        try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m"}"#, expect: 201)
+        try call("POST", "/v1/pods/{name}/start", id: "apipod", expect: 200)
+        try call("GET", "/v1/pods", expect: 200)
+        try call("GET", "/v1/pods/{name}", id: "apipod", expect: 200)
+        try call("GET", "/v1/containers/{id}", id: "apipod%2Fm", expect: 200)
+        try call("GET", "/v1/pods/{name}", id: "nosuch", expect: 404)
+        try call("DELETE", "/v1/pods/{name}", id: "apipod", expect: 409, params: false)
+        try call("POST", "/v1/pods/{name}/stop", id: "apipod", expect: 200)
+        try call("DELETE", "/v1/pods/{name}", id: "apipod", expect: 204)
+        try call("PUT", "/v1/pods", expect: 405)
 
         // documented error answers
         try call("GET", "/v1/containers/{id}", id: "nosuch", expect: 404, params: false)

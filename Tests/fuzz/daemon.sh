@@ -85,8 +85,10 @@ if [ "$alive" = 1 ]; then
 	fd1=$(ls "/proc/$NESTD_PID/fd" | wc -l)
 	check "$WHAT: nestd holds no more fds than before ($fd0 -> $fd1)" [ "$fd1" -le $((fd0 + 2)) ]
 	# what the fuzzer made: every container nestd knows, deleted
+	# pods first: their containers (POD/NAME) go with them
+	for pod in $(api "/v1/pods" | jq -r '.[].id' 2>/dev/null); do api "/v1/pods/$pod?force=true" -X DELETE >/dev/null; done
 	ids=$(api "/v1/containers?all=true" | jq -r '.[].id' 2>/dev/null)
-	for id in $ids; do api "/v1/containers/$id?force=true" -X DELETE >/dev/null; done
+	for id in $ids; do api "/v1/containers/${id//\//%2F}?force=true" -X DELETE >/dev/null; done
 	left=$(api "/v1/containers" | jq 'length' 2>/dev/null)
 	check "$WHAT: every container the fuzzer made is deleted (${left:-?} left)" [ "${left:-1}" = 0 ]
 else

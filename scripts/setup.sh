@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building and testing Nest needs on Debian 12. Idempotent.
 set -eu
-PKGS="gcc make libc6-dev libseccomp-dev libcap-dev busybox-static libxml2 curl jq util-linux systemd iproute2 strace socat python3 python3-venv libarchive-dev zstd"
+PKGS="gcc make libc6-dev libseccomp-dev libcap-dev busybox-static libxml2 curl jq util-linux systemd iproute2 strace socat python3 python3-venv libarchive-dev zstd containernetworking-plugins iptables"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -32,6 +32,10 @@ struct Run: ParsableCommand {
     var volumes: [String] = []
     @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
     var tmpfs: [String] = []
+    @Option(name: .customLong("network"), help: "A network (nestctl network create) to attach the container to; repeatable.")
+    var networks: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "HOSTPORT:CONTAINERPORT[/udp]: publish a port through the first network; repeatable.")
+    var publish: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -51,6 +55,7 @@ struct Run: ParsableCommand {
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        (request.networks, request.ports) = try parseNetworks(networks, publish)
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -127,6 +132,10 @@ struct Create: ParsableCommand {
     var volumes: [String] = []
     @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
     var tmpfs: [String] = []
+    @Option(name: .customLong("network"), help: "A network (nestctl network create) to attach the container to; repeatable.")
+    var networks: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "HOSTPORT:CONTAINERPORT[/udp]: publish a port through the first network; repeatable.")
+    var publish: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -143,6 +152,7 @@ struct Create: ParsableCommand {
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        (request.networks, request.ports) = try parseNetworks(networks, publish)
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)

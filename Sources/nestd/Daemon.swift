@@ -8,6 +8,7 @@ import Dispatch
 import Logging
 import NestAPI
 import NestImage
+import NestNetwork
 import NestOCI
 import NestRuntime
 import NestSubsystem
@@ -45,6 +46,8 @@ final class Daemon: Sendable {
     /// the creates in progress per volume (DaemonVolumes).
     let volumes: VolumeStore
     let volumeUse = Mutex<[String: Int]>([:])
+    /// DATA/networks, namespace files under RUN/.nestd/netns (DaemonNetworks).
+    let networks: NetworkStore
 
     private func reserve(name: String, id: String) -> Bool {
         reservedNames.withLock { taken in
@@ -71,6 +74,7 @@ final class Daemon: Sendable {
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
         images = StoreImageSource(root: data + "/images")
         volumes = VolumeStore(root: data + "/volumes")
+        networks = NetworkStore(root: data + "/networks", runDir: root + "/.nestd/netns")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -129,6 +133,7 @@ final class Daemon: Sendable {
         }
         do { try volumes.prepare() } catch { logger.warning("volumes", metadata: ["error": "\(error)"]) }
         logVolumeUsers()
+        recoverNetworks()
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
         logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
@@ -250,6 +255,7 @@ final class Daemon: Sendable {
             // after the runtime has written the config (or failed): from
             // then on the config names the container as a volume user
             defer { releaseVolumes(volumeClaim) }
+            try attachNetworks(req, id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, into: &sub)
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)
@@ -266,9 +272,11 @@ final class Daemon: Sendable {
             }
             volumeClaim.succeeded = true
         } catch let error as APIError {
+            detachNetworks(id)
             records.remove(id)
             throw error
         } catch {
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
@@ -295,9 +303,12 @@ final class Daemon: Sendable {
         } catch {
             try? runtime.delete(id: id, force: true)
             streams.withLock { $0.removeValue(forKey: id) }?.close()
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
+        // its neighbours learn its name
+        refreshHosts(networks.neighbours(of: id))
         r.phase = .created
         summaries.withLock { $0[id] = SubsystemSummary.components(sub) }
         known.withLock { $0[id] = r }
@@ -421,6 +432,8 @@ final class Daemon: Sendable {
                 throw APIError(error)
             }
         }
+        // after the runtime's delete: its processes are gone from the namespace
+        detachNetworks(r.id)
         records.remove(r.id)
         _ = known.withLock { $0.removeValue(forKey: r.id) }
         _ = summaries.withLock { $0.removeValue(forKey: r.id) }

@@ -75,33 +75,27 @@ final class NicRouteTests: XCTestCase {
     }
 
     func testSharedNetworkTakesTheNicOnShare() throws {
-        let text = """
-        <subsystem name="pod" version="1" oci-version="1.2.0">
-          <parent-provides><service name="PD"/><service name="CGROUP"/><service name="HOST_FS"/><service name="HOST_NET"/></parent-provides>
-          <share namespace="network" nic="net-web"/>
-          <start name="net-web"><binary name="net"/><provides><service name="Nic"/></provides>
-            <config><net network="web" netns="/run/nest/.nestd/netns/pod"/></config>
-            <route><service name="HOST_NET"><parent/></service></route></start>
-          <start name="fs"><binary name="vfs"/><provides><service name="File_system"/></provides>
-            <config><vfs root="/r"/></config><route><service name="HOST_FS"><parent/></service></route></start>
-          <start name="app"><binary name="nest-init"/><config><process cwd="/"><arg value="sh"/></process></config>
-            <route><service name="File_system" label="/"><child name="fs"/></service>
-              <service name="PD"><parent/></service><service name="CGROUP"><parent/></service></route></start>
-        </subsystem>
-        """
-        let sub = try Subsystem.read(xml: text)
+        var sub = translated(network: false)
+        sub.shared = ["network"]
+        sub.attachNetwork("web", netns: "/run/nest/.nestd/netns/pod", address: nil)
         XCTAssertEqual(sub.sharedNic, "net-web")
+        XCTAssertFalse(sub.processes[0].routes.contains { $0.service == "Nic" }, "the holder joins it, not the process")
         XCTAssertEqual(sub.check(), [])
-        XCTAssertEqual(try Subsystem.read(xml: sub.xml()), sub)
+        let xml = sub.xml()
+        XCTAssertTrue(xml.contains("<share namespace=\"network\" nic=\"net-web\"/>"), xml)
+        XCTAssertEqual(try Subsystem.read(xml: xml), sub)
+
         // a Nic on a process of a shared network is an error naming it
-        let routed = text.replacingOccurrences(of: "<service name=\"CGROUP\"><parent/></service></route></start>\n</subsystem>",
-                                               with: "<service name=\"CGROUP\"><parent/></service><service name=\"Nic\"><child name=\"net-web\"/></service></route></start>\n</subsystem>")
-        XCTAssertEqual(try Subsystem.read(xml: routed).check().map(\.path), ["subsystem/start[app]/route"])
-        let wrong = text.replacingOccurrences(of: "nic=\"net-web\"", with: "nic=\"fs\"")
-        XCTAssertEqual(try Subsystem.read(xml: wrong).check(), [
-            SpecError(path: "subsystem/share[0]@nic", message: "fs is not a net server providing Nic"),
+        var routed = sub
+        let i = try XCTUnwrap(routed.starts.firstIndex { $0.name == "init" })
+        routed.starts[i].routes.append(Route(service: "Nic", child: "net-web"))
+        XCTAssertEqual(routed.check().map(\.path), ["subsystem/start[init]/route"])
+        var wrong = sub
+        wrong.sharedNic = "vfs"
+        XCTAssertEqual(wrong.check(), [
+            SpecError(path: "subsystem/share[0]@nic", message: "vfs is not a net server providing Nic"),
             SpecError(path: "subsystem/start[net-web]", message: "server net-web is used by no route"),
         ])
-        XCTAssertThrowsError(try Subsystem.read(xml: text.replacingOccurrences(of: "<share namespace=\"network\" nic", with: "<share namespace=\"ipc\" nic")))
+        XCTAssertThrowsError(try Subsystem.read(xml: xml.replacingOccurrences(of: "<share namespace=\"network\" nic", with: "<share namespace=\"ipc\" nic")))
     }
 }

@@ -57,10 +57,15 @@ done
 "$NESTCTL" run --rm --network "$NET" "$PW/true" || die "nestctl run --network fails: $(tail -c 300 "$PW/nestd.log")"
 
 BACKEND=none
+# Rootful podman asks for 1048576 open files and processes, more than a root
+# without CAP_SYS_RESOURCE may set (as in Tests/engines/podman.sh): the
+# limits in force instead, for both podman cases alike.
+NOFILE="$(ulimit -Hn)"
+PODMAN=(podman run --rm --ulimit "nofile=$NOFILE:$NOFILE" --ulimit nproc=32768:32768)
 if command -v podman >/dev/null; then
     BACKEND="$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null || echo unknown)"
     podman network create --subnet 10.201.61.0/24 "$PNET" >/dev/null && PODMAN_NET=1
-    podman run --rm --network "$PNET" --rootfs "$PW/true/rootfs" /bin/true || { log "podman run --network fails: left out"; BACKEND=none; }
+    "${PODMAN[@]}" --network "$PNET" --rootfs "$PW/true/rootfs" /bin/true || { log "podman run --network fails: left out"; BACKEND=none; }
 fi
 {
     echo "PODMAN_BACKEND=$BACKEND"
@@ -73,8 +78,8 @@ log "run --rm of /bin/true with and without a network, $ROUNDS alternating round
     echo "@nestctl";     echo "run $NESTCTL --socket $SOCK run --rm $PW/true"
     echo "@nestctl-net"; echo "run $NESTCTL --socket $SOCK run --rm --network $NET $PW/true"
     if [ "$BACKEND" != none ]; then
-        echo "@podman";     echo "run podman run --rm --network none --rootfs $PW/true/rootfs /bin/true"
-        echo "@podman-net"; echo "run podman run --rm --network $PNET --rootfs $PW/true/rootfs /bin/true"
+        echo "@podman";     echo "run ${PODMAN[*]} --network none --rootfs $PW/true/rootfs /bin/true"
+        echo "@podman-net"; echo "run ${PODMAN[*]} --network $PNET --rootfs $PW/true/rootfs /bin/true"
     fi
 } >"$PW/run.spec"
 "$ALT" seq -w 3 "$ROUNDS" "$PW/run.spec" >"$R/network-run.txt"

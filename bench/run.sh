@@ -102,6 +102,29 @@ elif [ -z "$BINDIR" ]; then
 fi
 NEST="${BINDIR:+$BINDIR/nest}" NESTD="${BINDIR:+$BINDIR/nestd}" NESTCTL="${BINDIR:+$BINDIR/nestctl}"
 
+# ---------------------------------------------------------------- networks (--only network)
+# Needs neither crun nor runc, nor the host change made for them below: the
+# section runs here, in a work dir of its own, and the bench ends with it.
+if [ "$ONLY" = network ]; then
+    [ -x "${NESTD:-}" ] && [ -x "${NESTCTL:-}" ] || die "networks need nestd and nestctl (Nest did not build, or --bindir lacks them)"
+    WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)" R="$WORK/results"
+    mkdir -p "$R"
+    LOAD_NETWORK="$(cut -d' ' -f1-3 /proc/loadavg)"
+    log "networks: run --rm with and without --network, nestctl and podman (bench/network.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/network" R="$R" ROUNDS=$LIFE_ROUNDS \
+        "$BENCH/network.sh" || die "the network bench failed (its work dir: $WORK)"
+    export QUICK R REPO LOAD_NETWORK ROUNDS=$LIFE_ROUNDS DURATION_NETWORK=$(( $(date +%s) - T0 ))
+    "$BENCH/report-network.sh" >"$WORK/report-network.md" 2>"$WORK/report-network.err" \
+        || die "network report failed: $(cat "$WORK/report-network.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-network.md" network
+    log "network results written to $DOC"
+    echo
+    sed -n '/^### Headline/,$p' "$WORK/report-network.md"
+    rm -rf "$WORK"
+    exit 0
+fi
+
 # ---------------------------------------------------------------- work area, cleanup
 WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)"
 PFX="nb$$-"                         # every container id and cgroup of this run starts with it
@@ -449,24 +472,6 @@ if [ $PROFILE = 1 ] && [ $HAVE_NEST = 1 ]; then
 fi
 
 fi  # [ -z "$ONLY" ]
-
-# ---------------------------------------------------------------- 8. networks
-if [ "$ONLY" = network ]; then
-    [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ] || die "networks need nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
-    LOAD_NETWORK="$(cut -d' ' -f1-3 /proc/loadavg)"
-    log "networks: run --rm with and without --network, nestctl and podman (bench/network.sh)"
-    T0=$(date +%s)
-    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/network" R="$R" ROUNDS=$LIFE_ROUNDS \
-        "$BENCH/network.sh" || die "the network bench failed"
-    export QUICK R REPO LOAD_NETWORK ROUNDS=$LIFE_ROUNDS DURATION_NETWORK=$(( $(date +%s) - T0 ))
-    "$BENCH/report-network.sh" >"$WORK/report-network.md" 2>"$WORK/report-network.err" \
-        || die "network report failed: $(cat "$WORK/report-network.err")"
-    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-network.md" network
-    log "network results written to $DOC"
-    echo
-    sed -n '/^### Headline/,$p' "$WORK/report-network.md"
-    exit 0
-fi
 
 # ---------------------------------------------------------------- 7. page sharing
 LOAD_PAGES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PAGES=0

@@ -1,11 +1,13 @@
 import Foundation
 
 /// A network's CNI config list (cniVersion 1.0.0): a bridge with host-local
-/// addresses from the subnet, the bridge's address the gateway, outgoing
-/// traffic masqueraded; portmap for `-p` (with snat, so that the host's
-/// 127.0.0.1 reaches a mapped port); firewall, which lets each container's
-/// traffic through FORWARD (on a host whose policy drops) after the rules of
-/// its admin chain, NEST-ADMIN (Isolation).
+/// addresses from the subnet, the bridge's address the gateway; portmap for
+/// `-p` (with snat, so that the host's 127.0.0.1 reaches a mapped port).
+/// What the bridge plugin's ipMasq and the firewall plugin would do for each
+/// container (four to eight iptables runs per ADD and again per DEL) is
+/// done once per network instead, by rules of the network's own
+/// (`HostRules`): the masquerade of the subnet's outgoing traffic, the
+/// accepts a FORWARD policy of DROP needs, and the isolation between networks.
 public struct Conflist: Sendable, Equatable {
     public static let cniVersion = "1.0.0"
     public var name: String
@@ -25,12 +27,10 @@ public struct Conflist: Sendable, Equatable {
     /// runner adds them as the spec says).
     public var plugins: [[String: Any]] {
         [
-            ["type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": true, "hairpinMode": true,
+            ["type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": false, "hairpinMode": true,
              "ipam": ["type": "host-local", "ranges": [[["subnet": subnet.description, "gateway": subnet.gateway]]],
                       "routes": [["dst": "0.0.0.0/0"]], "dataDir": ipamDir] as [String: Any]] as [String: Any],
             ["type": "portmap", "capabilities": ["portMappings": true], "snat": true] as [String: Any],
-            // the chain its CNI-FORWARD runs first: where the isolation rules are
-            ["type": "firewall", "iptablesAdminChainName": Isolation.chain],
         ]
     }
 

@@ -82,8 +82,7 @@ public final class NetworkStore: Sendable {
                     users: records.filter { $0.networks.contains { $0.network == c.name } }.map(\.subsystem).sorted())
     }
 
-    /// Makes a network: its conflist, and the rules that keep other
-    /// networks' containers from routing to it. Without `subnet`, the first
+    /// Makes a network: its host rules (HostRules) and its conflist. Without `subnet`, the first
     /// 10.89.N.0/24 no other network has.
     public func create(name: String, subnet text: String?) throws(NetworkError) -> NetworkStatus {
         try lock.withLock { _ throws(NetworkError) -> NetworkStatus in
@@ -117,10 +116,10 @@ public final class NetworkStore: Sendable {
             let dir = root + "/" + name
             guard mkdir(dir, 0o700) == 0 else { throw NetworkError(.system, "\(dir): \(String(cString: strerror(errno)))") }
             do throws(NetworkError) {
-                try Isolation.add(bridge: bridge, network: name)
+                try HostRules.add(c)
                 try AtomicFile.write(conflistPath(name), c.json())
             } catch {
-                Isolation.remove(bridge: bridge, network: name)
+                HostRules.remove(c)
                 unlink(conflistPath(name))
                 rmdir(dir)
                 throw error
@@ -141,13 +140,13 @@ public final class NetworkStore: Sendable {
     }
 
     /// Removes a network no subsystem is attached to (else inUse naming
-    /// them), its rules, and the bridge the plugins left.
+    /// them), its host rules, and the bridge the plugins left.
     public func remove(_ name: String) throws(NetworkError) {
         try lock.withLock { _ throws(NetworkError) in
             let c = try conflist(name)
             let users = info(c, records()).users
             if !users.isEmpty { throw NetworkError(.inUse, "network \(name) is in use by \(users.joined(separator: ", "))") }
-            Isolation.remove(bridge: c.bridge, network: name)
+            HostRules.remove(c)
             // the bridge plugin makes the bridge and never removes it
             _ = try? Spawn.run(Tools.find("ip"), args: ["link", "delete", c.bridge, "type", "bridge"], env: Tools.env, stdin: [])
             // host-local's leases and lock of this network

@@ -46,45 +46,81 @@ enum Netns {
     }
 }
 
-/// Containers of one network reach each other over its bridge; traffic
-/// routed from one Nest network's bridge to another's is dropped. The rules
-/// (two per network, tagged with its name) are in NEST-ADMIN, the admin
-/// chain the firewall plugin's CNI-FORWARD jumps to before it accepts a
-/// container's traffic. The chain stays once made (CNI-FORWARD's jump to it
-/// does: the firewall plugin keeps its chains, as portmap does).
-enum Isolation {
-    static let chain = "NEST-ADMIN"
+/// The host's iptables rules of a network, made at its create and removed
+/// with it (none per container: a container's ADD and DEL run no iptables
+/// but portmap's). Tagged `nest network NAME`, in two chains of Nest's own
+/// that exist while some network does:
+/// - filter NEST-FORWARD (jumped to first from FORWARD): routed traffic from
+///   one Nest network's bridge to another's is dropped (those rules first,
+///   each after its own bridge-to-itself accept), then accepted in and out
+///   of the bridge (established or port-mapped connections only, inwards),
+///   for a host whose FORWARD policy drops;
+/// - nat NEST-POSTROUTING: the subnet's traffic to elsewhere masqueraded.
+enum HostRules {
+    static let filterChain = "NEST-FORWARD"
+    static let natChain = "NEST-POSTROUTING"
 
-    static func rules(_ bridge: String, _ network: String) -> [[String]] {
-        let tag = ["-m", "comment", "--comment", "nest network \(network)"]
-        return [["-i", bridge, "-o", bridge, "-j", "ACCEPT"] + tag, ["-i", bridge, "-o", "nest-+", "-j", "DROP"] + tag]
+    struct Rule {
+        var table: String
+        var chain: String
+        /// At the top of the chain (isolation) or at its end (accepts).
+        var first: Bool
+        var spec: [String]
     }
 
-    static func add(bridge: String, network: String) throws(NetworkError) {
-        let ipt = Tools.find("iptables")
-        let (listed, _, _) = try Spawn.run(ipt, args: ["-w", "-n", "-L", chain], env: Tools.env, stdin: [])
-        if listed != 0 {
-            let (status, _, err) = try Spawn.run(ipt, args: ["-w", "-N", chain], env: Tools.env, stdin: [])
-            if status != 0 {
-                throw NetworkError(.system, "iptables -N \(chain): \(String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
-            }
-        }
-        for rule in rules(bridge, network) {
-            let (exists, _, _) = try Spawn.run(ipt, args: ["-w", "-C", chain] + rule, env: Tools.env, stdin: [])
-            if exists == 0 { continue }
-            let (status, _, err) = try Spawn.run(ipt, args: ["-w", "-A", chain] + rule, env: Tools.env, stdin: [])
-            if status != 0 {
-                throw NetworkError(.system, "iptables: \(String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
-            }
+    static func rules(_ c: Conflist) -> [Rule] {
+        let tag = ["-m", "comment", "--comment", "nest network \(c.name)"]
+        let br = c.bridge, net = c.subnet.description
+        // inserted in this order at the top: the accept ends up above the drop
+        return [
+            Rule(table: "filter", chain: filterChain, first: true, spec: ["-i", br, "-o", "nest-+", "-j", "DROP"] + tag),
+            Rule(table: "filter", chain: filterChain, first: true, spec: ["-i", br, "-o", br, "-j", "ACCEPT"] + tag),
+            Rule(table: "filter", chain: filterChain, first: false, spec: ["-i", br, "-j", "ACCEPT"] + tag),
+            Rule(table: "filter", chain: filterChain, first: false,
+                 spec: ["-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "ACCEPT"] + tag),
+            Rule(table: "nat", chain: natChain, first: false, spec: ["-s", net, "!", "-d", net, "-j", "MASQUERADE"] + tag),
+        ]
+    }
+
+    static func ipt(_ args: [String]) throws(NetworkError) -> Int32 {
+        let (status, _, _) = try Spawn.run(Tools.find("iptables"), args: ["-w"] + args, env: Tools.env, stdin: [])
+        return status
+    }
+
+    static func must(_ args: [String]) throws(NetworkError) {
+        let (status, _, err) = try Spawn.run(Tools.find("iptables"), args: ["-w"] + args, env: Tools.env, stdin: [])
+        if status != 0 {
+            throw NetworkError(.system, "iptables \(args.joined(separator: " ")): \(String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
 
-    static func remove(bridge: String, network: String) {
-        let ipt = Tools.find("iptables")
-        for rule in rules(bridge, network) {
-            // every copy (a create killed between its add and its conflist may have left one)
-            while case let (status, _, _)? = try? Spawn.run(ipt, args: ["-w", "-D", chain] + rule, env: Tools.env, stdin: []),
-                  status == 0 {}
+    static func add(_ c: Conflist) throws(NetworkError) {
+        for (table, chain, hook, top) in [("filter", filterChain, "FORWARD", true), ("nat", natChain, "POSTROUTING", false)] {
+            if try ipt(["-t", table, "-n", "-L", chain]) != 0 { try must(["-t", table, "-N", chain]) }
+            if try ipt(["-t", table, "-C", hook, "-j", chain]) != 0 {
+                try must(["-t", table] + (top ? ["-I", hook, "1"] : ["-A", hook]) + ["-j", chain])
+            }
+        }
+        for r in rules(c) {
+            if try ipt(["-t", r.table, "-C", r.chain] + r.spec) == 0 { continue }
+            try must(["-t", r.table] + (r.first ? ["-I", r.chain, "1"] : ["-A", r.chain]) + r.spec)
+        }
+    }
+
+    /// Removes the network's rules (every copy: a create killed between its
+    /// rules and its conflist may have left one), and the chains and their
+    /// jumps once no network has a rule in them.
+    static func remove(_ c: Conflist) {
+        for r in rules(c) {
+            while (try? ipt(["-t", r.table, "-D", r.chain] + r.spec)) == 0 {}
+        }
+        for (table, chain, hook) in [("filter", filterChain, "FORWARD"), ("nat", natChain, "POSTROUTING")] {
+            let (status, out, _) = (try? Spawn.run(Tools.find("iptables"), args: ["-w", "-t", table, "-S", chain], env: Tools.env, stdin: []))
+                ?? (1, [], [])
+            // `-N CHAIN` alone: empty
+            guard status == 0, String(decoding: out, as: UTF8.self).split(separator: "\n").count == 1 else { continue }
+            while (try? ipt(["-t", table, "-D", hook, "-j", chain])) == 0 {}
+            _ = try? ipt(["-t", table, "-X", chain])
         }
     }
 }

@@ -70,7 +70,8 @@ fi
 {
     echo "PODMAN_BACKEND=$BACKEND"
     echo "PODMAN_VERSION=\"$(podman --version 2>/dev/null | awk '{print $3}')\""
-    echo "CNI_VERSION=\"$(/usr/lib/cni/bridge 2>&1 | awk '/version/ {print $NF; exit}')\""
+    echo "CNI_VERSION=\"$(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)\""
+    echo "NEST_BUILD=\"$(basename "$BINDIR")\""
 } >"$R/network.env"
 
 log "run --rm of /bin/true with and without a network, $ROUNDS alternating rounds"

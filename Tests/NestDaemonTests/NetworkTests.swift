@@ -54,7 +54,7 @@ final class NetworkTests: DaemonTestCase {
         return (links + rules + leases).sorted()
     }
 
-    /// Host-side rules the plugins keep once made (portmap's and firewall's
+    /// Host-side rules the plugins keep once made (portmap's
     /// top-level chains, shared by every CNI user of the host): made here
     /// first so that the snapshot holds them.
     func warmUp() throws {

@@ -92,22 +92,34 @@ extension Daemon {
         refreshHosts(around)
     }
 
-    /// Rewrites, in place, /etc/hosts of `ids` (their ROM file in the state dir).
+    /// Rewrites, in place, /etc/hosts of `ids`: the ROM file in the state
+    /// dir, ROOT/ID/rom/hosts for a container, ROOT/SUB/rom/SERVER/hosts for
+    /// each ROM server of a subsystem of several processes (a pod).
     func refreshHosts(_ ids: [String]) {
         for id in ids {
-            let path = root + "/" + id + "/rom/hosts"
-            let bytes = Array(HostsFile.text(networks.hostsEntries(of: id)).utf8)
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else { continue }
-            var off = 0
-            while off < bytes.count {
-                let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                off += n
+            let dir = root + "/" + id + "/rom"
+            var paths = [dir + "/hosts"]
+            if access(paths[0], F_OK) != 0 {
+                paths = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).map { dir + "/" + $0 + "/hosts" }
             }
-            close(fd)
+            let bytes = Array(HostsFile.text(networks.hostsEntries(of: id)).utf8)
+            for path in paths { rewrite(path, bytes) }
         }
+    }
+
+    /// Truncate and write, never replace: the container's read-only bind
+    /// holds this inode.
+    private func rewrite(_ path: String, _ bytes: [UInt8]) {
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            off += n
+        }
+        close(fd)
     }
 
     /// At start: CHECK (and repair) the attachments of the containers the

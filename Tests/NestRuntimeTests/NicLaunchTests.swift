@@ -48,6 +48,28 @@ final class NicLaunchTests: RootTestCase {
         XCTAssertEqual(stat(file, &st), 0, "the namespace file is the runner's: a delete leaves it")
     }
 
+    /// docs/examples/network.xml, the hand-written config of docs/subsystem.md.
+    func testTheHandWrittenNetworkExampleRuns() throws {
+        let (file, ns) = try netnsFile("netns-example")
+        let bundle = try makeBundle(["true"])
+        let id = uniqueID("netex")
+        let out = tmp + "/example.out"
+        let text = try String(contentsOfFile: TestEnv.repo + "/docs/examples/network.xml", encoding: .utf8)
+            .replacingOccurrences(of: "@ROOTFS@", with: bundle + "/rootfs")
+            .replacingOccurrences(of: "@NETNS@", with: file)
+            .replacingOccurrences(of: "/nest/app", with: "/nest/\(id)")
+        let xml = tmp + "/network.xml"
+        try text.write(toFile: xml, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Subsystem.read(xml: text).check(), [])
+        // without a LOG route the process keeps the caller's stdio: a file here
+        let nest = TestEnv.libexec + "/nest"
+        let run = host("'\(nest)' --root '\(stateRoot)' run --subsystem '\(xml)' \(id) >'\(out)' 2>&1")
+        let printed = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        XCTAssertEqual(run.code, 0, printed)
+        XCTAssertEqual(printed, "net=\(ns)\n10.89.0.4\tdb\n")
+        XCTAssertEqual(runtime.list().map(\.id), [], "nest run removes what it ran")
+    }
+
     func testAPodsHolderJoinsTheNicOfItsShare() throws {
         let (file, ns) = try netnsFile("netns-pod")
         let bundle = try makeBundle(["true"])

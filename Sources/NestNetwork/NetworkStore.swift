@@ -257,19 +257,21 @@ public final class NetworkStore: Sendable {
                 for i in r.networks.indices {
                     let a = r.networks[i]
                     do throws(NetworkError) {
-                        let c = try call(r, a)
-                        if a.state == "added", let result = a.result {
-                            do throws(NetworkError) {
-                                try runner.check(c, result: Array(result.utf8))
-                                continue
-                            } catch {
-                                report.append("\(r.subsystem) on \(a.network): CHECK failed (\(error.message)); attaching again")
-                            }
+                        var c = try call(r, a)
+                        let old = a.result.map { Array($0.utf8) }
+                        var from = 0
+                        if a.state == "added", let old {
+                            guard let failed = runner.check(c, result: old) else { continue }
+                            report.append("\(r.subsystem) on \(a.network): CHECK failed (\(failed.error.message)); attaching again from plugin \(failed.index)")
+                            from = failed.index
                         } else {
                             report.append("\(r.subsystem) on \(a.network): the ADD did not finish; attaching again")
                         }
-                        _ = runner.del(c, result: a.result.map { Array($0.utf8) })
-                        let raw = try runner.add(c)
+                        // Plugins after the first are redone on the first's result
+                        // (the interface stays); the whole chain keeps the address.
+                        if from == 0, let ip = a.parsed?.ip { c.args = "IgnoreUnknown=1;IP=\(ip)" }
+                        _ = runner.del(c, result: old, from: from)
+                        let raw = try runner.add(c, from: from, prev: from == 0 ? nil : old)
                         r.networks[i].result = String(decoding: raw, as: UTF8.self)
                         r.networks[i].state = "added"
                         try save(r)

@@ -19,6 +19,8 @@ public struct PluginRunner: Sendable {
         public var conflist: [UInt8]
         /// `portMappings` of the runtime config, for plugins that ask for it.
         public var portMappings: [[String: String]]
+        /// CNI_ARGS (`IgnoreUnknown=1;IP=...`: the address host-local gives).
+        public var args: String? = nil
     }
 
     func plugins(_ call: Call) throws(NetworkError) -> (name: String, version: String, plugins: [[String: Any]]) {
@@ -30,12 +32,13 @@ public struct PluginRunner: Sendable {
     }
 
     /// ADD through the chain, each plugin given the previous one's result;
-    /// the last result (raw).
-    public func add(_ call: Call) throws(NetworkError) -> [UInt8] {
+    /// the last result (raw). From plugin `from` on, the first of them given
+    /// `prev` (the chain's earlier result, when it repairs the rest).
+    public func add(_ call: Call, from: Int = 0, prev before: [UInt8]? = nil) throws(NetworkError) -> [UInt8] {
         let (name, version, plugins) = try plugins(call)
-        var prev: Any? = nil
-        var last: [UInt8] = []
-        for p in plugins {
+        var prev: Any? = before.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) }
+        var last: [UInt8] = before ?? []
+        for p in plugins.dropFirst(from) {
             last = try run("ADD", p, name: name, version: version, prev: prev, call)
             prev = try? JSONSerialization.jsonObject(with: Data(last))
         }
@@ -44,22 +47,29 @@ public struct PluginRunner: Sendable {
 
     /// DEL through the chain in reverse, each given the ADD's result when
     /// there is one. Every plugin runs even when one fails; the failures.
-    public func del(_ call: Call, result: [UInt8]?) -> [NetworkError] {
+    public func del(_ call: Call, result: [UInt8]?, from: Int = 0) -> [NetworkError] {
         let parsed: (String, String, [[String: Any]])
         do throws(NetworkError) { parsed = try plugins(call) } catch { return [error] }
         let prev = result.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) }
         var errors: [NetworkError] = []
-        for p in parsed.2.reversed() {
+        for p in parsed.2.dropFirst(from).reversed() {
             do throws(NetworkError) { _ = try run("DEL", p, name: parsed.0, version: parsed.1, prev: prev, call) } catch { errors.append(error) }
         }
         return errors
     }
 
-    /// CHECK through the chain with the ADD's result.
-    public func check(_ call: Call, result: [UInt8]) throws(NetworkError) {
-        let (name, version, plugins) = try plugins(call)
+    /// CHECK through the chain with the ADD's result: nil when every plugin
+    /// passes, else the index of the first that fails and why.
+    public func check(_ call: Call, result: [UInt8]) -> (index: Int, error: NetworkError)? {
+        let parsed: (String, String, [[String: Any]])
+        do throws(NetworkError) { parsed = try plugins(call) } catch { return (0, error) }
         let prev = try? JSONSerialization.jsonObject(with: Data(result))
-        for p in plugins { _ = try run("CHECK", p, name: name, version: version, prev: prev, call) }
+        for (i, p) in parsed.2.enumerated() {
+            do throws(NetworkError) { _ = try run("CHECK", p, name: parsed.0, version: parsed.1, prev: prev, call) } catch {
+                return (i, error)
+            }
+        }
+        return nil
     }
 
     func run(_ command: String, _ plugin: [String: Any], name: String, version: String, prev: Any?,
@@ -87,6 +97,7 @@ public struct PluginRunner: Sendable {
         let env = [
             "CNI_COMMAND=\(command)", "CNI_CONTAINERID=\(call.containerID)", "CNI_NETNS=\(call.netns)",
             "CNI_IFNAME=\(call.ifname)", "CNI_PATH=\(pluginDirs.joined(separator: ":"))",
+            "CNI_ARGS=\(call.args ?? "")",
             // the plugins run iptables and sysctl tools by name
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]

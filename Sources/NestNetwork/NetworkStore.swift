@@ -181,8 +181,15 @@ public final class NetworkStore: Sendable {
     public func attach(network: String, subsystem: String, names: [String], ports: [PortMapping]) throws(NetworkError) -> Attachment {
         try lock.withLock { _ throws(NetworkError) -> Attachment in
             _ = try conflist(network)
+            let taken = records().flatMap { r in r.networks.flatMap { a in a.ports.map { (r.subsystem, $0) } } }
             for (i, p) in ports.enumerated() {
                 if let problem = p.problem { throw NetworkError(.invalid, problem, field: "ports[\(i)]") }
+                if ports[..<i].contains(where: { $0.host == p.host && $0.proto == p.proto }) {
+                    throw NetworkError(.invalid, "host port \(p.host)/\(p.proto) given twice", field: "ports[\(i)]")
+                }
+                if let (owner, _) = taken.first(where: { $0.1.host == p.host && $0.1.proto == p.proto }) {
+                    throw NetworkError(.inUse, "host port \(p.host)/\(p.proto) is published by \(owner) already", field: "ports[\(i)]")
+                }
             }
             try ensureDirs()
             var r = record(subsystem) ?? AttachmentRecord(subsystem: subsystem, netns: netnsPath(subsystem), networks: [])

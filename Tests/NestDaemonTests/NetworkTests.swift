@@ -109,7 +109,7 @@ final class NetworkTests: DaemonTestCase {
 
         // in use: refused naming the container; an unknown network at create is a 404 naming the field
         let b = try makeBundle("idle", ["sleep", "1000"])
-        XCTAssertEqual(nestctl(["create", "--name", "idle", "--network", "ntcrud", b]).code, 0)
+        XCTAssertEqual(nestctl(["create", "--name", "idle", "--network", "ntcrud", "-p", "18097:80", b]).code, 0)
         let rm = nestctl(["network", "rm", "ntcrud"])
         XCTAssertEqual(rm.code, 1)
         XCTAssertTrue(rm.stderr.contains("network ntcrud is in use by container idle"), rm.stderr)
@@ -120,6 +120,10 @@ final class NetworkTests: DaemonTestCase {
         let port = try request("POST", "/v1/containers", body: CreateRequest(bundle: b, networks: ["ntcrud"], ports: [PortRequest(host: 0, container: 80)]))
         XCTAssertEqual(port.status, 400, port.text)
         XCTAssertTrue(port.text.contains("\"field\":\"ports[0]\""), port.text)
+        let taken = try request("POST", "/v1/containers", body: CreateRequest(bundle: b, networks: ["ntcrud"], ports: [PortRequest(host: 18097, container: 81)]))
+        XCTAssertEqual(taken.status, 409, taken.text)
+        XCTAssertTrue(taken.text.contains("host port 18097/tcp is published by") && taken.text.contains("\"field\":\"ports[0]\""), taken.text)
+        XCTAssertEqual(try get("/v1/networks/ntcrud", as: NetworkInfo.self).containers, ["idle"], "the refused create left nothing attached")
         XCTAssertEqual(nestctl(["rm", "idle"]).code, 0)
         XCTAssertEqual(nestctl(["network", "rm", "ntcrud"]).stdout, "ntcrud\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: data + "/networks/ntcrud"))

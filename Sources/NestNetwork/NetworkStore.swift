@@ -234,8 +234,14 @@ public final class NetworkStore: Sendable {
     /// the failures. Nothing attached: nothing to do.
     @discardableResult
     public func detach(subsystem: String) -> [NetworkError] {
-        lock.withLock { _ in detachLocked(subsystem) }
+        // most containers have no network: no wait for another's plugins
+        guard isAttached(subsystem) else { return [] }
+        return lock.withLock { _ in detachLocked(subsystem) }
     }
+
+    /// Whether `subsystem` has an attachment record (its own create or
+    /// delete is the only writer of it, so no lock is needed to ask).
+    public func isAttached(_ subsystem: String) -> Bool { access(attachmentPath(subsystem), F_OK) == 0 }
 
     private func detachLocked(_ subsystem: String) -> [NetworkError] {
         guard let r = record(subsystem) else { return [] }
@@ -315,7 +321,8 @@ public final class NetworkStore: Sendable {
     /// The subsystems that share a network with `subsystem` (whose hosts
     /// files change when it joins or leaves).
     public func neighbours(of subsystem: String) -> [String] {
-        lock.withLock { _ in
+        guard isAttached(subsystem) else { return [] }
+        return lock.withLock { _ in
             let recs = records()
             guard let mine = recs.first(where: { $0.subsystem == subsystem }) else { return [] }
             let nets = Set(mine.networks.map(\.network))

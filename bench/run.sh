@@ -2,7 +2,7 @@
 # Nest against crun and runc on one busybox bundle, in one run, runtimes
 # alternating round by round. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages]
+#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network]
 #
 #   --quick       a short run (under 2 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
@@ -13,6 +13,7 @@
 #   --no-nest     measure crun, runc, conmon and tini only (no build)
 #   --only pages  only the page-sharing section (bench/pages.sh); the rest of
 #                 the results in the doc stays as it was
+#   --only network  only the network section (bench/network.sh), likewise
 set -eu -o pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,9 +28,9 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0 ;;
         --profile) PROFILE=1 ;;
         --no-nest) NONEST=1 ;;
-        --only) [ "${2:-}" = pages ] || { echo "bench: --only takes 'pages', got '${2:-}'" >&2; exit 2; }
+        --only) [ "${2:-}" = pages ] || [ "${2:-}" = network ] || { echo "bench: --only takes 'pages' or 'network', got '${2:-}'" >&2; exit 2; }
                 ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -100,6 +101,29 @@ elif [ -z "$BINDIR" ]; then
     fi
 fi
 NEST="${BINDIR:+$BINDIR/nest}" NESTD="${BINDIR:+$BINDIR/nestd}" NESTCTL="${BINDIR:+$BINDIR/nestctl}"
+
+# ---------------------------------------------------------------- networks (--only network)
+# Needs neither crun nor runc, nor the host change made for them below: the
+# section runs here, in a work dir of its own, and the bench ends with it.
+if [ "$ONLY" = network ]; then
+    [ -x "${NESTD:-}" ] && [ -x "${NESTCTL:-}" ] || die "networks need nestd and nestctl (Nest did not build, or --bindir lacks them)"
+    WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)" R="$WORK/results"
+    mkdir -p "$R"
+    LOAD_NETWORK="$(cut -d' ' -f1-3 /proc/loadavg)"
+    log "networks: run --rm with and without --network, nestctl and podman (bench/network.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/network" R="$R" ROUNDS=$LIFE_ROUNDS \
+        "$BENCH/network.sh" || die "the network bench failed (its work dir: $WORK)"
+    export QUICK R REPO LOAD_NETWORK ROUNDS=$LIFE_ROUNDS DURATION_NETWORK=$(( $(date +%s) - T0 ))
+    "$BENCH/report-network.sh" >"$WORK/report-network.md" 2>"$WORK/report-network.err" \
+        || die "network report failed: $(cat "$WORK/report-network.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-network.md" network
+    log "network results written to $DOC"
+    echo
+    sed -n '/^### Headline/,$p' "$WORK/report-network.md"
+    rm -rf "$WORK"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- work area, cleanup
 WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)"

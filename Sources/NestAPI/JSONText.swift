@@ -147,9 +147,20 @@ extension CreateRequest {
         if let memory { j.key("memory"); j.int(memory) }
         if let mounts { j.key("mounts"); j.mounts(mounts) }
         if let name { j.key("name"); j.string(name) }
+        if let networks { j.key("networks"); j.strings(networks) }
         if let openStdin { j.key("openStdin"); j.bool(openStdin) }
         if let pids { j.key("pids"); j.int(pids) }
         if let pod { j.key("pod"); j.string(pod) }
+        if let ports {
+            j.key("ports"); j.raw("[")
+            for (i, p) in ports.enumerated() {
+                if i > 0 { j.raw(",") }
+                j.raw("{"); j.key("container", first: true); j.int(p.container); j.key("host"); j.int(p.host)
+                if let proto = p.proto { j.key("proto"); j.string(proto) }
+                j.raw("}")
+            }
+            j.raw("]")
+        }
         if let start { j.key("start"); j.bool(start) }
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
         if let tty { j.key("tty"); j.bool(tty) }

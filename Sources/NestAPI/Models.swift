@@ -56,21 +56,26 @@ public struct CreateRequest: Codable, Sendable {
     public var memory: Int64?
     public var cpus: Double?
     public var pids: Int64?
+    /// Networks to attach the container to (`--network NAME`); absent: the
+    /// spec's network namespace as it is (none or the host's).
+    public var networks: [String]?
+    /// Ports published on the host through the first network (`-p`).
+    public var ports: [PortRequest]?
 
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
                 consoleSize: TerminalSize? = nil, user: String? = nil, image: String? = nil, entrypoint: [String]? = nil,
                 cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil,
-                mounts: [MountRequest]? = nil) {
+                mounts: [MountRequest]? = nil, networks: [String]? = nil, ports: [PortRequest]? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
         self.user = user; self.image = image; self.entrypoint = entrypoint; self.cmd = cmd; self.env = env
-        self.workingDir = workingDir; self.mounts = mounts
+        self.workingDir = workingDir; self.mounts = mounts; self.networks = networks; self.ports = ports
     }
 
     enum CodingKeys: String, CodingKey {
         case name, bundle, labels, start, autoRemove, subsystem, openStdin, tty, consoleSize, user, image, entrypoint, cmd
-        case env, workingDir, mounts, pod, memory, cpus, pids
+        case env, workingDir, mounts, pod, memory, cpus, pids, networks, ports
     }
 
     /// `bundle` may be left out when an image or a subsystem is given.
@@ -100,6 +105,8 @@ public struct CreateRequest: Codable, Sendable {
         memory = try c.decodeIfPresent(Int64.self, forKey: .memory)
         cpus = try c.decodeIfPresent(Double.self, forKey: .cpus)
         pids = try c.decodeIfPresent(Int64.self, forKey: .pids)
+        networks = try c.decodeIfPresent([String].self, forKey: .networks)
+        ports = try c.decodeIfPresent([PortRequest].self, forKey: .ports)
     }
 }
 

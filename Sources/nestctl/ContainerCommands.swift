@@ -35,6 +35,10 @@ struct Run: ParsableCommand {
     @Option(help: "Add the container to this pod (it is then POD/NAME).")
     var pod: String?
     @OptionGroup var quota: QuotaOptions
+    @Option(name: .customLong("network"), help: "A network (nestctl network create) to attach the container to; repeatable.")
+    var networks: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "HOSTPORT:CONTAINERPORT[/udp]: publish a port through the first network; repeatable.")
+    var publish: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -56,6 +60,7 @@ struct Run: ParsableCommand {
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         request.pod = pod
         (request.memory, request.cpus, request.pids) = try quota.values()
+        (request.networks, request.ports) = try parseNetworks(networks, publish)
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -142,6 +147,10 @@ struct Create: ParsableCommand {
     @Option(help: "Add the container to this pod (it is then POD/NAME).")
     var pod: String?
     @OptionGroup var quota: QuotaOptions
+    @Option(name: .customLong("network"), help: "A network (nestctl network create) to attach the container to; repeatable.")
+    var networks: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "HOSTPORT:CONTAINERPORT[/udp]: publish a port through the first network; repeatable.")
+    var publish: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -160,6 +169,7 @@ struct Create: ParsableCommand {
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
         request.pod = pod
         (request.memory, request.cpus, request.pids) = try quota.values()
+        (request.networks, request.ports) = try parseNetworks(networks, publish)
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)

@@ -8,6 +8,7 @@ import Dispatch
 import Logging
 import NestAPI
 import NestImage
+import NestNetwork
 import NestOCI
 import NestRuntime
 import NestSubsystem
@@ -50,6 +51,8 @@ final class Daemon: Sendable {
     let podStore: PodStore
     let pods = Mutex<[String: PodRecord]>([:])
     let podLock = Mutex(())
+    /// DATA/networks, namespace files under RUN/.nestd/netns (DaemonNetworks).
+    let networks: NetworkStore
 
     private func reserve(name: String, id: String) -> Bool {
         reservedNames.withLock { taken in
@@ -77,6 +80,7 @@ final class Daemon: Sendable {
         images = StoreImageSource(root: data + "/images")
         volumes = VolumeStore(root: data + "/volumes")
         podStore = PodStore(dir: data + "/pods")
+        networks = NetworkStore(root: data + "/networks", runDir: root + "/.nestd/netns")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -137,6 +141,7 @@ final class Daemon: Sendable {
         }
         do { try volumes.prepare() } catch { logger.warning("volumes", metadata: ["error": "\(error)"]) }
         logVolumeUsers()
+        recoverNetworks()
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
         logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
@@ -274,6 +279,7 @@ final class Daemon: Sendable {
             // after the runtime has written the config (or failed): from
             // then on the config names the container as a volume user
             defer { releaseVolumes(volumeClaim) }
+            try attachNetworks(req, id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, into: &sub)
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)
@@ -290,9 +296,11 @@ final class Daemon: Sendable {
             }
             volumeClaim.succeeded = true
         } catch let error as APIError {
+            detachNetworks(id)
             records.remove(id)
             throw error
         } catch {
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
@@ -319,9 +327,12 @@ final class Daemon: Sendable {
         } catch {
             try? runtime.delete(id: id, force: true)
             streams.withLock { $0.removeValue(forKey: id) }?.close()
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
+        // its neighbours learn its name
+        refreshHosts(networks.neighbours(of: id))
         r.phase = .created
         summaries.withLock { $0[id] = SubsystemSummary.components(sub) }
         known.withLock { $0[id] = r }
@@ -443,6 +454,8 @@ final class Daemon: Sendable {
                 throw APIError(error)
             }
         }
+        // after the runtime's delete: its processes are gone from the namespace
+        detachNetworks(r.id)
         records.remove(r.id)
         forgetMember(r, lockHeld: inPod)
         _ = known.withLock { $0.removeValue(forKey: r.id) }

@@ -83,6 +83,8 @@ struct Router: Sendable {
             try action(d, p[2], p[3], req, w)
         case (2, "volumes"), (3, "volumes"):
             try VolumeRoutes.handle(d, req, w)
+        case (2, "networks"), (3, "networks"):
+            try NetworkRoutes.handle(d, req, w)
         case (_, "images"):
             try ImageRoutes.handle(d, req, w)
         case (_, "pods"):

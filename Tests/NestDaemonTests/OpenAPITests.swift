@@ -21,7 +21,8 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 37, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 41, documented.sorted().joined(separator: "
+"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -59,6 +60,22 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/volumes/prune", expect: 200)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 204)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 404, params: false)
+
+        // networks: one the test owns; a container attached to it makes it in use
+        if access("/usr/lib/cni/bridge", X_OK) == 0 {
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi","subnet":"10.201.40.0/24"}"#, expect: 201)
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi2","subnet":"10.201.40.0/25"}"#, expect: 409)
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi3","subnet":"10.201.41.7/24"}"#, expect: 400)
+            try call("GET", "/v1/networks", expect: 200)
+            try call("GET", "/v1/networks/{name}", id: "ntapi", expect: 200)
+            try call("GET", "/v1/networks/{name}", id: "nosuch", expect: 404)
+            let attached = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","networks":["ntapi"],"ports":[{"host":18098,"container":80}]}"#, expect: 201)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 409)
+            let attachedID = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(attached.body))["id"])
+            try call("DELETE", "/v1/containers/{id}", id: attachedID, expect: 204)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 204)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 404)
+        }
 
         // images: one imported from an OCI layout the test writes
         try makeBusyboxLayout(tmp + "/layout", config: ["Cmd": ["true"]])

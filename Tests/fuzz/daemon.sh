@@ -91,6 +91,10 @@ if [ "$alive" = 1 ]; then
 	for id in $ids; do api "/v1/containers/${id//\//%2F}?force=true" -X DELETE >/dev/null; done
 	left=$(api "/v1/containers" | jq 'length' 2>/dev/null)
 	check "$WHAT: every container the fuzzer made is deleted (${left:-?} left)" [ "${left:-1}" = 0 ]
+	# and its networks: their rules are the host's (names are URL-safe)
+	for n in $(api "/v1/networks" | jq -r '.[].name' 2>/dev/null); do api "/v1/networks/$n" -X DELETE >/dev/null; done
+	nets=$(api "/v1/networks" | jq 'length' 2>/dev/null)
+	check "$WHAT: every network the fuzzer made is removed (${nets:-?} left)" [ "${nets:-1}" = 0 ]
 else
 	echo "$WHAT: nestd died; its last words (all in $LOG):"
 	{ grep -m1 "Fatal error" "$T/nestd.log"; grep -A12 "crashed:" "$T/nestd.log" | grep "Sources/nestd" | head -n 4; } | sed 's/^/    /'

@@ -58,6 +58,9 @@ public struct PodInfo: Codable, Sendable, Equatable {
     /// Its containers in <start> order.
     public var containers: [ContainerInfo]
     public var quota: QuotaNode
+    /// The network its shared network namespace is attached to, and its address there.
+    public var network: String?
+    public var address: String?
 
     public init(id: String, name: String, state: String, created: String, hostname: String, labels: [String: String],
                 containers: [ContainerInfo], quota: QuotaNode) {

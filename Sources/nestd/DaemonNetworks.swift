@@ -126,7 +126,8 @@ extension Daemon {
     /// daemon knows, DEL those of containers gone while it was down, and
     /// bring every hosts file up to date.
     func recoverNetworks() {
-        let live = Set(known.withLock { Array($0.keys) })
+        // a pod's attachment is its own (the pod's id), made before its holder
+        let live = Set(known.withLock { Array($0.keys) }).union(pods.withLock { Array($0.keys) })
         for line in networks.recover(live: live) { logger.info("network recovery", metadata: ["what": "\(line)"]) }
         refreshHosts(networks.attached())
     }

@@ -49,6 +49,8 @@ extension Daemon {
             do { try runtime.delete(id: p.id, force: true) } catch {
                 if case RuntimeError.notFound = error {} else { throw APIError(error) }
             }
+            // after the holder: nothing is in the namespace any more
+            if p.network != nil { detachNetworks(p.id) }
             podStore.remove(p.id)
             pods.withLock { _ = $0.removeValue(forKey: p.id) }
             logger.info("pod removed", metadata: ["id": "\(p.id)", "name": "\(p.name)"])
@@ -83,8 +85,10 @@ extension Daemon {
         let states = Set(containers.map(\.state))
         let state = states.contains("running") || states.contains("paused") ? "running"
             : containers.isEmpty || states == ["created"] ? "created" : states.contains("created") ? "created" : "stopped"
-        return PodInfo(id: p.id, name: p.name, state: state, created: Timestamp.string(p.created), hostname: p.hostname,
-                       labels: p.labels, containers: containers, quota: quotaTree(p))
+        var pod = PodInfo(id: p.id, name: p.name, state: state, created: Timestamp.string(p.created), hostname: p.hostname,
+                          labels: p.labels, containers: containers, quota: quotaTree(p))
+        (pod.network, pod.address) = (p.network, p.address)
+        return pod
     }
 
     /// The pod's quota node and its containers' below it, with what each

@@ -22,6 +22,11 @@ struct PodRecord: Codable, Sendable {
     var handWritten: Bool?
     /// Set while `rm` removes it, for a restarted daemon to finish.
     var deleting: Bool?
+    /// The network its shared network namespace is attached to: the
+    /// namespace file the holder joins and the pod's address there.
+    var network: String?
+    var netns: String?
+    var address: String?
 }
 
 /// DATA/pods/ID: record.json and logs/NAME, one log per container.

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Glibc
 import NestAPI
+import NestNetwork
 import NestOCI
 import NestRuntime
 import NestSubsystem
@@ -29,11 +30,35 @@ extension Daemon {
     /// pod's own part alone.
     func podSubsystem(_ p: PodRecord) throws(APIError) -> Subsystem {
         guard let xml = try? runtime.subsystemXML(id: p.id) else {
-            return Subsystem.pod(name: p.id, hostname: p.hostname, quota: Self.podQuota(p))
+            var sub = Subsystem.pod(name: p.id, hostname: p.hostname, quota: Self.podQuota(p))
+            if let network = p.network, let netns = p.netns {
+                // the holder joins the file; one /etc/hosts for the pod names the network's containers
+                sub.attachNetwork(network, netns: netns, address: p.address)
+                if let rom = sub.starts.firstIndex(where: { $0.name == Subsystem.podROM }) {
+                    sub.starts[rom].rom?.modules.removeAll { $0.name == "hosts" || $0.name == "resolv.conf" }
+                    sub.starts[rom].rom?.modules.append(ROMModule(name: "hosts", content: HostsFile.text(networks.hostsEntries(of: p.id)),
+                                                                  path: "/etc/hosts"))
+                    sub.starts[rom].rom?.modules.append(ROMModule(name: "resolv.conf", content: Self.hostResolvConf(),
+                                                                  path: "/etc/resolv.conf"))
+                }
+            }
+            return sub
         }
         do { return try Subsystem.read(xml: xml) } catch {
             throw APIError(500, "pod \(p.name): its config cannot be read: \(error.description)")
         }
+    }
+
+    /// A pod's `ports` (HOSTPORT:CTRPORT[/udp]), published through its network.
+    static func podPorts(_ req: PodCreateRequest) throws(APIError) -> [PortMapping] {
+        var ports: [PortMapping] = []
+        for (i, text) in (req.ports ?? []).enumerated() {
+            do throws(NetworkError) { ports.append(try PortMapping.parse(text, field: "ports[\(i)]")) } catch { throw APIError(error) }
+        }
+        if !ports.isEmpty, req.network == nil {
+            throw APIError(400, "ports are published through the pod's network: give network", field: "ports")
+        }
+        return ports
     }
 
     static func podQuota(_ p: PodRecord) -> Quota {
@@ -72,11 +97,7 @@ extension Daemon {
             throw APIError(400, "hostname must be 1-64 characters of [A-Za-z0-9_.-]", field: "hostname")
         }
         try Self.checkLimits(memory: req.memory, cpus: req.cpus, pids: req.pids)
-        // NETWORK: a pod's network is attached here (NestNetwork's attach, the
-        // holder joining its netns by path); until that is built in, refused.
-        if req.network != nil || !(req.ports ?? []).isEmpty {
-            throw APIError(501, "networks: not built in", field: req.network != nil ? "network" : "ports")
-        }
+        let ports = try Self.podPorts(req)
         return try podLock.withLock { _ throws(APIError) -> PodInfo in
             if !name.isEmpty, pods.withLock({ $0.values.contains { $0.name == name } }) {
                 throw APIError(409, "pod name \(name) is already in use", field: "name")
@@ -84,13 +105,30 @@ extension Daemon {
             var id = ""
             repeat { id = Self.randomID() } while pods.withLock({ $0[id] != nil }) || known.withLock({ $0[id] != nil })
             let podName = name.isEmpty ? "pod-" + id.prefix(8) : name
-            let r = PodRecord(id: id, name: podName, created: Date(), hostname: req.hostname ?? podName, labels: req.labels ?? [:],
+            var r = PodRecord(id: id, name: podName, created: Date(), hostname: req.hostname ?? podName, labels: req.labels ?? [:],
                               memory: req.memory, cpus: req.cpus, pids: req.pids)
+            // The pod's network namespace is a file attached now (its
+            // attachment is recorded before the ADD): the holder, made with
+            // the first container, joins it. A daemon killed before the
+            // record below is saved leaves an attachment of no pod, which
+            // its next start DELs.
+            if let network = req.network {
+                do throws(NetworkError) {
+                    let a = try networks.attach(network: network, subsystem: id, names: [podName, id], ports: ports)
+                    (r.network, r.netns, r.address) = (network, a.netnsPath, a.address)
+                } catch {
+                    networks.detach(subsystem: id)
+                    var e = error
+                    if e.field == nil || e.field == "name" { e.field = "network" }
+                    throw APIError(e)
+                }
+            }
             do {
                 try podStore.make(id)
                 try podStore.save(r)
             } catch {
                 podStore.remove(id)
+                if r.network != nil { detachNetworks(id) }
                 throw APIError(500, "pod \(podName): \(error)")
             }
             pods.withLock { $0[id] = r }

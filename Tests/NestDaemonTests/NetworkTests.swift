@@ -174,6 +174,46 @@ final class NetworkTests: DaemonTestCase {
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root + "/.nestd/netns")) ?? [], [])
     }
 
+    /// A pod on a network: its containers share the pod's namespace file
+    /// (the holder joins it), a container of the network reaches the pod's
+    /// server by the pod's name, the pod's containers reach that container
+    /// by its name (their one /etc/hosts is rewritten as it joins), a port
+    /// published by the pod answers on the host; `pod rm` leaves nothing.
+    func testAPodOnANetworkIsReachedByItsNameAndLeavesNothing() throws {
+        try warmUp()
+        let before = hostSnapshot()
+        network("ntpod", "10.201.3.0/24")
+        let made = nestctl(["pod", "create", "--name", "ntweb", "--network", "ntpod", "-p", "18081:8080"])
+        XCTAssertEqual(made.code, 0, made.stderr)
+        let pod = try XCTUnwrap(try? get("/v1/pods/ntweb", as: PodInfo.self))
+        XCTAssertEqual(pod.network, "ntpod")
+        XCTAssertTrue(pod.address?.hasPrefix("10.201.3.") == true, "\(pod)")
+        XCTAssertEqual(nestctl(["run", "-d", "--pod", "ntweb", "--name", "httpd", try server("ntweb")]).code, 0)
+        let xml = nestctl(["subsystem", "ntweb"]).stdout
+        XCTAssertTrue(xml.contains("<share namespace=\"network\" nic=\"net-ntpod\"/>"), xml)
+
+        // from the network, by the pod's name; from the host, the published port
+        let client = try makeBundle("client", ["sh", "-c", "timeout 5 wget -q -O- http://ntweb:8080/"])
+        let reached = nestctl(["run", "--rm", "--name", "podclient", "--network", "ntpod", client])
+        XCTAssertEqual(reached.stdout, "hello from ntweb\n", reached.stderr)
+        let host = runCommand(["/usr/bin/curl", "-s", "-m", "5", "http://127.0.0.1:18081/"])
+        XCTAssertEqual(host.stdout, "hello from ntweb\n", host.stderr)
+
+        // a container that joins the network later is in the pod's hosts file, and reached by name from the pod
+        XCTAssertEqual(nestctl(["run", "-d", "--name", "later", "--network", "ntpod", try server("later")]).code, 0)
+        let asker = try makeBundle("asker", ["sh", "-c", "grep -c later /etc/hosts; timeout 5 wget -q -O- http://later:8080/"])
+        let asked = nestctl(["run", "--rm", "--pod", "ntweb", "--name", "asker", asker])
+        XCTAssertEqual(asked.code, 0, asked.stderr)
+        XCTAssertEqual(asked.stdout, "1\nhello from later\n")
+
+        XCTAssertEqual(nestctl(["rm", "-f", "later"]).code, 0)
+        XCTAssertEqual(nestctl(["pod", "rm", "-f", "ntweb"]).code, 0)
+        XCTAssertEqual(nestctl(["network", "rm", "ntpod"]).code, 0, "the pod's attachment is gone with it")
+        madeNetworks = []
+        XCTAssertEqual(hostSnapshot(), before)
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root + "/.nestd/netns")) ?? [], [])
+    }
+
     /// kill -9 with five servers on a network; one removed while nestd is
     /// down (by the runtime's own command) gets its DEL at the next start,
     /// one whose veth went is attached again at its address.

@@ -21,8 +21,7 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 41, documented.sorted().joined(separator: "
-"))
+        XCTAssertEqual(documented.count, 41, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
@@ -117,7 +116,7 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/pods", body: #"{"name":"apipod","memory":67108864,"cpus":0.5,"pids":64,"hostname":"h","labels":{"a":"b"}}"#, expect: 201)
         try call("POST", "/v1/pods", body: #"{"name":"apipod"}"#, expect: 409)
         try call("POST", "/v1/pods", body: #"{"memory":"lots"}"#, expect: 400)
-        try call("POST", "/v1/pods", body: #"{"network":"n1"}"#, expect: 501)
+        try call("POST", "/v1/pods", body: #"{"network":"nosuchnet"}"#, expect: 404)
         try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m","memory":134217728}"#, expect: 400)
         try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m"}"#, expect: 201)
         try call("POST", "/v1/pods/{name}/start", id: "apipod", expect: 200)

@@ -246,7 +246,7 @@ final class Daemon: Sendable {
             // an image's user is the spec's already, resolved in its layers
             if let user = req.user, image == nil { try sub.setUser(user) }
             stopSignal = try Self.stopSignal(sub, image: image != nil)
-            var volumeClaim = try claimVolumes(req.mounts ?? [], into: &sub)
+            var volumeClaim = try claimVolumes(req.mounts ?? [], layers: image?.image.layers.reversed().map(\.path), into: &sub)
             // after the runtime has written the config (or failed): from
             // then on the config names the container as a volume user
             defer { releaseVolumes(volumeClaim) }

@@ -17,6 +17,7 @@ NESTD_PID="" REG_PID=""
 log() { printf 'bench: pull: %s\n' "$*" >&2; }
 die() { printf 'bench: pull: error: %s\n' "$*" >&2; exit 1; }
 api() { curl -s --max-time 30 --unix-socket "$SOCK" "$@"; }
+export NEST_SOCKET="$SOCK"      # nestctl's subcommand groups (image ...) take it from here
 
 cleanup() {
     local rc=$? p
@@ -139,7 +140,7 @@ skopeo copy --quiet --src-tls-verify=false "docker://$REF" "oci:$PW/oci:5" >/dev
 # Each round starts from nothing: nest's image removed and its blobs and
 # layer dirs pruned (the check that the store is empty is part of the
 # untimed step), skopeo's layout dir removed.
-EMPTY="$NESTCTL --socket $SOCK image rm $REF >/dev/null 2>&1; $NESTCTL --socket $SOCK image prune >/dev/null"
+EMPTY="$NESTCTL image rm $REF >/dev/null 2>&1; $NESTCTL image prune >/dev/null"
 EMPTY="$EMPTY && [ -z \"\$(find $PW/data/images/blobs/sha256 $PW/data/images/layers/sha256 -mindepth 1 -maxdepth 1)\" ]"
 log "nestctl pull vs skopeo copy of $REF, $ROUNDS alternating rounds"
 { echo "@skopeo"
@@ -148,4 +149,5 @@ log "nestctl pull vs skopeo copy of $REF, $ROUNDS alternating rounds"
   echo "@nestctl"
   echo "-empty !$EMPTY"
   echo "pull $NESTCTL --socket $SOCK pull --insecure --quiet $REF"; } >"$PW/pull.spec"
+[ -n "${PULL_HOLD:-}" ] && { echo "$REF $SOCK $NESTD_PID" >"$PULL_HOLD"; while [ -e "$PULL_HOLD" ]; do sleep 1; done; }
 "$ALT" seq -w 1 "$ROUNDS" "$PW/pull.spec" >"$R/pull.txt"

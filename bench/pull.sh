@@ -149,5 +149,4 @@ log "nestctl pull vs skopeo copy of $REF, $ROUNDS alternating rounds"
   echo "@nestctl"
   echo "-empty !$EMPTY"
   echo "pull $NESTCTL --socket $SOCK pull --insecure --quiet $REF"; } >"$PW/pull.spec"
-[ -n "${PULL_HOLD:-}" ] && { echo "$REF $SOCK $NESTD_PID" >"$PULL_HOLD"; while [ -e "$PULL_HOLD" ]; do sleep 1; done; }
 "$ALT" seq -w 1 "$ROUNDS" "$PW/pull.spec" >"$R/pull.txt"

@@ -28,19 +28,6 @@ struct LayerUnpacker {
         root + "/sha256/" + (try Digest.validate(chainID, what: "chain ID"))
     }
 
-    /// Unpacks BLOB (the layer DIGEST) as CHAINID, checking it against DIFFID.
-    func unpack(blob: String, digest: String, diffID: String, chainID: String) throws(ImageError) {
-        let tmp = try stage(blob: blob, digest: digest, diffID: diffID)
-        do throws(ImageError) {
-            try sync(tmp)
-            try publish(tmp, as: chainID)
-            FileOps.fsyncDir(root + "/sha256")
-        } catch {
-            try? FileOps.removeTree(tmp)
-            throw error
-        }
-    }
-
     /// Unpacks BLOB into a new dir under ROOT/tmp and returns it: complete
     /// and checked, but neither durable (`sync`) nor visible (`publish`)
     /// yet, so that several layers unpacked at once share one sync. Nothing

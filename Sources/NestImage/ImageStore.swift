@@ -143,11 +143,24 @@ public struct ImageStore: Sendable {
         let chain = ChainID.chain(cfg.rootfs.diffIDs)
         var made: [String] = []
         do throws(ImageError) {
+            var todo: [(blob: String, digest: String, diffID: String, chainID: String)] = []
             for (i, layer) in m.layers.enumerated() where !FileOps.exists(try layers.dir(chain[i])) {
-                try layers.unpack(blob: try blobs.path(layer.digest), digest: layer.digest,
-                                  diffID: cfg.rootfs.diffIDs[i], chainID: chain[i])
-                made.append(chain[i])
+                todo.append((try blobs.path(layer.digest), layer.digest, cfg.rootfs.diffIDs[i], chain[i]))
             }
+            // the layers are unpacked side by side (each is independent of
+            // the others), then made durable by one sync and published
+            let staged = try layers.stageAll(todo.map { ($0.blob, $0.digest, $0.diffID) })
+            do throws(ImageError) {
+                if let any = staged.first { try layers.sync(any) }
+                for (k, tmp) in staged.enumerated() {
+                    try layers.publish(tmp, as: todo[k].chainID)
+                    made.append(todo[k].chainID)
+                }
+            } catch {
+                for tmp in staged { try? FileOps.removeTree(tmp) }
+                throw error
+            }
+            if !made.isEmpty { FileOps.fsyncDir(layers.root + "/sha256") }
             var repos = try loadRepositories()
             for n in normalized { repos.names[n] = md }
             if !repos.manifests.contains(md) { repos.manifests.append(md) }

@@ -28,23 +28,39 @@ struct LayerUnpacker {
         root + "/sha256/" + (try Digest.validate(chainID, what: "chain ID"))
     }
 
-    /// Unpacks BLOB (the layer DIGEST) as CHAINID, checking it against DIFFID.
-    func unpack(blob: String, digest: String, diffID: String, chainID: String) throws(ImageError) {
-        let dest = try dir(chainID)
+    /// Unpacks BLOB into a new dir under ROOT/tmp and returns it: complete
+    /// and checked, but neither durable (`sync`) nor visible (`publish`)
+    /// yet, so that several layers unpacked at once share one sync. Nothing
+    /// is left behind on failure.
+    func stage(blob: String, digest: String, diffID: String) throws(ImageError) -> String {
         let tmp = root + "/tmp/" + FileOps.randomName()
         if mkdir(tmp, 0o755) != 0 { throw .errno("cannot create", tmp) }
         do throws(ImageError) {
             try unpack(blob: blob, digest: digest, diffID: diffID, into: tmp)
             chmod(tmp, 0o555)
-            if rename(tmp, dest) != 0 {
-                // the same layer, unpacked meanwhile by another store user
-                if errno != EEXIST && errno != ENOTEMPTY { throw ImageError.errno("cannot rename to", dest) }
-                try FileOps.removeTree(tmp)
-            }
-            FileOps.fsyncDir(root + "/sha256")
+            return tmp
         } catch {
             try? FileOps.removeTree(tmp)
             throw error
+        }
+    }
+
+    /// Writes back the file system DIR is on: every staged layer on it.
+    func sync(_ dir: String) throws(ImageError) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .errno("cannot open", dir) }
+        defer { close(fd) }
+        if nest_image_syncfs(fd) != 0 { throw .errno("cannot sync", dir) }
+    }
+
+    /// Moves a staged (and synced) layer into place as CHAINID. The caller
+    /// fsyncs ROOT/sha256 once it has published all it will.
+    func publish(_ tmp: String, as chainID: String) throws(ImageError) {
+        let dest = try dir(chainID)
+        if rename(tmp, dest) != 0 {
+            // the same layer, unpacked meanwhile by another store user
+            if errno != EEXIST && errno != ENOTEMPTY { throw ImageError.errno("cannot rename to", dest) }
+            try FileOps.removeTree(tmp)
         }
     }
 
@@ -65,7 +81,6 @@ struct LayerUnpacker {
             throw ImageError(.corrupt, "layer \(digest): diff ID mismatch: the config says \(diffID), the uncompressed tar is \(got)")
         }
         try w.finishDirs()
-        if nest_image_syncfs(rootfd) != 0 { throw .errno("cannot sync", tmp) }
     }
 }
 

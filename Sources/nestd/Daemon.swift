@@ -275,7 +275,7 @@ final class Daemon: Sendable {
             if let user = req.user, image == nil { try sub.setUser(user) }
             try Self.applyLimits(req, &sub)
             stopSignal = try Self.stopSignal(sub, image: image != nil)
-            var volumeClaim = try claimVolumes(req.mounts ?? [], into: &sub)
+            var volumeClaim = try claimVolumes(req.mounts ?? [], layers: image?.image.layers.reversed().map(\.path), into: &sub)
             // after the runtime has written the config (or failed): from
             // then on the config names the container as a volume user
             defer { releaseVolumes(volumeClaim) }

@@ -74,6 +74,25 @@ fi
     echo "NEST_BUILD=\"$(basename "$BINDIR")\""
 } >"$R/network.env"
 
+# A pod of three against three separate containers: each case makes,
+# starts, waits for and removes three containers of /bin/true.
+cat >"$PW/pod3.sh" <<SH
+#!/bin/sh
+set -e
+p=\$("$NESTCTL" --socket "$SOCK" pod create)
+for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" create --pod "\$p" --name "c\$i" "$PW/true" >/dev/null; done
+"$NESTCTL" --socket "$SOCK" pod start "\$p" >/dev/null
+for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" wait "\$p/c\$i" >/dev/null; done
+"$NESTCTL" --socket "$SOCK" pod rm -f "\$p" >/dev/null
+SH
+cat >"$PW/three.sh" <<SH
+#!/bin/sh
+set -e
+for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" run --rm "$PW/true"; done
+SH
+chmod +x "$PW/pod3.sh" "$PW/three.sh"
+"$PW/pod3.sh" || die "a pod of three fails: $(tail -c 300 "$PW/nestd.log")"
+
 log "run --rm of /bin/true with and without a network, $ROUNDS alternating rounds"
 {
     echo "@nestctl";     echo "run $NESTCTL --socket $SOCK run --rm $PW/true"
@@ -84,3 +103,12 @@ log "run --rm of /bin/true with and without a network, $ROUNDS alternating round
     fi
 } >"$PW/run.spec"
 "$ALT" seq -w 3 "$ROUNDS" "$PW/run.spec" >"$R/network-run.txt"
+
+POD_ROUNDS=$(( ROUNDS < 100 ? ROUNDS : 100 ))
+log "a pod of three against three runs, $POD_ROUNDS alternating rounds"
+{
+    echo "@three"; echo "run $PW/three.sh"
+    echo "@pod3";  echo "run $PW/pod3.sh"
+} >"$PW/pod.spec"
+"$ALT" seq -w 2 "$POD_ROUNDS" "$PW/pod.spec" >"$R/network-pod.txt"
+echo "POD_ROUNDS=$POD_ROUNDS" >>"$R/network.env"

@@ -33,6 +33,20 @@ for c in nestctl nestctl-net podman podman-net; do
     [ -n "$(med $c)" ] || continue
     echo "| \`$c\` | $(med $c) | $(p10 $c) | $(p90 $c) | $(fails $c) |"
 done
+if [ -f "$R/network-pod.txt" ]; then
+    pmed() { line "$R/network-pod.txt" "TOTAL $1" | awk '{print $4}'; }
+    echo
+    echo "### A pod of three containers against three containers: ${POD_ROUNDS:-?} alternating rounds"
+    echo
+    echo "\`pod3\`: \`nestctl pod create\`, three \`nestctl create --pod\` of /bin/true, \`pod start\`, three \`wait\`, \`pod rm -f\` (the pod's holder owns the shared network, IPC and UTS namespaces; each container joins them). \`three\`: three \`nestctl run --rm\` of /bin/true one after another. Both without a network."
+    echo
+    echo "| case | median ms | p10 | p90 | failures |"
+    echo "|---|---|---|---|---|"
+    for c in three pod3; do
+        [ -n "$(pmed $c)" ] || continue
+        echo "| \`$c\` | $(pmed $c) | $(line "$R/network-pod.txt" "TOTAL $c" | awk '{print $5}') | $(line "$R/network-pod.txt" "TOTAL $c" | awk '{print $6}') | $(line "$R/network-pod.txt" "TOTAL $c" | awk '{print $7}') |"
+    done
+fi
 echo
 echo "### Headline (network)"
 echo
@@ -42,3 +56,4 @@ echo "| Nest: what \`--network\` adds to \`nestctl run --rm\` (median difference
 echo "| Nest with a network / without (median of paired rounds) | $(pair nestctl-net) |"
 echo "| podman: what \`--network\` adds to \`podman run --rm\` | $POD_COST |"
 echo "| Nest's network cost / podman's | $(div "$NEST_COST" "$POD_COST") |"
+[ -f "$R/network-pod.txt" ] && echo "| a pod of three / three runs (median of paired rounds) | $(line "$R/network-pod.txt" "PAIR pod3 three" | awk '{print $4}') |"

@@ -9,7 +9,9 @@ import NestSubsystem
 /// one joins or leaves (the bind mount pins the file's inode).
 extension Daemon {
     private func networkInfo(_ s: NetworkStatus) -> NetworkInfo {
-        let names = known.withLock { k in s.users.map { k[$0]?.name ?? $0 } }.sorted()
+        // a user is a container, or a pod (its attachment is the pod's own)
+        let podNames = pods.withLock { p in p.mapValues(\.name) }
+        let names = known.withLock { k in s.users.map { k[$0]?.name ?? podNames[$0] ?? $0 } }.sorted()
         return NetworkInfo(name: s.name, subnet: s.subnet, gateway: s.gateway, bridge: s.bridge,
                            conflist: networks.root + "/" + s.name + "/conflist.json", containers: names)
     }

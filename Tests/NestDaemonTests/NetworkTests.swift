@@ -182,12 +182,12 @@ final class NetworkTests: DaemonTestCase {
     func testAPodOnANetworkIsReachedByItsNameAndLeavesNothing() throws {
         try warmUp()
         let before = hostSnapshot()
-        network("ntpod", "10.201.3.0/24")
+        network("ntpod", "10.201.4.0/24")
         let made = nestctl(["pod", "create", "--name", "ntweb", "--network", "ntpod", "-p", "18081:8080"])
         XCTAssertEqual(made.code, 0, made.stderr)
         let pod = try XCTUnwrap(try? get("/v1/pods/ntweb", as: PodInfo.self))
         XCTAssertEqual(pod.network, "ntpod")
-        XCTAssertTrue(pod.address?.hasPrefix("10.201.3.") == true, "\(pod)")
+        XCTAssertTrue(pod.address?.hasPrefix("10.201.4.") == true, "\(pod)")
         XCTAssertEqual(nestctl(["run", "-d", "--pod", "ntweb", "--name", "httpd", try server("ntweb")]).code, 0)
         let xml = nestctl(["subsystem", "ntweb"]).stdout
         XCTAssertTrue(xml.contains("<share namespace=\"network\" nic=\"net-ntpod\"/>"), xml)
@@ -214,9 +214,10 @@ final class NetworkTests: DaemonTestCase {
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: root + "/.nestd/netns")) ?? [], [])
     }
 
-    /// kill -9 with five servers on a network; one removed while nestd is
-    /// down (by the runtime's own command) gets its DEL at the next start,
-    /// one whose veth went is attached again at its address.
+    /// kill -9 with five servers and a pod of three on a network; one
+    /// removed while nestd is down (by the runtime's own command) gets its
+    /// DEL at the next start, one whose veth went is attached again at its
+    /// address, the pod keeps running and reachable.
     func testAKilledDaemonRecoversTheNetworkAndDeletesWhatWentWhileItWasDown() throws {
         try warmUp()
         let before = hostSnapshot()
@@ -227,6 +228,11 @@ final class NetworkTests: DaemonTestCase {
             XCTAssertEqual(r.code, 0, r.stderr)
             ids["s\(i)"] = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        // and a pod of three on the same network: a server and two idle containers
+        XCTAssertEqual(nestctl(["pod", "create", "--name", "ntkpod", "--network", "ntk"]).code, 0)
+        XCTAssertEqual(nestctl(["run", "-d", "--pod", "ntkpod", "--name", "web", try server("ntkpod")]).code, 0)
+        let idle = try makeBundle("idle", ["sleep", "1000"])
+        for n in ["a", "b"] { XCTAssertEqual(nestctl(["run", "-d", "--pod", "ntkpod", "--name", n, idle]).code, 0) }
         let goneIP = try XCTUnwrap(address(of: "s3"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: ipamDir + "/ntk/" + goneIP))
         let s2IP = try XCTUnwrap(address(of: "s2"))
@@ -246,13 +252,21 @@ final class NetworkTests: DaemonTestCase {
 
         XCTAssertFalse(FileManager.default.fileExists(atPath: ipamDir + "/ntk/" + goneIP), "s3's lease is released")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/.nestd/netns/" + ids["s3"]!))
-        XCTAssertEqual(try get("/v1/networks/ntk", as: NetworkInfo.self).containers, ["s1", "s2", "s4", "s5"])
+        XCTAssertEqual(try get("/v1/networks/ntk", as: NetworkInfo.self).containers, ["ntkpod", "s1", "s2", "s4", "s5"])
         // the survivors reach each other by name, and s3 is out of their hosts
         let probe = try makeBundle("probe", ["sh", "-c", "for s in s1 s2 s4 s5; do timeout 5 wget -q -O- http://$s:8080/; done; grep -c s3 /etc/hosts"])
         let p = nestctl(["run", "--rm", "--network", "ntk", probe])
         XCTAssertEqual(p.stdout, "hello from s1\nhello from s2\nhello from s4\nhello from s5\n0\n", p.stderr)
         let e = nestctl(["exec", "s1", "sh", "-c", "timeout 5 wget -q -O- http://s5:8080/; grep -c s3 /etc/hosts"])
         XCTAssertEqual(e.stdout, "hello from s5\n0\n", e.stderr)
+        // the pod: its three containers still run, it is reached by its name, and reaches the others by theirs
+        let ps = try get("/v1/pods/ntkpod", as: PodInfo.self)
+        XCTAssertEqual(ps.containers.map(\.state), ["running", "running", "running"], "\(ps.containers)")
+        let toPod = nestctl(["exec", "s1", "sh", "-c", "timeout 5 wget -q -O- http://ntkpod:8080/"])
+        XCTAssertEqual(toPod.stdout, "hello from ntkpod\n", toPod.stderr)
+        let fromPod = nestctl(["exec", "ntkpod/a", "sh", "-c", "timeout 5 wget -q -O- http://s4:8080/"])
+        XCTAssertEqual(fromPod.stdout, "hello from s4\n", fromPod.stderr)
+        XCTAssertEqual(nestctl(["pod", "rm", "-f", "ntkpod"]).code, 0)
 
         let rm = nestctl(["rm", "-f", "s1", "s2", "s4", "s5"])
         XCTAssertEqual(rm.code, 0, rm.stderr)

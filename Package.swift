@@ -52,6 +52,9 @@ let package = Package(
         ]),
         // Named volumes: the store under DATA/volumes, seeding, and who uses one.
         .target(name: "NestVolume", dependencies: ["NestSubsystem", "CNestShims"]),
+        // Networks through CNI: conflists under DATA/networks, the plugin
+        // runner, attachments and their namespace files.
+        .target(name: "NestNetwork", dependencies: ["CNestShims"]),
         .target(name: "NestClient", dependencies: ["NestAPI"]),
         // What nestctl shows people (ps columns, times, --format templates):
         // pure, so tests check it without a daemon.
@@ -61,7 +64,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: staticExecutable),
         .executableTarget(name: "nestd", dependencies: [
-            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims", "NestVolume",
+            "NestAPI", "NestRuntime", "NestOCI", "NestSubsystem", "NestImage", "CNestShims", "NestVolume", "NestNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -81,5 +84,6 @@ let package = Package(
         .testTarget(name: "NestImageRunTests", dependencies: ["NestImage", "NestOCI", "NestRuntime", "NestSubsystem"]),
         .testTarget(name: "NestDaemonTests", dependencies: ["NestAPI", "NestClient", "NestCtlFormat"]),
         .testTarget(name: "NestImageTests", dependencies: ["NestImage", "NestAPI"], resources: [.copy("Registry")]),
+        .testTarget(name: "NestNetworkTests", dependencies: ["NestNetwork"]),
     ]
 )

@@ -71,7 +71,7 @@ if [ -s "$R/pages-run.txt" ]; then
     [ -n "$RUN_RATIO" ] || RUN_RATIO=n/a
     [ -n "$RUN_CMD" ] || RUN_CMD=n/a
     echo
-    echo "The image given a command leaves nestctl's fast path (FastPath.swift takes one positional argument) for ArgumentParser's, which builds its parser of every command at start; the image's own Cmd stays on it. The difference between those two rows is nestctl's, the one between the last row and the bundle the daemon's image path (overlay, the image's config)."
+    echo "nestctl's fast path (FastPath.swift) takes an image with or without a command after it, so both image rows skip ArgumentParser; the difference to the bundle is the daemon's image path (the image's config made a spec, its passwd read through the layers, the overlay mounted, the upper and work dirs removed)."
 else
     echo "Not measured."
 fi

@@ -2,7 +2,7 @@
 # Nest against crun and runc on one busybox bundle, in one run, runtimes
 # alternating round by round. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages]
+#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull]
 #
 #   --quick       a short run (under 2 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
@@ -13,6 +13,8 @@
 #   --no-nest     measure crun, runc, conmon and tini only (no build)
 #   --only pages  only the page-sharing section (bench/pages.sh); the rest of
 #                 the results in the doc stays as it was
+#   --only network  only the network section (bench/network.sh), likewise
+#   --only pull   only the pull section (bench/pull.sh), likewise
 set -eu -o pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,9 +29,9 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0 ;;
         --profile) PROFILE=1 ;;
         --no-nest) NONEST=1 ;;
-        --only) [ "${2:-}" = pages ] || { echo "bench: --only takes 'pages', got '${2:-}'" >&2; exit 2; }
+        --only) case "${2:-}" in pages|network|pull) ;; *) echo "bench: --only takes 'pages', 'network' or 'pull', got '${2:-}'" >&2; exit 2 ;; esac
                 ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -56,11 +58,11 @@ REAPER_PID=$PPID
 
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
-    MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10 PAGES_ROUNDS=30
+    MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10 PAGES_ROUNDS=30 PULL_ROUNDS=5
     API_REQS=300 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-/tmp/nest-bench-quick.md}"
 else
-    MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50 PAGES_ROUNDS=100
+    MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50 PAGES_ROUNDS=100 PULL_ROUNDS=20
     API_REQS=2000 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-$REPO/docs/performance.md}"
 fi
@@ -100,6 +102,29 @@ elif [ -z "$BINDIR" ]; then
     fi
 fi
 NEST="${BINDIR:+$BINDIR/nest}" NESTD="${BINDIR:+$BINDIR/nestd}" NESTCTL="${BINDIR:+$BINDIR/nestctl}"
+
+# ---------------------------------------------------------------- networks (--only network)
+# Needs neither crun nor runc, nor the host change made for them below: the
+# section runs here, in a work dir of its own, and the bench ends with it.
+if [ "$ONLY" = network ]; then
+    [ -x "${NESTD:-}" ] && [ -x "${NESTCTL:-}" ] || die "networks need nestd and nestctl (Nest did not build, or --bindir lacks them)"
+    WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)" R="$WORK/results"
+    mkdir -p "$R"
+    LOAD_NETWORK="$(cut -d' ' -f1-3 /proc/loadavg)"
+    log "networks: run --rm with and without --network, nestctl and podman (bench/network.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/network" R="$R" ROUNDS=$LIFE_ROUNDS \
+        "$BENCH/network.sh" || die "the network bench failed (its work dir: $WORK)"
+    export QUICK R REPO LOAD_NETWORK ROUNDS=$LIFE_ROUNDS DURATION_NETWORK=$(( $(date +%s) - T0 ))
+    "$BENCH/report-network.sh" >"$WORK/report-network.md" 2>"$WORK/report-network.err" \
+        || die "network report failed: $(cat "$WORK/report-network.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-network.md" network
+    log "network results written to $DOC"
+    echo
+    sed -n '/^### Headline/,$p' "$WORK/report-network.md"
+    rm -rf "$WORK"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- work area, cleanup
 WORK="$(mktemp -d /tmp/nest-bench.XXXXXX)"
@@ -451,7 +476,9 @@ fi  # [ -z "$ONLY" ]
 
 # ---------------------------------------------------------------- 7. page sharing
 LOAD_PAGES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PAGES=0
-if [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
+if [ "$ONLY" = pull ]; then
+    :
+elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
     log "page sharing: containers of an image against copies and one dir, crun on the same overlays (bench/pages.sh)"
     T0=$(date +%s)
     BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/pages" PFX="${PFX}g" R="$R" MEM_N=$MEM_N ROUNDS=$PAGES_ROUNDS \
@@ -465,10 +492,28 @@ elif [ -n "$ONLY" ]; then
     die "page sharing needs nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
 fi
 
+# ---------------------------------------------------------------- 8. pull
+LOAD_PULL="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PULL=0
+if [ "$ONLY" = pages ]; then
+    :
+elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
+    log "pull: nestctl pull against skopeo copy of a 5-layer image from a local registry (bench/pull.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/pull" R="$R" ROUNDS=$PULL_ROUNDS \
+        "$BENCH/pull.sh" || log "pull failed (its figures show as not measured)"
+    DURATION_PULL=$(( $(date +%s) - T0 ))
+    export QUICK R REPO LOAD_PULL DURATION_PULL ROUNDS=$PULL_ROUNDS
+    "$BENCH/report-pull.sh" >"$WORK/report-pull.md" 2>"$WORK/report-pull.err" \
+        || die "pull report failed: $(cat "$WORK/report-pull.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-pull.md" pull
+elif [ -n "$ONLY" ]; then
+    die "the pull bench needs nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
+fi
+
 if [ -n "$ONLY" ]; then
-    log "page-sharing results written to $DOC"
+    log "$ONLY results written to $DOC"
     echo
-    sed -n '/^### Headline/,$p' "$WORK/report-pages.md"
+    sed -n '/^### Headline/,$p' "$WORK/report-$ONLY.md"
     exit 0
 fi
 
@@ -489,4 +534,5 @@ echo
 # The headline ratios, last.
 sed -n '/^### Headline/,$p' "$WORK/report.md"
 [ -f "$WORK/report-pages.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pages.md"; }
+[ -f "$WORK/report-pull.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pull.md"; }
 true

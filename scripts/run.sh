@@ -32,7 +32,7 @@ fi
 
 # The image path: a registry of our own, an image pushed to it, pulled and run.
 REG_HELPERS=Tests/NestImageTests/Registry
-sh "$REG_HELPERS/setup.sh"
+scripts/apt-install.sh --no-start "run: registry" docker-registry skopeo busybox-static
 rm -rf "$WORK/registry"; mkdir -p "$WORK/registry/storage"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 cat > "$WORK/registry/config.yml" <<CONF

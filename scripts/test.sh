@@ -21,6 +21,7 @@ export BINDIR
 swift build --build-tests
 status=0
 for s in $STAGES; do
+    began=$(date +%s)
     case "$s" in
     c) [ -x Tests/c/run.sh ] && { Tests/c/run.sh || status=1; } ;;
     swift) swift test --skip-build --no-parallel || status=1 ;;
@@ -30,5 +31,6 @@ for s in $STAGES; do
     engines) [ -x Tests/engines/run.sh ] && { Tests/engines/run.sh || status=1; } ;;
     *) echo "test: unknown stage $s (c swift security fuzz load engines)" >&2; exit 2 ;;
     esac
+    echo "test: stage $s took $(( $(date +%s) - began )) s"
 done
 exit $status

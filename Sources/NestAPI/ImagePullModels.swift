@@ -48,3 +48,24 @@ public struct PullLine: Codable, Sendable, Equatable {
         self.image = image; self.error = error
     }
 }
+
+/// POST /v1/auth: credentials for a registry, checked against it before
+/// `nestctl login` stores them. The password is never logged or kept.
+public struct LoginRequest: Codable, Sendable, Equatable {
+    /// host[:port], as an image reference names it (docker.io for Docker Hub).
+    public var registry: String
+    public var username: String
+    public var password: String
+    /// Plain HTTP for a registry on localhost, 127.0.0.1 or ::1.
+    public var insecure: Bool?
+
+    public init(registry: String, username: String, password: String, insecure: Bool? = nil) {
+        self.registry = registry; self.username = username; self.password = password; self.insecure = insecure
+    }
+}
+
+/// The answer to a login the registry accepted.
+public struct LoginResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public init(status: String) { self.status = status }
+}

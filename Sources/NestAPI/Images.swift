@@ -41,8 +41,22 @@ public struct ImageInspect: Codable, Sendable, Equatable {
     }
 }
 
-/// The image-spec config as nestd reads it (fields Nest does not use are not kept).
+/// An image's configuration (OCI image-spec `config.json`, which Docker's
+/// schema 2 shares): what a container of the image runs and which layers
+/// its rootfs is made of. Fields Nest does not use are not kept. The store
+/// (NestImage, as `ImageConfig`) reads it and nestd's inspect answers it.
 public struct ImageConfigView: Codable, Sendable, Equatable {
+    public var config: Process?
+    public var rootfs: RootFS
+    public var architecture: String
+    public var os: String
+    public var variant: String?
+
+    public init(config: Process? = nil, rootfs: RootFS, architecture: String, os: String, variant: String? = nil) {
+        self.config = config; self.rootfs = rootfs; self.architecture = architecture; self.os = os; self.variant = variant
+    }
+
+    /// The image-spec's `config` object: the defaults of a container's process.
     public struct Process: Codable, Sendable, Equatable {
         public var entrypoint: [String]?
         public var cmd: [String]?
@@ -52,22 +66,35 @@ public struct ImageConfigView: Codable, Sendable, Equatable {
         public var stopSignal: String?
         public var labels: [String: String]?
         public var volumes: [String: Empty]?
+
+        public init(entrypoint: [String]? = nil, cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil,
+                    user: String? = nil, stopSignal: String? = nil, labels: [String: String]? = nil,
+                    volumes: [String: Empty]? = nil) {
+            self.entrypoint = entrypoint; self.cmd = cmd; self.env = env; self.workingDir = workingDir
+            self.user = user; self.stopSignal = stopSignal; self.labels = labels; self.volumes = volumes
+        }
+
         enum CodingKeys: String, CodingKey {
             case entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", workingDir = "WorkingDir", user = "User"
             case stopSignal = "StopSignal", labels = "Labels", volumes = "Volumes"
         }
     }
-    public struct Empty: Codable, Sendable, Equatable {}
+
+    /// `{}`: the value of a set written as a JSON object (`Volumes`).
+    public struct Empty: Codable, Sendable, Equatable {
+        public init() {}
+    }
+
     public struct RootFS: Codable, Sendable, Equatable {
+        /// Always `layers`.
         public var type: String
+        /// The digests of the layers' uncompressed tars, lowest first.
         public var diffIDs: [String]
+
+        public init(type: String = "layers", diffIDs: [String]) { self.type = type; self.diffIDs = diffIDs }
+
         enum CodingKeys: String, CodingKey { case type, diffIDs = "diff_ids" }
     }
-    public var architecture: String
-    public var os: String
-    public var variant: String?
-    public var config: Process?
-    public var rootfs: RootFS
 }
 
 /// `POST /v1/images/import`

@@ -138,13 +138,29 @@ extension CreateRequest {
             j.key("consoleSize"); j.raw("{"); j.key("height", first: true); j.int(consoleSize.height)
             j.key("width"); j.int(consoleSize.width); j.raw("}")
         }
+        // as JSONEncoder writes a whole number: without ".0"
+        if let cpus { j.key("cpus"); j.append(Array((cpus == cpus.rounded() && abs(cpus) < 1e15 ? String(Int64(cpus)) : "\(cpus)").utf8)) }
         if let entrypoint { j.key("entrypoint"); j.strings(entrypoint) }
         if let env { j.key("env"); j.strings(env) }
         if let image { j.key("image"); j.string(image) }
         if let labels { j.key("labels"); j.stringMap(labels) }
+        if let memory { j.key("memory"); j.int(memory) }
         if let mounts { j.key("mounts"); j.mounts(mounts) }
         if let name { j.key("name"); j.string(name) }
+        if let networks { j.key("networks"); j.strings(networks) }
         if let openStdin { j.key("openStdin"); j.bool(openStdin) }
+        if let pids { j.key("pids"); j.int(pids) }
+        if let pod { j.key("pod"); j.string(pod) }
+        if let ports {
+            j.key("ports"); j.raw("[")
+            for (i, p) in ports.enumerated() {
+                if i > 0 { j.raw(",") }
+                j.raw("{"); j.key("container", first: true); j.int(p.container); j.key("host"); j.int(p.host)
+                if let proto = p.proto { j.key("proto"); j.string(proto) }
+                j.raw("}")
+            }
+            j.raw("]")
+        }
         if let start { j.key("start"); j.bool(start) }
         if let subsystem { j.key("subsystem"); j.string(subsystem) }
         if let tty { j.key("tty"); j.bool(tty) }

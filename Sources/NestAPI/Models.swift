@@ -48,21 +48,34 @@ public struct CreateRequest: Codable, Sendable {
     public var workingDir: String?
     /// Volumes, binds and tmpfs mounts added to the container's (`-v`, `--tmpfs`).
     public var mounts: [MountRequest]?
+    /// The pod (its name or id) the container joins as one more process of
+    /// its subsystem (`nestctl run --pod`).
+    public var pod: String?
+    /// The container's own quota (`--memory`, `--cpus`, `--pids`): in a pod,
+    /// its child cgroup's, at most the pod's.
+    public var memory: Int64?
+    public var cpus: Double?
+    public var pids: Int64?
+    /// Networks to attach the container to (`--network NAME`); absent: the
+    /// spec's network namespace as it is (none or the host's).
+    public var networks: [String]?
+    /// Ports published on the host through the first network (`-p`).
+    public var ports: [PortRequest]?
 
     public init(name: String? = nil, bundle: String, labels: [String: String]? = nil, start: Bool? = nil,
                 autoRemove: Bool? = nil, subsystem: String? = nil, openStdin: Bool? = nil, tty: Bool? = nil,
                 consoleSize: TerminalSize? = nil, user: String? = nil, image: String? = nil, entrypoint: [String]? = nil,
                 cmd: [String]? = nil, env: [String]? = nil, workingDir: String? = nil,
-                mounts: [MountRequest]? = nil) {
+                mounts: [MountRequest]? = nil, networks: [String]? = nil, ports: [PortRequest]? = nil) {
         self.name = name; self.bundle = bundle; self.labels = labels; self.start = start; self.autoRemove = autoRemove
         self.subsystem = subsystem; self.openStdin = openStdin; self.tty = tty; self.consoleSize = consoleSize
         self.user = user; self.image = image; self.entrypoint = entrypoint; self.cmd = cmd; self.env = env
-        self.workingDir = workingDir; self.mounts = mounts
+        self.workingDir = workingDir; self.mounts = mounts; self.networks = networks; self.ports = ports
     }
 
     enum CodingKeys: String, CodingKey {
         case name, bundle, labels, start, autoRemove, subsystem, openStdin, tty, consoleSize, user, image, entrypoint, cmd
-        case env, workingDir, mounts
+        case env, workingDir, mounts, pod, memory, cpus, pids, networks, ports
     }
 
     /// `bundle` may be left out when an image or a subsystem is given.
@@ -88,6 +101,12 @@ public struct CreateRequest: Codable, Sendable {
         env = try c.decodeIfPresent([String].self, forKey: .env)
         workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
         mounts = try c.decodeIfPresent([MountRequest].self, forKey: .mounts)
+        pod = try c.decodeIfPresent(String.self, forKey: .pod)
+        memory = try c.decodeIfPresent(Int64.self, forKey: .memory)
+        cpus = try c.decodeIfPresent(Double.self, forKey: .cpus)
+        pids = try c.decodeIfPresent(Int64.self, forKey: .pids)
+        networks = try c.decodeIfPresent([String].self, forKey: .networks)
+        ports = try c.decodeIfPresent([PortRequest].self, forKey: .ports)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NestAPI
 
 // The seam between the registry client and the image store. The pull writes
 // every blob through a PullBlobWriter (verified while it streams) and then asks
@@ -26,18 +27,7 @@ public protocol PullBlobWriter: AnyObject {
     func abort()
 }
 
-/// What a pull made: the image as recorded by the sink.
-public struct PulledImage: Codable, Sendable, Equatable {
-    /// The config digest, which is the image's id.
-    public var id: String
-    public var name: String
-    public var manifestDigest: String
-    /// The layer blob digests, lowest first.
-    public var layers: [String]
-    /// The sum of the config and layer blob sizes.
-    public var size: Int64
-
-    public init(id: String, name: String, manifestDigest: String, layers: [String], size: Int64) {
-        self.id = id; self.name = name; self.manifestDigest = manifestDigest; self.layers = layers; self.size = size
-    }
-}
+/// What a pull made: the image as recorded by the sink (the config digest
+/// as id, the layer blob digests lowest first, config and layer sizes summed),
+/// one type with the last line of the REST API's pull stream.
+public typealias PulledImage = PulledImageInfo

@@ -1,25 +1,8 @@
-/// One image as the store shows it.
-public struct ImageRecord: Sendable, Codable, Equatable {
-    /// the config digest
-    public var id: String
-    /// every name:tag that points at this image's manifest
-    public var names: [String]
-    public var manifestDigest: String
-    /// lowest layer first
-    public var chainIDs: [String]
-    /// the manifest's config and layer sizes (the compressed, stored blobs)
-    public var size: Int64
-    public var created: String?
-
-    public init(id: String, names: [String], manifestDigest: String, chainIDs: [String], size: Int64, created: String?) {
-        self.id = id
-        self.names = names
-        self.manifestDigest = manifestDigest
-        self.chainIDs = chainIDs
-        self.size = size
-        self.created = created
-    }
-}
+import NestAPI
+/// One image as the store shows it, one type with the REST API's listing:
+/// the config digest as id, every name:tag pointing at its manifest, the
+/// layers' chain IDs lowest first, and the stored (compressed) size.
+public typealias ImageRecord = ImageInfo
 
 /// What a container holds of the store: its layers are never removed, and
 /// the image it came from is not removed without force.
@@ -37,12 +20,10 @@ public struct LayerUse: Sendable, Equatable {
 }
 
 /// What a remove or prune did.
-public struct RemoveReport: Sendable, Codable, Equatable {
-    public var untagged: [String] = []
-    public var deleted: [String] = []
-    public var blobsRemoved: Int = 0
-    public var layersRemoved: Int = 0
-    public init() {}
+public typealias RemoveReport = ImageRemoveResponse
+
+extension ImageRemoveResponse {
+    public init() { self.init(untagged: [], deleted: [], blobsRemoved: 0, layersRemoved: 0) }
 }
 
 /// ROOT/repositories.json: name:tag -> manifest digest, and every image

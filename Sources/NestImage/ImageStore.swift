@@ -143,11 +143,24 @@ public struct ImageStore: Sendable {
         let chain = ChainID.chain(cfg.rootfs.diffIDs)
         var made: [String] = []
         do throws(ImageError) {
+            var todo: [(blob: String, digest: String, diffID: String, chainID: String)] = []
             for (i, layer) in m.layers.enumerated() where !FileOps.exists(try layers.dir(chain[i])) {
-                try layers.unpack(blob: try blobs.path(layer.digest), digest: layer.digest,
-                                  diffID: cfg.rootfs.diffIDs[i], chainID: chain[i])
-                made.append(chain[i])
+                todo.append((try blobs.path(layer.digest), layer.digest, cfg.rootfs.diffIDs[i], chain[i]))
             }
+            // the layers are unpacked side by side (each is independent of
+            // the others), then made durable by one sync and published
+            let staged = try layers.stageAll(todo.map { ($0.blob, $0.digest, $0.diffID) })
+            do throws(ImageError) {
+                if let any = staged.first { try layers.sync(any) }
+                for (k, tmp) in staged.enumerated() {
+                    try layers.publish(tmp, as: todo[k].chainID)
+                    made.append(todo[k].chainID)
+                }
+            } catch {
+                for tmp in staged { try? FileOps.removeTree(tmp) }
+                throw error
+            }
+            if !made.isEmpty { FileOps.fsyncDir(layers.root + "/sha256") }
             var repos = try loadRepositories()
             for n in normalized { repos.names[n] = md }
             if !repos.manifests.contains(md) { repos.manifests.append(md) }
@@ -231,12 +244,18 @@ public struct ImageStore: Sendable {
 
     /// Counts are recomputed from disk each time: the records on disk and
     /// the caller's containers, never a count kept in memory.
+    /// The blobs of pulls in progress (their pins) are kept too.
     func collect(_ repos: Repositories, inUse: [LayerUse], into report: inout RemoveReport) throws(ImageError) {
         var (keepBlobs, keepLayers) = try referenced(repos)
         keepLayers.formUnion(inUse.flatMap(\.chainIDs))
-        for b in blobs.all() where !keepBlobs.contains(b) {
-            try blobs.remove(b)
-            report.blobsRemoved += 1
+        let blobs = self.blobs
+        report.blobsRemoved += try StorePin.collecting(root: root) { pinned throws(ImageError) -> Int in
+            var removed = 0
+            for b in blobs.all() where !keepBlobs.contains(b) && !pinned.contains(b) {
+                try blobs.remove(b)
+                removed += 1
+            }
+            return removed
         }
         for hex in FileOps.list(layers.root + "/sha256") where !keepLayers.contains("sha256:" + hex) {
             try FileOps.removeTree(layers.root + "/sha256/" + hex)

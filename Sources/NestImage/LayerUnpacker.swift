@@ -28,23 +28,39 @@ struct LayerUnpacker {
         root + "/sha256/" + (try Digest.validate(chainID, what: "chain ID"))
     }
 
-    /// Unpacks BLOB (the layer DIGEST) as CHAINID, checking it against DIFFID.
-    func unpack(blob: String, digest: String, diffID: String, chainID: String) throws(ImageError) {
-        let dest = try dir(chainID)
+    /// Unpacks BLOB into a new dir under ROOT/tmp and returns it: complete
+    /// and checked, but neither durable (`sync`) nor visible (`publish`)
+    /// yet, so that several layers unpacked at once share one sync. Nothing
+    /// is left behind on failure.
+    func stage(blob: String, digest: String, diffID: String) throws(ImageError) -> String {
         let tmp = root + "/tmp/" + FileOps.randomName()
         if mkdir(tmp, 0o755) != 0 { throw .errno("cannot create", tmp) }
         do throws(ImageError) {
             try unpack(blob: blob, digest: digest, diffID: diffID, into: tmp)
             chmod(tmp, 0o555)
-            if rename(tmp, dest) != 0 {
-                // the same layer, unpacked meanwhile by another store user
-                if errno != EEXIST && errno != ENOTEMPTY { throw ImageError.errno("cannot rename to", dest) }
-                try FileOps.removeTree(tmp)
-            }
-            FileOps.fsyncDir(root + "/sha256")
+            return tmp
         } catch {
             try? FileOps.removeTree(tmp)
             throw error
+        }
+    }
+
+    /// Writes back the file system DIR is on: every staged layer on it.
+    func sync(_ dir: String) throws(ImageError) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .errno("cannot open", dir) }
+        defer { close(fd) }
+        if nest_image_syncfs(fd) != 0 { throw .errno("cannot sync", dir) }
+    }
+
+    /// Moves a staged (and synced) layer into place as CHAINID. The caller
+    /// fsyncs ROOT/sha256 once it has published all it will.
+    func publish(_ tmp: String, as chainID: String) throws(ImageError) {
+        let dest = try dir(chainID)
+        if rename(tmp, dest) != 0 {
+            // the same layer, unpacked meanwhile by another store user
+            if errno != EEXIST && errno != ENOTEMPTY { throw ImageError.errno("cannot rename to", dest) }
+            try FileOps.removeTree(tmp)
         }
     }
 
@@ -65,7 +81,6 @@ struct LayerUnpacker {
             throw ImageError(.corrupt, "layer \(digest): diff ID mismatch: the config says \(diffID), the uncompressed tar is \(got)")
         }
         try w.finishDirs()
-        if nest_image_syncfs(rootfd) != 0 { throw .errno("cannot sync", tmp) }
     }
 }
 
@@ -213,7 +228,12 @@ struct EntryWriter {
         }
         // sparse files end in a hole the data blocks do not cover
         if ftruncate(fd, off_t(e.size)) != 0 { throw fail(e.path, "cannot set the size: \(String(cString: strerror(errno)))") }
-        // owner first: chown clears set-id bits and file capabilities
+        try metadata(fd, e)
+    }
+
+    /// Owner, mode, xattrs and times of an open file or directory. The
+    /// owner first: chown clears set-id bits and file capabilities.
+    private func metadata(_ fd: Int32, _ e: TarEntry) throws(ImageError) {
         if fchown(fd, e.uid, e.gid) != 0 { throw fail(e.path, "cannot chown: \(String(cString: strerror(errno)))") }
         if fchmod(fd, e.mode) != 0 { throw fail(e.path, "cannot chmod: \(String(cString: strerror(errno)))") }
         for (n, v) in e.xattrs {
@@ -245,15 +265,7 @@ struct EntryWriter {
         for (comps, e) in dirs.reversed() {
             let fd = try openDir(comps[...], entry: e.path, create: false)
             defer { close(fd) }
-            if fchown(fd, e.uid, e.gid) != 0 { throw fail(e.path, "cannot chown: \(String(cString: strerror(errno)))") }
-            if fchmod(fd, e.mode) != 0 { throw fail(e.path, "cannot chmod: \(String(cString: strerror(errno)))") }
-            for (n, v) in e.xattrs {
-                if fsetxattr(fd, n, v, v.count, 0) != 0 && errno != ENOTSUP {
-                    throw fail(e.path, "cannot set xattr \(n): \(String(cString: strerror(errno)))")
-                }
-            }
-            var times = [e.atime, e.mtime]
-            if futimens(fd, &times) != 0 { throw fail(e.path, "cannot set times: \(String(cString: strerror(errno)))") }
+            try metadata(fd, e)
         }
     }
 }

@@ -58,6 +58,12 @@ actor RegistrySession {
         try? await group.shutdownGracefully()
     }
 
+    /// The base endpoint, authorized as every other request is.
+    func ping() async throws {
+        let url = base + "/v2/"
+        _ = try await readBody(try await get(url), limit: 1 << 16, url: url)
+    }
+
     func url(_ kind: String, _ ref: String) -> String { "\(base)/v2/\(reference.repository)/\(kind)/\(ref)" }
 
     /// GET with the session's authorization; on a 401 answers the challenge
@@ -81,7 +87,8 @@ actor RegistrySession {
             }
             guard (200..<300).contains(response.status.code) else {
                 let body = (try? await readBody(response, limit: 1 << 16, url: url)) ?? Data()
-                throw RegistryError("GET \(url): \(response.status.code) \(response.status.reasonPhrase)" + Self.registryMessage(body))
+                throw RegistryError("GET \(url): \(response.status.code) \(response.status.reasonPhrase)" + Self.registryMessage(body),
+                                    status: Int(response.status.code))
             }
             return response
         }
@@ -126,7 +133,10 @@ actor RegistrySession {
             }
             var query = components.queryItems ?? []
             if let service = challenge.parameters["service"] { query.append(.init(name: "service", value: service)) }
-            query.append(.init(name: "scope", value: challenge.parameters["scope"] ?? "repository:\(reference.repository):pull"))
+            // a login's check names no repository: no scope unless the challenge gives one
+            if let scope = challenge.parameters["scope"] ?? (reference.repository.isEmpty ? nil : "repository:\(reference.repository):pull") {
+                query.append(.init(name: "scope", value: scope))
+            }
             components.queryItems = query
             guard let tokenURL = components.string else { throw RegistryError("GET \(url): bad token realm \(realm)") }
             var request = HTTPClientRequest(url: tokenURL)
@@ -134,7 +144,8 @@ actor RegistrySession {
             let response = try await execute(request)
             let body = try await readBody(response, limit: 1 << 20, url: tokenURL)
             guard response.status == .ok else {
-                throw RegistryError("GET \(tokenURL): \(response.status.code) \(response.status.reasonPhrase) (token)" + Self.registryMessage(body))
+                throw RegistryError("GET \(tokenURL): \(response.status.code) \(response.status.reasonPhrase) (token)" + Self.registryMessage(body),
+                                    status: Int(response.status.code))
             }
             struct Token: Decodable { var token: String?; var access_token: String? }
             guard let t = try? JSONDecoder().decode(Token.self, from: body), let token = t.token ?? t.access_token, !token.isEmpty else {

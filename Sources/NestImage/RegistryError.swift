@@ -2,6 +2,8 @@
 /// reference, the URL, the digest) so a person can act on it without a trace.
 public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The HTTP status that caused it, when a registry answered with one.
+    public let status: Int?
+    public init(_ message: String, status: Int? = nil) { self.message = message; self.status = status }
     public var description: String { message }
 }

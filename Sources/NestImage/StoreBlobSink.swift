@@ -5,26 +5,39 @@ import Foundation
 /// streams, renamed only when digest and size match), and the pulled image
 /// is committed by the store, which unpacks its layers once by chain ID and
 /// records the name. The commit takes the store's lock, as rm and prune do.
+/// Every blob the pull finds or writes is pinned first (StorePin), so a
+/// prune or rm between the blobs and the commit does not take them away.
 public struct StoreBlobSink: BlobSink {
     public let store: ImageStore
+    let pin: StorePin
 
-    public init(store: ImageStore) { self.store = store }
+    public init(store: ImageStore) {
+        self.store = store
+        pin = store.pin()
+    }
 
-    public func contains(digest: String) -> Bool { store.blobs.has(digest) }
+    public func contains(digest: String) -> Bool {
+        (try? pin.hold(digest) { store.blobs.has(digest) }) ?? false
+    }
 
     public func begin(digest: String, size: Int64) throws -> any PullBlobWriter {
         _ = try Digest.validate(digest)
+        try pin.hold(digest) {}
         return StoreBlobWriter(writer: try store.blobs.begin(), digest: digest, size: size)
     }
 
     public func commit(manifest: Data, manifestDigest: String, config: Data, name: String) async throws -> PulledImage {
+        try pin.hold(manifestDigest) {}
         _ = try store.blobs.ingest(bytes: Array(manifest), digest: manifestDigest)
         let doc = try JSONDecoder().decode(RegistryDocument.self, from: manifest)
         guard let cfg = doc.config, let layers = doc.layers else {
             throw RegistryError("manifest \(manifestDigest): no config or layers")
         }
-        if !store.blobs.has(cfg.digest) { _ = try store.blobs.ingest(bytes: Array(config), digest: cfg.digest) }
+        if !(try pin.hold(cfg.digest) { store.blobs.has(cfg.digest) }) {
+            _ = try store.blobs.ingest(bytes: Array(config), digest: cfg.digest)
+        }
         let record = try store.commit(manifest: manifestDigest, config: cfg.digest, name: name)
+        pin.release()
         return PulledImage(id: record.id, name: record.names.first ?? name, manifestDigest: manifestDigest,
                            layers: layers.map(\.digest), size: cfg.size + layers.reduce(0) { $0 + $1.size })
     }

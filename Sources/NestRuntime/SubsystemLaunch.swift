@@ -64,7 +64,9 @@ extension PlanWriter {
         ctx.stdio = .null
         ctx.execFifo = nil
         var out = head(sub, ctx)
-        out += sub.shared.map { line(["namespace", $0, "-"]) }.joined()
+        // A shared network with a Nic is the net server's namespace file.
+        let nicPath = sub.sharedNic.flatMap { sub.start($0)?.net?.netns }
+        out += sub.shared.map { line(["namespace", $0, $0 == "network" ? nicPath ?? "-" : "-"]) }.joined()
         if let hostname { out += line(["hostname", hostname]) }
         return out + cgroups(ctx) + layoutAndAnnotations(sub, ctx) + line(["hold"])
     }

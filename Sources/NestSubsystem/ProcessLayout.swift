@@ -98,6 +98,15 @@ extension Subsystem {
             layout.masked += vfs.masked.map(at)
             layout.readonlyPaths += vfs.readonlyPaths.map(at)
         }
+        // A Nic route is a join of the net server's namespace file.
+        if let route = start.routes.first(where: { $0.service == Service.nic }) {
+            let s = try server(route)
+            guard let net = s.net else {
+                throw SpecError(path: path, message: "session Nic is routed to \(s.name), which is not a net server")
+            }
+            layout.container.namespaces.removeAll { $0.type == "network" }
+            layout.container.namespaces.append(Spec.Linux.Namespace(type: "network", path: net.netns))
+        }
         if let route = start.routes.first(where: { $0.service == Service.rom }) {
             let s = try server(route)
             layout.rom = s.rom

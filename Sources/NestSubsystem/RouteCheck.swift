@@ -23,7 +23,7 @@ extension Subsystem {
             }
         }
         if processes.isEmpty { fail("subsystem", "has no process (a start node running \(Binary.initProcess))") }
-        for service in parentProvides where !Service.hostServices.contains(service) {
+        for service in parentProvides where !Service.knownHostServices.contains(service) {
             fail("subsystem/parent-provides", "the host does not provide \(service)")
         }
         var sharedSeen: Set<String> = []
@@ -34,6 +34,7 @@ extension Subsystem {
             if !sharedSeen.insert(type).inserted { fail("subsystem/share[\(i)]@namespace", "namespace \(type) shared twice") }
         }
         var used: Set<String> = []
+        errors += nicErrors(used: &used)
         for start in starts {
             let path = "subsystem/start[\(start.name)]"
             errors += start.shapeErrors(path: path)
@@ -86,7 +87,7 @@ extension Subsystem {
                         fail("\(path)/route", "server \(child) is grafted at \(route.label ?? "") but has a path with '..', which would leave it")
                     }
                 }
-                for route in start.routes where route.service != Service.fileSystem && route.label != nil {
+                for route in start.routes where route.service != Service.fileSystem && route.service != Service.nic && route.label != nil {
                     fail("\(path)/route", "session \(route.service) takes no label")
                 }
                 for (i, ns) in (start.container?.namespaces ?? []).enumerated() where shared.contains(ns.type) {
@@ -157,6 +158,7 @@ extension Start {
             if !vfs.devices.isEmpty { out.append(Service.device) }
         }
         if log != nil { out.append(Service.hostFS) }
+        if net != nil { out.append(Service.hostNet) }
         if let container {
             out += [Service.fileSystem, Service.pd, Service.cgroup]
             if container.namespaces.contains(where: { $0.path != nil }) { out.append(Service.namespace) }
@@ -168,12 +170,13 @@ extension Start {
     func shapeErrors(path: String) -> [SpecError] {
         var errors: [SpecError] = []
         func fail(_ p: String, _ message: String) { errors.append(SpecError(path: p, message: message)) }
-        let configs = [vfs != nil, log != nil, rom != nil, container != nil].filter { $0 }.count
+        let configs = [vfs != nil, log != nil, rom != nil, container != nil, net != nil].filter { $0 }.count
         let expected: Bool = switch binary {
         case Binary.vfs: vfs != nil
         case Binary.log: log != nil
         case Binary.rom: rom != nil
         case Binary.initProcess: container != nil
+        case Binary.net: net != nil
         default: false
         }
         if !Binary.all.contains(binary) {
@@ -182,7 +185,7 @@ extension Start {
             fail("\(path)/config", "the config does not match binary \(binary)")
         }
         for service in provides where service == Service.fileSystem && vfs == nil || service == Service.log && log == nil
-            || service == Service.rom && rom == nil {
+            || service == Service.rom && rom == nil || service == Service.nic && net == nil {
             fail("\(path)/provides", "\(binary) cannot provide \(service)")
         }
         if let vfs {
@@ -199,6 +202,11 @@ extension Start {
             }
             for (i, m) in vfs.masked.enumerated() where !m.hasPrefix("/") { fail("\(p)/masked[\(i)]@path", "must be an absolute path") }
             for (i, m) in vfs.readonlyPaths.enumerated() where !m.hasPrefix("/") { fail("\(p)/readonly[\(i)]@path", "must be an absolute path") }
+        }
+        if let net {
+            let p = "\(path)/config/net"
+            if net.network.isEmpty { fail("\(p)@network", "must not be empty") }
+            if !net.netns.hasPrefix("/") { fail("\(p)@netns", "must be an absolute path") }
         }
         if let c = container {
             let p = "\(path)/config"
@@ -236,6 +244,47 @@ extension Start {
             for (i, h) in c.hooks.enumerated() {
                 if !kinds.contains(h.kind) { fail("\(p)/hook[\(i)]@kind", "unknown hook kind '\(h.kind)'") }
                 if !h.hook.path.hasPrefix("/") { fail("\(p)/hook[\(i)]@path", "must be an absolute path") }
+            }
+        }
+        return errors
+    }
+}
+
+extension Subsystem {
+    /// The Nic wiring: a process routed to a net server runs in its network
+    /// namespace, so it lists none of its own; a subsystem whose network
+    /// namespace is shared puts the Nic on `<share>` (the holder joins it)
+    /// and its processes route none. Marks the net servers `<share>` uses.
+    func nicErrors(used: inout Set<String>) -> [SpecError] {
+        var errors: [SpecError] = []
+        func fail(_ path: String, _ message: String) { errors.append(SpecError(path: path, message: message)) }
+        if let nic = sharedNic {
+            let i = shared.firstIndex(of: "network") ?? 0
+            used.insert(nic)
+            if let server = start(nic) {
+                if !server.provides.contains(Service.nic) || server.net == nil {
+                    fail("subsystem/share[\(i)]@nic", "\(nic) is not a net server providing \(Service.nic)")
+                }
+            } else {
+                fail("subsystem/share[\(i)]@nic", "\(nic) is not a start node")
+            }
+        }
+        for start in processes {
+            let nics = start.routes.filter { $0.service == Service.nic }
+            guard !nics.isEmpty else { continue }
+            let path = "subsystem/start[\(start.name)]"
+            if shared.contains("network") {
+                fail("\(path)/route", "session Nic: the network namespace is the subsystem's (<share>); put nic= on <share namespace=\"network\">")
+            }
+            if nics.contains(where: { $0.child == nil }) {
+                fail("\(path)/route", "session Nic is routed to a net server (<child name=...>), not the parent")
+            }
+            let files = Set(nics.compactMap { $0.child.flatMap { self.start($0)?.net?.netns } })
+            if files.count > 1 {
+                fail("\(path)/route", "session Nic is routed to net servers with different namespace files (\(files.sorted().joined(separator: ", "))): a process runs in one network namespace")
+            }
+            for (i, ns) in (start.container?.namespaces ?? []).enumerated() where ns.type == "network" {
+                fail("\(path)/config/namespace[\(i)]@type", "the process has a Nic route: it runs in the net server's network namespace and lists none of its own")
             }
         }
         return errors

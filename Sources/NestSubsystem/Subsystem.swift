@@ -23,20 +23,25 @@ public struct Subsystem: Codable, Sendable, Equatable {
     /// Namespace types the subsystem owns and every process joins
     /// (`<share namespace="network"/>`); a process lists none of these.
     public var shared: [String]
+    /// The `net` server whose namespace the shared network namespace is
+    /// (`<share namespace="network" nic="net-NAME"/>`): the holder joins
+    /// that namespace instead of making one. nil: a fresh one.
+    public var sharedNic: String?
     /// The quota of the whole subsystem: the parent cgroup of its
     /// processes' cgroups. nil for a subsystem of one process.
     public var quota: Quota?
     public var starts: [Start]
 
     public init(name: String, ociVersion: String, bundle: String = "", annotations: [KeyValue] = [],
-                parentProvides: [String] = Service.hostServices, shared: [String] = [], quota: Quota? = nil,
-                starts: [Start] = []) {
+                parentProvides: [String] = Service.hostServices, shared: [String] = [], sharedNic: String? = nil,
+                quota: Quota? = nil, starts: [Start] = []) {
         self.name = name
         self.ociVersion = ociVersion
         self.bundle = bundle
         self.annotations = annotations
         self.parentProvides = parentProvides
         self.shared = shared
+        self.sharedNic = sharedNic
         self.quota = quota
         self.starts = starts
     }
@@ -78,7 +83,18 @@ public enum Service {
     /// Host devices made or bound into the container.
     public static let device = "DEVICE"
 
+    /// A network namespace configured by the host's network plugins: what a
+    /// `net` server opens.
+    public static let hostNet = "HOST_NET"
+    /// A network interface: the session a `net` server gives a process, which
+    /// then runs in the server's network namespace.
+    public static let nic = "Nic"
+
+    /// What the host provides every subsystem (the default `parent-provides`).
     public static let hostServices = [pd, cgroup, hostFS, namespace, hook, device]
+    /// What a host may provide: the default ones, and HOST_NET where the
+    /// runner attaches networks (nestd lists it only then).
+    public static let knownHostServices = hostServices + [hostNet]
 }
 
 /// The component binaries a start node can run.
@@ -87,7 +103,9 @@ public enum Binary {
     public static let log = "log"
     public static let rom = "rom"
     public static let initProcess = "nest-init"
-    public static let all = [vfs, log, rom, initProcess]
+    /// A network: a namespace file the runner's network plugins configured.
+    public static let net = "net"
+    public static let all = [vfs, log, rom, initProcess, net]
 }
 
 public struct KeyValue: Codable, Sendable, Equatable {
@@ -109,11 +127,12 @@ public struct Start: Codable, Sendable, Equatable {
     public var log: LogConfig?
     public var rom: ROMConfig?
     public var container: ContainerConfig?
+    public var net: NetConfig?
     public var routes: [Route]
 
     public init(name: String, binary: String, provides: [String] = [], vfs: VFSConfig? = nil,
                 log: LogConfig? = nil, rom: ROMConfig? = nil, container: ContainerConfig? = nil,
-                routes: [Route] = []) {
+                net: NetConfig? = nil, routes: [Route] = []) {
         self.name = name
         self.binary = binary
         self.provides = provides
@@ -121,6 +140,7 @@ public struct Start: Codable, Sendable, Equatable {
         self.log = log
         self.rom = rom
         self.container = container
+        self.net = net
         self.routes = routes
     }
 }
@@ -175,5 +195,23 @@ public struct ROMModule: Codable, Sendable, Equatable {
         self.name = name
         self.content = content
         self.path = path
+    }
+}
+
+/// The net server: a network namespace that the runner made as a file and
+/// attached to a network (CNI ADD). A process routed to it (`Nic`) runs in
+/// that namespace; the launcher joins it by path, as a NAMESPACE join.
+public struct NetConfig: Codable, Sendable, Equatable {
+    /// The network's name (what `nestctl network ls` shows).
+    public var network: String
+    /// The namespace file the process joins.
+    public var netns: String
+    /// The address the network gave, CIDR (shown, not applied: the plugins did).
+    public var address: String?
+
+    public init(network: String, netns: String, address: String? = nil) {
+        self.network = network
+        self.netns = netns
+        self.address = address
     }
 }

@@ -41,8 +41,13 @@ extension Subsystem {
             s.parentProvides = try serviceNames(pp)
         }
         s.shared = try node.kids("share").map { e in
-            try e.check(attributes: ["namespace"])
-            return try e.req("namespace")
+            try e.check(attributes: ["namespace", "nic"])
+            let type = try e.req("namespace")
+            if let nic = e.str("nic") {
+                guard type == "network" else { throw e.error("only the network namespace is joined through a Nic", attribute: "nic") }
+                s.sharedNic = nic
+            }
+            return type
         }
         if try node.one("cgroup") != nil { s.quota = try Quota.read(node) } else if !node.kids("resource").isEmpty {
             throw SpecError(path: "subsystem/cgroup", message: "a subsystem with resources needs <cgroup path=...>")
@@ -90,6 +95,11 @@ extension Start {
             })
         case Binary.initProcess:
             start.container = try ContainerConfig.read(config, quota: Quota.read(node))
+        case Binary.net:
+            try config.check(attributes: [], children: ["net"])
+            guard let n = try config.one("net") else { throw SpecError(path: "\(config.path)/net", message: "missing <net>") }
+            try n.check(attributes: ["network", "netns", "address"])
+            start.net = NetConfig(network: try n.req("network"), netns: try n.req("netns"), address: n.str("address"))
         default:
             throw b.error("unknown binary '\(start.binary)' (one of: \(Binary.all.joined(separator: ", ")))", attribute: "name")
         }

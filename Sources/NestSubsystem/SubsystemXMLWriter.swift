@@ -11,7 +11,11 @@ extension Subsystem {
         if !bundle.isEmpty { root.set("bundle", bundle) }
         for a in annotations { root.children.append(XMLElement("annotation", [("key", a.key), ("value", a.value)])) }
         root.children.append(XMLElement("parent-provides", children: parentProvides.map { XMLElement("service", [("name", $0)]) }))
-        for type in shared { root.children.append(XMLElement("share", [("namespace", type)])) }
+        for type in shared {
+            var e = XMLElement("share", [("namespace", type)])
+            if type == "network" { e.set("nic", sharedNic) }
+            root.children.append(e)
+        }
         if let quota { root.children += quota.xmlElements() }
         for start in starts { root.children.append(start.xmlElement()) }
         return root
@@ -41,6 +45,11 @@ extension Start {
             }
         }
         if let container { config.children += container.xmlElements() }
+        if let net {
+            var n = XMLElement("net", [("network", net.network), ("netns", net.netns)])
+            n.set("address", net.address)
+            config.children.append(n)
+        }
         e.children.append(config)
         if !routes.isEmpty {
             e.children.append(XMLElement("route", children: routes.map { route in

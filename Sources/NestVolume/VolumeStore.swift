@@ -62,10 +62,10 @@ public struct VolumeStore: Sendable {
     }
 
     /// Makes the volume NAME unless it exists, its directory first filled
-    /// with what `seed.rootfs` has at `seed.path` (VolumeSeed). Returns the
+    /// with what `seed.source` has at `seed.path` (VolumeSeed). Returns the
     /// record and whether this call made it.
     public func create(_ name: String, labels: [String: String] = [:], created: String,
-                       seed: (rootfs: String, path: String)? = nil) throws(VolumeError) -> (VolumeRecord, Bool) {
+                       seed: (source: VolumeSeed.Source, path: String)? = nil) throws(VolumeError) -> (VolumeRecord, Bool) {
         guard VolumeRecord.isValidName(name) else {
             throw VolumeError(.invalid, "volume name \(name.prefix(64)) must match \(VolumeRecord.namePattern)", field: "name")
         }
@@ -78,7 +78,7 @@ public struct VolumeStore: Sendable {
             throw e
         }
         do throws(VolumeError) {
-            if let seed { try VolumeSeed.copy(rootfs: seed.rootfs, path: seed.path, into: tmp + "/_data") }
+            if let seed { try VolumeSeed.copy(seed.source, path: seed.path, into: tmp + "/_data") }
             let record = VolumeRecord(name: name, created: created, labels: labels)
             try Self.writeDurably(tmp + "/volume.json", record)
             Self.syncDirectory(tmp)

@@ -230,6 +230,8 @@ int main(int argc, char **argv)
 		return exec_main(argv[2]);
 	if (argc >= 2 && strcmp(argv[1], "-u") == 0)
 		return joined_mnt_main(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "-n") == 0)
+		return netns_mode_main(argc, argv);
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
@@ -249,7 +251,7 @@ int main(int argc, char **argv)
 		mtrace("go");
 	}
 	if (!plan) {
-		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS\n");
+		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS | -n make|remove PATH\n");
 		return 2;
 	}
 	return monitor_main(plan);

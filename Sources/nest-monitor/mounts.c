@@ -312,6 +312,51 @@ static void mount_one(const struct nest_plan *p, const struct plan_mount *m)
 	propagate(dest, prop);
 }
 
+/* The overlay by the new mount API, each lower dir a lowerdir+ of its own
+ * (Linux 6.8): no page bounds how many layers an image has. 1 when the
+ * kernel has no lowerdir+ (its EINVAL for the first one), so the caller
+ * falls back to mount(2); any other failure is the container's error,
+ * naming the dir the kernel refused and the kernel's own words. */
+static int overlay_fsmount(const struct nest_plan *p)
+{
+	int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return 1;
+	const char *at = NULL;
+	for (int i = 0; !at && i < p->noverlay_lowers; i++)
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", p->overlay_lowers[i], 0) < 0) {
+			if (i == 0 && errno == EINVAL) {
+				close(fs);
+				return 1;
+			}
+			at = p->overlay_lowers[i];
+		}
+	if (!at && fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", p->overlay_upper, 0) < 0)
+		at = p->overlay_upper;
+	if (!at && fsconfig(fs, FSCONFIG_SET_STRING, "workdir", p->overlay_work, 0) < 0)
+		at = p->overlay_work;
+	if (!at && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		at = p->overlay_upper;
+	int m = at ? -1 : fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (!at && m < 0)
+		at = p->overlay_upper;
+	if (at) {
+		int e = errno;
+		/* the kernel's reason ("e overlay: ..."), queued on the context */
+		char why[512] = "";
+		ssize_t n = read(fs, why, sizeof why - 1);
+		why[n > 0 ? n : 0] = 0;
+		why[strcspn(why, "\n")] = 0;
+		errno = e;
+		fail(at, "rootfs-overlay %s%s%s", p->rootfs, why[0] ? ": " : "", why[0] ? why : "");
+	}
+	close(fs);
+	if (move_mount(m, "", AT_FDCWD, p->rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		fail(p->overlay_upper, "rootfs-overlay %s", p->rootfs);
+	close(m);
+	return 0;
+}
+
 void rootfs_prepare(const struct nest_plan *p)
 {
 	unsigned long prop = p->rootfs_propagation;
@@ -324,8 +369,14 @@ void rootfs_prepare(const struct nest_plan *p)
 		fail("/", "rootfs-propagation /");
 	/* An image's rootfs: its overlay, in the container's own mount
 	 * namespace (the plan checked), is the mount point pivot_root needs. */
-	if (p->overlay_data) {
-		if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0)
+	if (p->overlay_upper) {
+		if (overlay_fsmount(p) == 0)
+			;
+		else if (!p->overlay_data)
+			failx(p->overlay_upper, "rootfs-overlay %s: %d lower dirs: the mount options are more than the "
+				"4096 bytes mount(2) takes, and this kernel has no lowerdir+ (Linux 6.8)",
+			      p->rootfs, p->noverlay_lowers);
+		else if (mount("overlay", p->rootfs, "overlay", 0, p->overlay_data) < 0)
 			fail(p->overlay_upper, "rootfs-overlay %s", p->rootfs);
 	} else if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		fail(p->rootfs, "rootfs %s", p->rootfs);

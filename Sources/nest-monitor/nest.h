@@ -51,6 +51,7 @@ int zygote_main(int sock);
 int monitor_main(const char *plan);
 /* nest-monitor -H KIND PLANFILE PID STATUS (hookmode.c) */
 int hook_mode_main(int argc, char **argv);
+int netns_mode_main(int argc, char **argv); /* -n make|remove PATH */
 /* nest-monitor -x PLANFILE: a process joins a container (exec.c) */
 int exec_main(const char *plan);
 /* nest-monitor -u list|undo ...: a joined mount namespace's mounts (joinedmnt.c) */

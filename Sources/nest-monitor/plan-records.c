@@ -206,10 +206,11 @@ static int overlay_path(struct pctx *c, const char *what, const char *s)
 	return 0;
 }
 
-/* UPPER WORK LOWER...: the lower dirs top first, as overlayfs lists them. */
+/* UPPER WORK LOWER...: the lower dirs top first, as overlayfs lists them.
+ * The one-string mount data is made only when it fits the page mount(2)
+ * copies; an image of more layers needs fsconfig's lowerdir+ (mounts.c). */
 static int r_rootfs_overlay(struct pctx *c, char **f, int n)
 {
-	/* mount(2) copies one page of options */
 	size_t len = sizeof "lowerdir=,upperdir=,workdir=";
 	if (overlay_path(c, "upper", f[0]) < 0 || overlay_path(c, "work", f[1]) < 0)
 		return -1;
@@ -219,22 +220,33 @@ static int r_rootfs_overlay(struct pctx *c, char **f, int n)
 			return -1;
 		len += strlen(f[i]) + 1;
 	}
-	if (len > 4096)
-		return pf_err(c, "the options are %zu bytes, more than the 4096 a mount takes", len);
-	char *d = malloc(len);
-	if (!d)
+	const char **lowers = calloc((size_t)(n - 2), sizeof *lowers);
+	if (!lowers)
 		return pf_err(c, "out of memory");
-	strcpy(d, "lowerdir=");
-	for (int i = 2; i < n; i++) {
-		if (i > 2)
-			strcat(d, ":");
-		strcat(d, f[i]);
+	for (int i = 2; i < n; i++)
+		lowers[i - 2] = f[i];
+	char *d = NULL;
+	if (len <= 4096) {
+		d = malloc(len);
+		if (!d) {
+			free(lowers);
+			return pf_err(c, "out of memory");
+		}
+		strcpy(d, "lowerdir=");
+		for (int i = 2; i < n; i++) {
+			if (i > 2)
+				strcat(d, ":");
+			strcat(d, f[i]);
+		}
+		strcat(d, ",upperdir=");
+		strcat(d, f[0]);
+		strcat(d, ",workdir=");
+		strcat(d, f[1]);
 	}
-	strcat(d, ",upperdir=");
-	strcat(d, f[0]);
-	strcat(d, ",workdir=");
-	strcat(d, f[1]);
 	c->p->overlay_upper = f[0];
+	c->p->overlay_work = f[1];
+	c->p->overlay_lowers = lowers;
+	c->p->noverlay_lowers = n - 2;
 	c->p->overlay_data = d;
 	return 0;
 }

@@ -161,7 +161,7 @@ static int check_whole(struct pctx *c)
 		return -1;
 	}
 	/* in the host's (or a joined) namespace it would outlive the container */
-	if (p->overlay_data && (!p->rootfs || !plan_ns_is_new(p, NS_MOUNT))) {
+	if (p->overlay_upper && (!p->rootfs || !plan_ns_is_new(p, NS_MOUNT))) {
 		snprintf(c->err, c->errlen, "plan: rootfs-overlay needs a rootfs and a new mount namespace");
 		return -1;
 	}
@@ -310,6 +310,7 @@ void plan_free(struct nest_plan *p)
 	free(p->init_args);
 	free(p->annotations);
 	free(p->overlay_data);
+	free(p->overlay_lowers);
 	free(p->text);
 	memset(p, 0, sizeof *p);
 }

@@ -125,10 +125,15 @@ struct nest_plan {
 	int has_console_size;
 	unsigned short console_rows, console_cols;
 	const char *rootfs; /* NULL only with hold */
-	/* rootfs-overlay: the overlay mounted at rootfs first (NULL: none);
-	 * its mount data "lowerdir=...,upperdir=...,workdir=...", built and
-	 * checked when the plan is read. */
-	const char *overlay_upper;
+	/* rootfs-overlay: the overlay mounted at rootfs first (upper NULL:
+	 * none): its dirs, the lower ones top first, checked when the plan is
+	 * read; overlay_data is the one-string mount data
+	 * "lowerdir=...,upperdir=...,workdir=..." when it fits the page
+	 * mount(2) copies (NULL when not: only the new mount API's
+	 * lowerdir+, one layer at a time, takes that many). */
+	const char *overlay_upper, *overlay_work;
+	const char **overlay_lowers;
+	int noverlay_lowers;
 	char *overlay_data;
 	int rootfs_readonly;
 	unsigned long rootfs_propagation;

@@ -18,16 +18,16 @@ func runStreamed(_ api: APIClient, _ request: CreateRequest, rm: Bool, interacti
         ?? { throw ExitCode.failure }()
     let stream: FrameStream
     do {
-        switch try api.http.openStream("POST", "/v1/containers/\(created.id)/attach") {
+        switch try api.http.openStream("POST", "/v1/containers/\(pathID(created.id))/attach") {
         case .upgraded(let s): stream = s
         case .refused(let response):
-            _ = try? api.http.request("DELETE", "/v1/containers/\(created.id)?force=true")
+            _ = try? api.http.request("DELETE", "/v1/containers/\(pathID(created.id))?force=true")
             try api.fail(response)
         }
         // attached first: what the container writes at once is not missed
-        let started = try api.http.request("POST", "/v1/containers/\(created.id)/start")
+        let started = try api.http.request("POST", "/v1/containers/\(pathID(created.id))/start")
         if started.status >= 400 {
-            _ = try? api.http.request("DELETE", "/v1/containers/\(created.id)?force=true")
+            _ = try? api.http.request("DELETE", "/v1/containers/\(pathID(created.id))?force=true")
             try api.fail(started)
         }
     } catch let code as ExitCode {

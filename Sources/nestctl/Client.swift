@@ -52,7 +52,7 @@ struct APIClient {
     /// done, as docker's start, stop, kill and rm do.
     func each(_ containers: [String], _ method: String, _ suffix: String) throws {
         for c in containers {
-            _ = try call(method, "/containers/\(c)" + suffix)
+            _ = try call(method, "/containers/\(pathID(c))" + suffix)
             print(c)
         }
     }
@@ -84,7 +84,7 @@ struct APIClient {
         var pending: [UInt8] = []
         var exit: WaitResponse?
         do {
-            try http.stream("POST", "/v1/containers/\(id)/start?attach=true", onHead: { head.status = $0; head.headers = $1 }, onData: { chunk in
+            try http.stream("POST", "/v1/containers/\(pathID(id))/start?attach=true", onHead: { head.status = $0; head.headers = $1 }, onData: { chunk in
                 if head.status >= 400 || head.headers["content-type"] == "application/json" {
                     head.body += chunk
                     return true
@@ -103,13 +103,13 @@ struct APIClient {
         }
         if head.status >= 400 {
             // not started: remove it, as a create with start does
-            _ = try? http.request("DELETE", "/v1/containers/\(id)?force=true")
+            _ = try? http.request("DELETE", "/v1/containers/\(pathID(id))?force=true")
             try fail(head)
         }
         if head.headers["content-type"] == "application/json" {
             // a nestd before attached starts: started; follow, then wait
             try attach(id)
-            let result: WaitResponse = try post("/containers/\(id)/wait" + (rm ? "?remove=true" : ""))
+            let result: WaitResponse = try post("/containers/\(pathID(id))/wait" + (rm ? "?remove=true" : ""))
             return result.exitCode
         }
         guard let exit else {
@@ -124,7 +124,7 @@ struct APIClient {
     func attach(_ id: String) throws {
         var pending: [UInt8] = []
         do {
-            try http.stream("GET", "/v1/containers/\(id)/logs?follow=true&format=records", onHead: { _, _ in }, onData: { chunk in
+            try http.stream("GET", "/v1/containers/\(pathID(id))/logs?follow=true&format=records", onHead: { _, _ in }, onData: { chunk in
                 pending += chunk
                 while let nl = pending.firstIndex(of: 0x0a) {
                     writeRecord(pending[..<nl])

@@ -19,38 +19,17 @@ struct Run: ParsableCommand {
     var interactive = false
     @Flag(name: [.short, .long], help: "Give the container a terminal (the size of nestctl's; raw while attached).")
     var tty = false
-    @Option(help: "A unique name for the container.")
-    var name: String?
-    @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
-    var labels: [String] = []
-    @Option(help: "Launch this subsystem config (docs/subsystem.md) instead of a bundle.")
-    var subsystem: String?
-    @Option(name: [.short, .long], help: "USER[:GROUP] the process runs as, names (the rootfs's /etc/passwd and /etc/group) or numbers (default: the bundle's process.user).")
-    var user: String?
-    @Option(name: [.customShort("v"), .customLong("volume")],
-            help: "NAME:/path[:ro] (a named volume, made on first use) or /host/path:/path[:ro] (a bind mount); repeatable.")
-    var volumes: [String] = []
-    @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
-    var tmpfs: [String] = []
-    @OptionGroup var image: ImageOptions
-    @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
-    var bundle: String?
-    @Argument(parsing: .captureForPassthrough, help: "The image's command and arguments (instead of its Cmd).")
-    var command: [String] = []
+    @OptionGroup var spec: ContainerOptions
 
     func validate() throws {
-        if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory, an image or --subsystem FILE") }
         if tty && interactive && !detach && isatty(0) != 1 {
             throw ValidationError("the input is not a terminal: drop -t to pipe it to the container")
         }
     }
 
     func run() throws {
-        var request = CreateRequest(name: name, bundle: "", labels: try parseLabels(labels), start: true)
-        if let bundle { try image.apply(to: &request, target: bundle, command: command) }
-        if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
-        request.user = user
-        request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        var request = try spec.request()
+        request.start = true
         let status: Int32
         if (interactive || tty) && !detach {
             status = try runStreamed(options.client, request, rm: rm, interactive: interactive, tty: tty)
@@ -79,12 +58,19 @@ func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: 
         print(created.id)
         return 0
     }
+    // A subsystem of several processes is a pod: its containers are
+    // started and it runs on; `nestctl logs POD/NAME` shows each one's output.
+    if request.subsystem != nil, let pod = try? api.http.request("GET", "/v1/pods/\(pathID(created.id))"), pod.status == 200 {
+        _ = try api.call("POST", "/pods/\(pathID(created.id))/start")
+        print(created.name)
+        return 0
+    }
     return try api.startAttached(created.id, rm: rm)
 }
 
 /// The create request's fields as run's and create's options, for their
 /// error messages.
-let createFlags = ["user": "--user", "env": "--env", "workingDir": "--workdir", "entrypoint": "--entrypoint",
+let createFlags = ["memory": "--memory", "cpus": "--cpus", "pids": "--pids", "pod": "--pod", "user": "--user", "env": "--env", "workingDir": "--workdir", "entrypoint": "--entrypoint",
                    "cmd": "COMMAND", "image": "IMAGE"]
 
 /// The config is sent, not its path: nestd reads no file of the client's.
@@ -107,13 +93,8 @@ func parseLabels(_ labels: [String]) throws -> [String: String]? {
     return out
 }
 
-struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle or an image; print its id.")
-    @OptionGroup var options: ClientOptions
-    @Flag(name: [.short, .long], help: "Keep the container's stdin open for attached clients.")
-    var interactive = false
-    @Flag(name: [.short, .long], help: "Give the container a terminal.")
-    var tty = false
+/// What `run` and `create` say of the container: the create request.
+struct ContainerOptions: ParsableArguments {
     @Option(help: "A unique name for the container.")
     var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).")
@@ -127,6 +108,13 @@ struct Create: ParsableCommand {
     var volumes: [String] = []
     @Option(help: "/path[:options]: a fresh tmpfs at /path (options: size=, mode=, uid=, gid=, ro...); repeatable.")
     var tmpfs: [String] = []
+    @Option(help: "Add the container to this pod (it is then POD/NAME).")
+    var pod: String?
+    @OptionGroup var quota: QuotaOptions
+    @Option(name: .customLong("network"), help: "A network (nestctl network create) to attach the container to; repeatable.")
+    var networks: [String] = []
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "HOSTPORT:CONTAINERPORT[/udp]: publish a port through the first network; repeatable.")
+    var publish: [String] = []
     @OptionGroup var image: ImageOptions
     @Argument(help: "The bundle directory, or an image (name[:tag], digest or short id).")
     var bundle: String?
@@ -137,12 +125,30 @@ struct Create: ParsableCommand {
         if (bundle == nil) == (subsystem == nil) { throw ValidationError("give a bundle directory, an image or --subsystem FILE") }
     }
 
-    func run() throws {
+    func request() throws -> CreateRequest {
         var request = CreateRequest(name: name, bundle: "", labels: try parseLabels(labels))
         if let bundle { try image.apply(to: &request, target: bundle, command: command) }
         if let subsystem { request.subsystem = try readSubsystemFile(subsystem) }
         request.user = user
         request.mounts = try parseMounts(volumes: volumes, tmpfs: tmpfs)
+        request.pod = pod
+        (request.memory, request.cpus, request.pids) = try quota.values()
+        (request.networks, request.ports) = try parseNetworks(networks, publish)
+        return request
+    }
+}
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a container from a bundle or an image; print its id.")
+    @OptionGroup var options: ClientOptions
+    @Flag(name: [.short, .long], help: "Keep the container's stdin open for attached clients.")
+    var interactive = false
+    @Flag(name: [.short, .long], help: "Give the container a terminal.")
+    var tty = false
+    @OptionGroup var spec: ContainerOptions
+
+    func run() throws {
+        var request = try spec.request()
         if interactive { request.openStdin = true }
         if tty { request.tty = true; request.consoleSize = Terminal.current }
         let created: CreateResponse = try options.client.post("/containers", request, flags: createFlags)
@@ -214,7 +220,7 @@ struct Wait: ParsableCommand {
     var container: String
 
     func run() throws {
-        let result: WaitResponse = try options.client.post("/containers/\(container)/wait")
+        let result: WaitResponse = try options.client.post("/containers/\(pathID(container))/wait")
         print(result.exitCode)
     }
 }

@@ -43,7 +43,7 @@ struct Exec: ParsableCommand {
         let api = options.client
         let stream: FrameStream
         do {
-            switch try api.http.openStream("POST", "/v1/containers/\(container)/exec", body: Array(try JSONEncoder().encode(body))) {
+            switch try api.http.openStream("POST", "/v1/containers/\(pathID(container))/exec", body: Array(try JSONEncoder().encode(body))) {
             case .upgraded(let s): stream = s
             case .refused(let response): try api.fail(response, flags: Self.flags)
             }

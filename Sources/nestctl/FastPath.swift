@@ -24,6 +24,8 @@ enum FastPath {
         var rm = false, detach = false
         var name: String?
         var labels: [String] = []
+        var networks: [String] = []
+        var ports: [PortRequest] = []
         var bundle: String?
         var command: [String] = []
         while i < args.count {
@@ -34,6 +36,15 @@ enum FastPath {
             case "--name", "--label", "--socket":
                 guard i + 1 < args.count else { return nil }
                 if arg == "--name" { name = args[i + 1] } else if arg == "--label" { labels.append(args[i + 1]) } else { socket = args[i + 1] }
+                i += 1
+            case "--network", "-p", "--publish":
+                guard i + 1 < args.count else { return nil }
+                if arg == "--network" {
+                    networks.append(args[i + 1])
+                } else {
+                    guard let p = PortRequest.flag(args[i + 1]) else { return nil }
+                    ports.append(p)
+                }
                 i += 1
             default:
                 if arg.hasPrefix("-") { return nil }
@@ -53,6 +64,8 @@ enum FastPath {
         do {
             // a directory with a config.json is a bundle, anything else an image
             var request = CreateRequest(name: name, bundle: "", labels: parsedLabels, start: true)
+            if !networks.isEmpty { request.networks = networks }
+            if !ports.isEmpty { request.ports = ports }
             if asBundle {
                 request.bundle = absolutePath(bundle)
             } else {

@@ -6,6 +6,7 @@ import Foundation
 #endif
 import Glibc
 import NestAPI
+import NestClient
 import NestCtlFormat
 
 struct Ps: ParsableCommand {
@@ -64,14 +65,41 @@ struct Ps: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show containers as JSON.")
+    static let configuration = CommandConfiguration(abstract: "Show containers (or pods: their containers and quota tree) as JSON.")
     @OptionGroup var options: ClientOptions
-    @Argument(help: "Container ids or names.")
+    @Argument(help: "Container (or pod) ids or names.")
     var containers: [String]
 
     func run() throws {
-        let infos = try containers.map { try options.client.get("/containers/\($0)", as: ContainerInfo.self) }
-        print(try jsonText(infos))
+        let api = options.client
+        let items = try containers.map { name throws -> InspectItem in
+            let response: UnixHTTPClient.Response
+            do { response = try api.http.request("GET", "/v1/containers/\(pathID(name))") } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+            if response.status == 404, let pod = try? api.http.request("GET", "/v1/pods/\(pathID(name))"), pod.status == 200 {
+                return .pod(try api.decode(pod))
+            }
+            if response.status >= 400 { try api.fail(response) }
+            return .container(try api.decode(response))
+        }
+        print(try jsonText(items))
+    }
+}
+
+/// What `inspect` shows of a name: a container, or a pod when no
+/// container has that name.
+enum InspectItem: Encodable {
+    case container(ContainerInfo)
+    case pod(PodInfo)
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .container(let info): try c.encode(info)
+        case .pod(let info): try c.encode(info)
+        }
     }
 }
 
@@ -93,7 +121,7 @@ struct Logs: ParsableCommand {
         var query = ["follow=\(follow)", "timestamps=\(timestamps)"]
         if let tail { query.append("tail=\(tail)") }
         if let since { query.append("since=\(percentEncoded(since))") }
-        let path = "/v1/containers/\(container)/logs?" + query.joined(separator: "&")
+        let path = "/v1/containers/\(pathID(container))/logs?" + query.joined(separator: "&")
         var failed: Int?
         var body: [UInt8] = []
         do {
@@ -121,7 +149,7 @@ struct SubsystemCommand: ParsableCommand {
     var container: String
 
     func run() throws {
-        let response = try options.client.call("GET", "/containers/\(container)/subsystem")
+        let response = try options.client.call("GET", "/containers/\(pathID(container))/subsystem")
         print(response.text, terminator: "")
     }
 }

@@ -16,7 +16,7 @@ struct NestCtl: ParsableCommand {
         subcommands: [Run.self, Exec.self, Create.self, Start.self, Stop.self, Kill.self, Remove.self, Pause.self, Unpause.self,
                       Update.self, Ps.self, Top.self, Inspect.self, Logs.self, Wait.self, SubsystemCommand.self, Events.self,
                       Version.self, Info.self, Translate.self, VolumeCommand.self, ImageCommand.self, Images.self,
-                      Pull.self, Login.self, Logout.self])
+                      Pull.self, Login.self, Logout.self, PodCommand.self, NetworkCommand.self])
 
     /// ArgumentParser exits 64 on usage errors; nestctl, like most command
     /// lines, exits 2 for them and 1 for every other failure.

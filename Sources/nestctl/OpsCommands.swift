@@ -39,7 +39,7 @@ struct Top: ParsableCommand {
 
     func run() throws {
         let query = psArgs.isEmpty ? "" : "?ps_args=" + queryEscaped(psArgs.joined(separator: " "))
-        let top: TopResponse = try options.client.get("/containers/\(container)/top" + query)
+        let top: TopResponse = try options.client.get("/containers/\(pathID(container))/top" + query)
         for line in Columns.aligned([top.titles] + top.processes) { print(line) }
     }
 }
@@ -112,7 +112,7 @@ struct Update: ParsableCommand {
         let api = options.client
         for c in containers {
             let response: UnixHTTPClient.Response
-            do { response = try api.http.request("POST", "/v1/containers/\(c)/update", body: w.bytes) } catch {
+            do { response = try api.http.request("POST", "/v1/containers/\(pathID(c))/update", body: w.bytes) } catch {
                 printError("\(error)")
                 throw ExitCode.failure
             }

@@ -74,8 +74,13 @@ struct AuthFileOption: ParsableArguments {
 }
 
 struct Login: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Store credentials for a registry, for nestd's pulls.")
+    static let configuration = CommandConfiguration(
+        abstract: "Store credentials for a registry, for nestd's pulls.",
+        discussion: "nestd first asks the registry whether it takes them; refused credentials are not stored.")
+    @OptionGroup var options: ClientOptions
     @OptionGroup var file: AuthFileOption
+    @Flag(help: "Use plain HTTP for a registry on localhost, 127.0.0.1 or ::1.")
+    var insecure = false
     @Option(name: [.short, .long], help: "The user name (asked for when missing).")
     var username: String?
     @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input.")
@@ -106,6 +111,9 @@ struct Login: ParsableCommand {
             password = String(cString: p)
         }
         guard !password.isEmpty else { throw ValidationError("the password is empty") }
+        let _: LoginResponse = try options.client.post(
+            "/auth", LoginRequest(registry: registry, username: user, password: password, insecure: insecure ? true : nil),
+            flags: ["registry": "REGISTRY", "username": "--username", "password": "the password", "insecure": "--insecure"])
         let path = file.resolved
         do {
             var c = try RegistryCredentials.load(path: path)

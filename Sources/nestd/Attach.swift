@@ -23,7 +23,7 @@ extension Router {
         q.raw = true
         // before the upgrade, as for an attached start: nothing is missed
         let follower = LogFollower(d, r.id)
-        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        let tail = LogTail(path: d.logPath(r), query: q)
         if state == "created" { tail.openLog(creating: true) } else { tail.skipExisting() }
         let target: InputTarget = d.streams.withLock { $0[r.id] } ?? DroppedInput()
         let pump = InputPump(target)

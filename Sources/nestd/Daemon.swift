@@ -8,6 +8,7 @@ import Dispatch
 import Logging
 import NestAPI
 import NestImage
+import NestNetwork
 import NestOCI
 import NestRuntime
 import NestSubsystem
@@ -45,6 +46,13 @@ final class Daemon: Sendable {
     /// the creates in progress per volume (DaemonVolumes).
     let volumes: VolumeStore
     let volumeUse = Mutex<[String: Int]>([:])
+    /// DATA/pods; the pods by id; `podLock` is held around every change of
+    /// a pod's config (Pods.swift).
+    let podStore: PodStore
+    let pods = Mutex<[String: PodRecord]>([:])
+    let podLock = Mutex(())
+    /// DATA/networks, namespace files under RUN/.nestd/netns (DaemonNetworks).
+    let networks: NetworkStore
 
     private func reserve(name: String, id: String) -> Bool {
         reservedNames.withLock { taken in
@@ -71,6 +79,8 @@ final class Daemon: Sendable {
         records = RecordStore(dir: data + "/containers", ephemeralDir: root + "/.nestd/containers")
         images = StoreImageSource(root: data + "/images")
         volumes = VolumeStore(root: data + "/volumes")
+        podStore = PodStore(dir: data + "/pods")
+        networks = NetworkStore(root: data + "/networks", runDir: root + "/.nestd/netns")
     }
 
     var watcher: ExitWatcher { watcherBox.withLock { $0! } }
@@ -105,9 +115,11 @@ final class Daemon: Sendable {
                 known.withLock { $0[r.id] = r }
             }
         }
+        // The pods' holders are the pods' (their containers are known now).
+        let holders = recoverPods()
         // Runtime containers without a record: a create the daemon did not
         // finish. Remove them, as a create that failed would have.
-        let recorded = Set(known.withLock { Array($0.keys) })
+        let recorded = Set(known.withLock { Array($0.keys) }).union(holders)
         // Those being made are listed too (a creating record, or only a
         // state directory): their cgroups, processes and dirs are undone.
         for status in runtime.list() where !recorded.contains(status.id) {
@@ -129,6 +141,7 @@ final class Daemon: Sendable {
         }
         do { try volumes.prepare() } catch { logger.warning("volumes", metadata: ["error": "\(error)"]) }
         logVolumeUsers()
+        recoverNetworks()
         w.start()
         for id in known.withLock({ Array($0.keys) }) { w.watch(id) }
         logger.info("recovered containers", metadata: ["count": "\(known.withLock { $0.count })"])
@@ -147,7 +160,7 @@ final class Daemon: Sendable {
         return info(r, (try? runtime.state(id: r.id)))
     }
 
-    private func info(_ r: ContainerRecord, _ s: ContainerStatus?) -> ContainerInfo {
+    func info(_ r: ContainerRecord, _ s: ContainerStatus?) -> ContainerInfo {
         ContainerInfo(id: r.id, name: r.name, state: s?.status ?? "stopped", pid: s?.pid ?? 0,
                       exitCode: s?.exitCode, oomKilled: s?.oomKilled,
                       created: Timestamp.string(r.created), started: r.started.map(Timestamp.string),
@@ -180,7 +193,9 @@ final class Daemon: Sendable {
     /// A subsystem never changes after create, so each is read once.
     func summary(_ id: String) -> [ComponentSummary] {
         if let known = summaries.withLock({ $0[id] }) { return known }
-        guard let xml = try? runtime.subsystemXML(id: id) else { return [] }
+        // a pod's container shows its pod's config
+        let configID = id.split(separator: "/").first.map(String.init) ?? id
+        guard let xml = try? runtime.subsystemXML(id: configID) else { return [] }
         let components = SubsystemSummary.components(xml)
         // Only for a container still known: a lookup that raced its removal
         // must not leave an entry that nothing would ever remove.
@@ -190,10 +205,23 @@ final class Daemon: Sendable {
         return components
     }
 
+    /// A pod's config changes with each container: its containers' summaries go with it.
+    func setSummary(_ id: String, _ components: [ComponentSummary]) {
+        summaries.withLock { s in
+            if let slash = id.firstIndex(of: "/") {
+                let prefix = id[...slash]
+                for key in s.keys where key.hasPrefix(prefix) { s[key] = components }
+            }
+            s[id] = components
+        }
+    }
+
     // MARK: lifecycle
 
     func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
+        if let pod = req.pod { return try addToPod(pod, req) }
         let given = try req.subsystem.map { text throws(APIError) in try Self.handWritten(text) }
+        if let given, !given.isSingleProcess { return try createPod(from: given, req) }
         try Self.checkImageFields(req)
         if req.image != nil, given != nil || !req.bundle.isEmpty {
             throw APIError(400, "give one of image, bundle and subsystem", field: "image")
@@ -245,11 +273,13 @@ final class Daemon: Sendable {
             }
             // an image's user is the spec's already, resolved in its layers
             if let user = req.user, image == nil { try sub.setUser(user) }
+            try Self.applyLimits(req, &sub)
             stopSignal = try Self.stopSignal(sub, image: image != nil)
-            var volumeClaim = try claimVolumes(req.mounts ?? [], into: &sub)
+            var volumeClaim = try claimVolumes(req.mounts ?? [], layers: image?.image.layers.reversed().map(\.path), into: &sub)
             // after the runtime has written the config (or failed): from
             // then on the config names the container as a volume user
             defer { releaseVolumes(volumeClaim) }
+            try attachNetworks(req, id: id, name: name.isEmpty ? "nest-" + id.prefix(8) : name, into: &sub)
             var stdio = try StdioSetup(req, &sub, &opts, consoleDir: root + "/.nestd/console", id: id)
             do {
                 _ = try runtime.create(subsystem: sub, options: opts)
@@ -266,9 +296,11 @@ final class Daemon: Sendable {
             }
             volumeClaim.succeeded = true
         } catch let error as APIError {
+            detachNetworks(id)
             records.remove(id)
             throw error
         } catch {
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
@@ -295,9 +327,12 @@ final class Daemon: Sendable {
         } catch {
             try? runtime.delete(id: id, force: true)
             streams.withLock { $0.removeValue(forKey: id) }?.close()
+            detachNetworks(id)
             records.remove(id)
             throw APIError(error)
         }
+        // its neighbours learn its name
+        refreshHosts(networks.neighbours(of: id))
         r.phase = .created
         summaries.withLock { $0[id] = SubsystemSummary.components(sub) }
         known.withLock { $0[id] = r }
@@ -307,18 +342,14 @@ final class Daemon: Sendable {
     }
 
     /// A client's subsystem config: read and checked here, so that a bad
-    /// one is a 400 naming its node before an id is reserved. nestd runs
-    /// subsystems of one process (several are a pod, which it does not
-    /// manage yet: `nest create --subsystem` runs them).
+    /// one is a 400 naming its node before an id is reserved. One of
+    /// several processes (or with <share> or a quota of its own) is a pod.
     static func handWritten(_ text: String) throws(APIError) -> Subsystem {
         let sub: Subsystem
         do { sub = try Subsystem.read(xml: text) } catch {
             throw APIError(400, "subsystem: \(error.description)", field: "subsystem")
         }
-        var problems = sub.check()
-        if problems.isEmpty && !sub.isSingleProcess {
-            problems = [SpecError(path: "subsystem", message: "nestd runs a subsystem of one process with no <share> or subsystem quota")]
-        }
+        let problems = sub.check()
         if let first = problems.first {
             throw APIError(400, "subsystem: " + problems.map(\.description).joined(separator: "; "), field: first.path.isEmpty ? "subsystem" : first.path)
         }
@@ -376,7 +407,9 @@ final class Daemon: Sendable {
 
     /// `autoRemoval`: the daemon removes an auto-remove container that has
     /// exited; `exitStatus` is what the exit watcher saw, for the waiters.
-    func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil) throws(APIError) {
+    /// `inPod`: called by a pod's removal, which holds `podLock`.
+    func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil,
+                inPod: Bool = false) throws(APIError) {
         var r = try record(idOrName)
         let status: ContainerStatus?
         if autoRemoval {
@@ -421,7 +454,10 @@ final class Daemon: Sendable {
                 throw APIError(error)
             }
         }
+        // after the runtime's delete: its processes are gone from the namespace
+        detachNetworks(r.id)
         records.remove(r.id)
+        forgetMember(r, lockHeld: inPod)
         _ = known.withLock { $0.removeValue(forKey: r.id) }
         _ = summaries.withLock { $0.removeValue(forKey: r.id) }
         streams.withLock { $0.removeValue(forKey: r.id) }?.close()

@@ -63,7 +63,7 @@ extension Daemon {
 
     func listImages() throws(APIError) -> [ImageInfo] {
         let store = try images.store()
-        do throws(ImageError) { return try store.list().map(Self.info) } catch { throw APIError(error) }
+        do throws(ImageError) { return try store.list() } catch { throw APIError(error) }
     }
 
     func inspectImage(_ ref: String) throws(APIError) -> ImageInspect {
@@ -73,11 +73,7 @@ extension Daemon {
             record = try store.resolve(ref)
             config = try store.config(record)
         } catch { throw APIError(error, field: "ref") }
-        let view: ImageConfigView
-        do { view = try JSONDecoder().decode(ImageConfigView.self, from: try JSONEncoder().encode(config)) } catch {
-            throw APIError(500, "image \(ref): its config: \(error)")
-        }
-        return ImageInspect(Self.info(record), config: view)
+        return ImageInspect(record, config: config)
     }
 
     /// An image a container uses is a 409 naming the containers unless
@@ -99,7 +95,7 @@ extension Daemon {
         }.get()
         logger.info("image removed", metadata: ["ref": "\(ref)", "deleted": "\(report.deleted.joined(separator: " "))",
                                                 "untagged": "\(report.untagged.joined(separator: " "))"])
-        return Self.response(report)
+        return report
     }
 
     /// Removes the images without a name that no container uses, and every
@@ -113,7 +109,7 @@ extension Daemon {
         }.get()
         logger.info("images pruned", metadata: ["deleted": "\(report.deleted.count)", "blobs": "\(report.blobsRemoved)",
                                                 "layers": "\(report.layersRemoved)"])
-        return Self.response(report)
+        return report
     }
 
     /// Imports an OCI layout, an OCI archive or a docker save archive at
@@ -147,7 +143,7 @@ extension Daemon {
         for r in records {
             logger.info("image imported", metadata: ["id": "\(r.id)", "names": "\(r.names.joined(separator: " "))"])
         }
-        return records.map(Self.info)
+        return records
     }
 
     // MARK: helpers
@@ -161,12 +157,5 @@ extension Daemon {
         return parts.joined(separator: ", ")
     }
 
-    static func info(_ r: ImageRecord) -> ImageInfo {
-        ImageInfo(id: r.id, names: r.names, manifestDigest: r.manifestDigest, chainIDs: r.chainIDs, size: r.size, created: r.created)
-    }
-
-    static func response(_ r: RemoveReport) -> ImageRemoveResponse {
-        ImageRemoveResponse(untagged: r.untagged, deleted: r.deleted, blobsRemoved: r.blobsRemoved, layersRemoved: r.layersRemoved)
-    }
 
 }

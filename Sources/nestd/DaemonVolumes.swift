@@ -99,20 +99,22 @@ extension Daemon {
     /// Checks the request's mounts and adds them to `sub`: binds and tmpfs
     /// mounts to its root server, each volume as a server of its own that
     /// the process routes to at the mount point. A volume not there yet is
-    /// made, seeded from the rootfs at that path. The claim keeps the
-    /// volumes from being removed until the config is on disk.
-    func claimVolumes(_ mounts: [MountRequest], into sub: inout Subsystem) throws(APIError) -> VolumeClaim {
+    /// made, seeded from the container's root at that path: an image's
+    /// layers (LAYERS, top first; the overlay is not mounted yet), else the
+    /// bundle's rootfs. The claim keeps the volumes from being removed
+    /// until the config is on disk.
+    func claimVolumes(_ mounts: [MountRequest], layers: [String]? = nil, into sub: inout Subsystem) throws(APIError) -> VolumeClaim {
         var claim = VolumeClaim()
         guard !mounts.isEmpty else { return claim }
         let checked = try MountCheck.check(mounts)
-        let rootfs = sub.rootDirectory()
+        let source = layers.map { VolumeSeed.Source.layers($0) } ?? sub.rootDirectory().map { .rootfs($0) }
         let made = volumeUse.withLock { pending in
             Result { () throws(APIError) in
                 for (i, m) in checked.enumerated() where m.type == "volume" {
                     let name = m.source ?? ""
                     do throws(VolumeError) {
                         let (_, made) = try volumes.create(name, created: Timestamp.string(Date()),
-                                                           seed: rootfs.map { ($0, m.destination) })
+                                                           seed: source.map { ($0, m.destination) })
                         if made {
                             claim.made.append(name)
                             logger.info("volume created on first use", metadata: ["name": "\(name)"])

@@ -46,7 +46,9 @@ final class ExitWatcher: Sendable {
     }
 
     func watch(_ id: String) {
-        let wd = inotify_add_watch(fd, root + "/" + id, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF))
+        // a process SUB/NAME of a subsystem lives in SUB/+NAME
+        let dir = id.contains("/") ? root + "/" + id.replacingOccurrences(of: "/", with: "/+") : root + "/" + id
+        let wd = inotify_add_watch(fd, dir, UInt32(IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF))
         if wd >= 0 { state.withLock { $0.watches[wd] = id; $0.byID[id] = wd } }
         if let pfd = openPidfd(id) {
             let kept = state.withLock { s -> Bool in

@@ -35,13 +35,48 @@ extension Router {
                 let image = try await RegistryPuller(options: options).pull(ref, into: sink) { p in
                     send(PullLine(layer: p.layer, done: p.done, total: p.total, rate: p.rate, cached: p.cached))
                 }
-                send(PullLine(image: PulledImageInfo(id: image.id, name: image.name, manifestDigest: image.manifestDigest,
-                                                     layers: image.layers, size: image.size)))
+                send(PullLine(image: image))
             } catch {
                 send(PullLine(error: "\(error)"))
             }
             w.end()
         }
         w.closeFuture.whenComplete { _ in task.cancel() }
+    }
+}
+
+extension Router {
+    /// POST /v1/auth: asks the registry whether it takes these credentials
+    /// (nestd makes the pulls, so it is nestd that must reach the registry).
+    /// 200 when it does, 401 with the registry's words when it does not,
+    /// 502 when it cannot be asked. Nothing is stored here.
+    func checkLogin(_ d: Daemon, _ req: Request, _ w: ResponseWriter) throws(APIError) {
+        let body: LoginRequest
+        do { body = try JSONDecoder().decode(LoginRequest.self, from: Data(req.body)) } catch {
+            throw APIError(400, "request body: \(Self.describe(error))", field: Self.field(error))
+        }
+        let registry = body.registry
+        guard !registry.isEmpty, !registry.contains("/"), !registry.contains("@"),
+              let probe = try? RegistryReference(parsing: registry + "/x"), probe.registry == registry else {
+            throw APIError(400, "registry must be a host[:port] such as localhost:5000 or docker.io, got \"\(registry.prefix(200))\"", field: "registry")
+        }
+        if body.insecure == true, !probe.isLoopback {
+            throw APIError(400, "insecure allows plain HTTP only to localhost, 127.0.0.1 and ::1, not \(registry)", field: "insecure")
+        }
+        guard !body.username.isEmpty else { throw APIError(400, "username is empty", field: "username") }
+        guard !body.password.isEmpty else { throw APIError(400, "password is empty", field: "password") }
+        var options = RegistryOptions()
+        options.insecure = body.insecure ?? false
+        options.readTimeout = .seconds(15)
+        Task {
+            do {
+                switch try await RegistryLogin.check(registry: registry, username: body.username, password: body.password, options: options) {
+                case .accepted: w.json(200, LoginResponse(status: "Login Succeeded"))
+                case .refused(let why): w.json(401, ErrorBody(error: "\(registry) refused the login of \(body.username): \(why)"))
+                }
+            } catch {
+                w.json(502, ErrorBody(error: "cannot check the login with \(registry): \(error)"))
+            }
+        }
     }
 }

@@ -26,6 +26,11 @@ struct ContainerRecord: Codable, Sendable {
     var image: String? = nil
     /// What `stop` sends before KILL (nil: TERM).
     var stopSignal: String? = nil
+    /// A container of a pod (id `POD/NAME`): the pod's id. Its record is
+    /// never written: it is made from the pod's subsystem config.
+    var pod: String? = nil
+    /// Where its log is, when not in its own directory (a pod's container).
+    var logFile: String? = nil
 }
 
 struct RecordStore: Sendable {
@@ -52,6 +57,8 @@ struct RecordStore: Sendable {
     /// `durable`: fsync before and after the rename, for what a power loss must
     /// not take back (the record of a new container); atomic either way.
     func save(_ r: ContainerRecord, durable: Bool) throws {
+        // a pod's container is its pod's config, which the runtime keeps
+        if r.pod != nil { return }
         // no mkdir: create() made the directory, and a save must not bring
         // back that of a container that has been removed
         let d = containerDir(r.id, ephemeral: r.removesItself)

@@ -41,6 +41,9 @@ struct Router: Sendable {
         case (2, "events"):
             try only(m, .GET)
             streamEvents(d, w)
+        case (2, "auth"):
+            try only(m, .POST)
+            try checkLogin(d, req, w)
         case (3, "images") where p[2] == "pull":
             try only(m, .POST)
             try pullImage(d, req, w)
@@ -59,8 +62,12 @@ struct Router: Sendable {
                 }
                 let created = try d.create(body)
                 if body.start == true {
-                    do { try d.start(created.id) } catch {
-                        try? d.delete(created.id, force: true)
+                    // a subsystem of several processes is a pod
+                    let isPod = d.pods.withLock { $0[created.id] != nil }
+                    do {
+                        if isPod { _ = try d.startPod(created.id) } else { try d.start(created.id) }
+                    } catch {
+                        if isPod { try? d.removePod(created.id, force: true) } else { try? d.delete(created.id, force: true) }
                         throw error
                     }
                 }
@@ -76,8 +83,12 @@ struct Router: Sendable {
             try action(d, p[2], p[3], req, w)
         case (2, "volumes"), (3, "volumes"):
             try VolumeRoutes.handle(d, req, w)
+        case (2, "networks"), (3, "networks"):
+            try NetworkRoutes.handle(d, req, w)
         case (_, "images"):
             try ImageRoutes.handle(d, req, w)
+        case (_, "pods"):
+            try PodRoutes.handle(d, req, w)
         default:
             throw APIError(404, "no such path: /" + p.joined(separator: "/"))
         }
@@ -139,8 +150,17 @@ struct Router: Sendable {
             try exec(d, id, req, w)
         case "subsystem":
             try only(m, .GET)
-            let r = try d.record(id)
-            do { w.send(200, contentType: "application/xml", Array(try d.runtime.subsystemXML(id: r.id).utf8)) }
+            // a pod's container shows its pod's config; so does a pod's name
+            let configID: String
+            do throws(APIError) {
+                let r = try d.record(id)
+                configID = r.pod ?? r.id
+            } catch {
+                guard let pod = try? d.podRecord(id) else { throw error }
+                w.send(200, contentType: "application/xml", Array(try d.podSubsystem(pod).xml().utf8))
+                return
+            }
+            do { w.send(200, contentType: "application/xml", Array(try d.runtime.subsystemXML(id: configID).utf8)) }
             catch { throw APIError(error) }
         default:
             throw APIError(404, "no such action: \(action)")

@@ -41,7 +41,7 @@ extension Router {
         }
         let follower = q.follow ? LogFollower(d, r.id) : nil
         w.begin(contentType: "text/plain; charset=utf-8")
-        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        let tail = LogTail(path: d.logPath(r), query: q)
         withExtendedLifetime(tail) {
             _ = tail.stream(to: w, until: follower)
             w.end()
@@ -62,7 +62,7 @@ extension Router {
         // that exits at once is removed (its log unlinked) as soon as it
         // has exited, maybe before the stream's first read; the open
         // descriptor still reads every record it wrote.
-        let tail = LogTail(path: d.records.logPath(r.id), query: q)
+        let tail = LogTail(path: d.logPath(r), query: q)
         tail.openLog(creating: true)
         try d.start(r.id)
         w.begin(contentType: "text/plain; charset=utf-8")

@@ -96,8 +96,12 @@ class DaemonTestCase: XCTestCase {
     }
 
     override func tearDown() {
+        // pods first: their containers (POD/NAME) go with them
+        if daemon?.isRunning == true, let pods = try? get("/v1/pods", as: [PodInfo].self) {
+            for p in pods { _ = try? client.request("DELETE", "/v1/pods/\(p.id)?force=true") }
+        }
         if daemon?.isRunning == true, let list = try? get("/v1/containers", as: [ContainerInfo].self) {
-            for c in list { _ = try? client.request("DELETE", "/v1/containers/\(c.id)?force=true") }
+            for c in list { _ = try? client.request("DELETE", "/v1/containers/\(c.id.split(separator: "/").joined(separator: "%2F"))?force=true") }
         }
         stopDaemon()
         // whatever a killed daemon left: the runtime's own command removes it

@@ -165,4 +165,21 @@ final class ImageCommandTests: DaemonTestCase {
         guard stat(path, &st) == 0 else { throw Failure("stat \(path): \(String(cString: strerror(errno)))") }
         return "\(st.st_ino)\n"
     }
+
+    /// A login nestd cannot check is not stored: the credentials file stays
+    /// as it was (RegistryLoginTests checks accepted and refused logins
+    /// against a registry).
+    func testLoginThatCannotBeCheckedIsNotStored() throws {
+        let auth = tmp + "/auth.json"
+        let r = runCommand(["/bin/sh", "-c", "echo pw | \"$0\" login --insecure --auth-file \"$1\" -u u --password-stdin 127.0.0.1:1",
+                            TestEnv.nestctl, auth], env: ["NEST_SOCKET": socketPath])
+        XCTAssertNotEqual(r.code, 0, r.stdout)
+        XCTAssertTrue(r.stderr.contains("cannot check the login with 127.0.0.1:1"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: auth), "a login that was not checked was stored")
+        let bad = runCommand(["/bin/sh", "-c", "echo pw | \"$0\" login --auth-file \"$1\" -u u --password-stdin 10.0.0.1:5000 --insecure",
+                              TestEnv.nestctl, auth], env: ["NEST_SOCKET": socketPath])
+        XCTAssertNotEqual(bad.code, 0)
+        XCTAssertTrue(bad.stderr.contains("--insecure"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: auth))
+    }
 }

@@ -102,4 +102,31 @@ final class ImageRunTests: DaemonTestCase {
         XCTAssertTrue(bundleOnly.1.contains("\"field\":\"cmd\""), bundleOnly.1)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data + "/containers"), [], "nothing is left of a refused create")
     }
+
+    /// An image of 60 layers: their dirs make more mount options than the
+    /// page mount(2) takes, so the monitor gives overlayfs one lowerdir+
+    /// per layer. Every layer is seen, the top one wins.
+    func testAnImageOfSixtyLayersRuns() throws {
+        let base = try makeBundle("image-base", ["true"]) + "/rootfs"
+        var dirs = [base]
+        for i in 1..<60 {
+            let d = tmp + "/many-\(i)"
+            try FileManager.default.createDirectory(atPath: d + "/layers", withIntermediateDirectories: true)
+            try "\(i)\n".write(toFile: d + "/layers/\(i)", atomically: false, encoding: .utf8)
+            try "\(i)\n".write(toFile: d + "/top", atomically: false, encoding: .utf8)
+            dirs.append(d)
+        }
+        try makeOCILayout(tmp + "/many-layout", layers: dirs, config: ["Cmd": ["/bin/sh", "-c", "cat /top; ls /layers | wc -l"]])
+        let imported = nestctl(["image", "import", "--name", "many", tmp + "/many-layout"])
+        XCTAssertEqual(imported.code, 0, imported.stderr)
+        let chainIDs = try get("/v1/images/many", as: ImageInfo.self).chainIDs
+        XCTAssertEqual(chainIDs.count, 60)
+        let options = chainIDs.reduce(0) { $0 + data.utf8.count + "/images/layers/sha256/".utf8.count + $1.utf8.count - 7 + 1 }
+        XCTAssertGreaterThan(options, 4096, "the lower dirs alone are more than a page")
+
+        let r = nestctl(["run", "--rm", "many"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }, ["59", "59"],
+                       "the top layer's /top, and the files of all 59 layers above the base")
+    }
 }

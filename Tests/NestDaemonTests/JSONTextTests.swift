@@ -64,7 +64,9 @@ final class JSONTextTests: XCTestCase {
                         CreateRequest(bundle: "/b", labels: [:], start: false, autoRemove: false),
                         CreateRequest(bundle: "/b", openStdin: true, tty: false, consoleSize: TerminalSize(height: 24, width: 80)),
                         CreateRequest(bundle: "/b", mounts: [MountRequest(type: "volume", source: s, destination: s, readOnly: true),
-                                                             MountRequest(type: "tmpfs", destination: "/t", options: [s, "size=1m"])])] {
+                                                             MountRequest(type: "tmpfs", destination: "/t", options: [s, "size=1m"])]),
+                        podMember(s, memory: 64 << 20, cpus: 2, pids: 10), podMember(s, memory: nil, cpus: 0.5, pids: nil),
+                        podMember(s, memory: 1, cpus: 1.25, pids: 0)] {
                 XCTAssertEqual(String(decoding: req.json, as: UTF8.self), String(decoding: try encoder().encode(req), as: UTF8.self))
             }
         }
@@ -72,6 +74,16 @@ final class JSONTextTests: XCTestCase {
 }
 
 extension JSONTextTests {
+    /// A create request adding a container to a pod, with quota fields.
+    func podMember(_ pod: String, memory: Int64?, cpus: Double?, pids: Int64?) -> CreateRequest {
+        var r = CreateRequest(bundle: "/b")
+        r.pod = pod
+        r.memory = memory
+        r.cpus = cpus
+        r.pids = pids
+        return r
+    }
+
     func testStringObjectReadsWhatJSONDecoderReads() throws {
         for s in Self.tricky {
             let res = CreateResponse(id: "0123456789ab", name: s)

@@ -21,12 +21,12 @@ final class OpenAPITests: DaemonTestCase {
         let paths = try XCTUnwrap(doc["paths"])
         var documented: Set<String> = []
         for p in paths.keys { for m in paths[p]!.keys where Self.methods.contains(m) { documented.insert(m.uppercased() + " " + p) } }
-        XCTAssertEqual(documented.count, 30, documented.sorted().joined(separator: "\n"))
+        XCTAssertEqual(documented.count, 41, documented.sorted().joined(separator: "\n"))
 
         let bundle = try makeBundle("b", ["sh", "-c", "echo hello; exec sleep 1000"])
         let events = Process()
         events.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        events.arguments = ["-isN", "--max-time", "20", "--unix-socket", socketPath, "http://localhost/v1/events"]
+        events.arguments = ["-isN", "--max-time", "120", "--unix-socket", socketPath, "http://localhost/v1/events"]
         let evOut = Pipe()
         events.standardOutput = evOut
         try events.run()
@@ -38,6 +38,13 @@ final class OpenAPITests: DaemonTestCase {
         let pull = try call("POST", "/v1/images/pull", body: #"{"ref":"127.0.0.1:1/none:x","insecure":true}"#, expect: 200)
         XCTAssertTrue(pull.text.contains(#""error":"#) && pull.text.contains("127.0.0.1:1"), pull.text)
         try call("POST", "/v1/images/pull", body: #"{"ref":"Not A Ref"}"#, expect: 400)
+        // a login: a registry without auth (its /v2/ answers 200) takes any;
+        // one nobody answers for is a 502; a registry that is not host[:port] a 400
+        let registry = try Self.plainRegistry(tmp + "/registry")
+        defer { registry.process.terminate(); registry.process.waitUntilExit() }
+        try call("POST", "/v1/auth", body: #"{"registry":"127.0.0.1:\#(registry.port)","username":"u","password":"p","insecure":true}"#, expect: 200)
+        try call("POST", "/v1/auth", body: #"{"registry":"127.0.0.1:1","username":"u","password":"p","insecure":true}"#, expect: 502)
+        try call("POST", "/v1/auth", body: #"{"registry":"a/b","username":"u","password":"p"}"#, expect: 400)
         let created = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","name":"api","labels":{"app":"x"},"mounts":[{"type":"volume","source":"used","destination":"/used"},{"type":"tmpfs","destination":"/t","options":["size=1m"]}]}"#, expect: 201)
         let id = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(created.body))["id"])
         try call("GET", "/v1/containers/{id}/subsystem", id: id, expect: 200)
@@ -52,6 +59,22 @@ final class OpenAPITests: DaemonTestCase {
         try call("POST", "/v1/volumes/prune", expect: 200)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 204)
         try call("DELETE", "/v1/volumes/{name}", id: "nosuch", expect: 404, params: false)
+
+        // networks: one the test owns; a container attached to it makes it in use
+        if access("/usr/lib/cni/bridge", X_OK) == 0 {
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi","subnet":"10.201.40.0/24"}"#, expect: 201)
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi2","subnet":"10.201.40.0/25"}"#, expect: 409)
+            try call("POST", "/v1/networks", body: #"{"name":"ntapi3","subnet":"10.201.41.7/24"}"#, expect: 400)
+            try call("GET", "/v1/networks", expect: 200)
+            try call("GET", "/v1/networks/{name}", id: "ntapi", expect: 200)
+            try call("GET", "/v1/networks/{name}", id: "nosuch", expect: 404)
+            let attached = try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","networks":["ntapi"],"ports":[{"host":18098,"container":80}]}"#, expect: 201)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 409)
+            let attachedID = try XCTUnwrap(try JSONDecoder().decode([String: String].self, from: Data(attached.body))["id"])
+            try call("DELETE", "/v1/containers/{id}", id: attachedID, expect: 204)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 204)
+            try call("DELETE", "/v1/networks/{name}", id: "ntapi", expect: 404)
+        }
 
         // images: one imported from an OCI layout the test writes
         try makeBusyboxLayout(tmp + "/layout", config: ["Cmd": ["true"]])
@@ -89,6 +112,23 @@ final class OpenAPITests: DaemonTestCase {
         try call("GET", "/v1/containers/{id}", id: id, expect: 200)
         try call("DELETE", "/v1/containers/{id}", id: id, expect: 204)
 
+        // pods: a container added to one, its quota tree, start, stop, rm
+        try call("POST", "/v1/pods", body: #"{"name":"apipod","memory":67108864,"cpus":0.5,"pids":64,"hostname":"h","labels":{"a":"b"}}"#, expect: 201)
+        try call("POST", "/v1/pods", body: #"{"name":"apipod"}"#, expect: 409)
+        try call("POST", "/v1/pods", body: #"{"memory":"lots"}"#, expect: 400)
+        try call("POST", "/v1/pods", body: #"{"network":"nosuchnet"}"#, expect: 404)
+        try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m","memory":134217728}"#, expect: 400)
+        try call("POST", "/v1/containers", body: #"{"bundle":"\#(bundle)","pod":"apipod","name":"m"}"#, expect: 201)
+        try call("POST", "/v1/pods/{name}/start", id: "apipod", expect: 200)
+        try call("GET", "/v1/pods", expect: 200)
+        try call("GET", "/v1/pods/{name}", id: "apipod", expect: 200)
+        try call("GET", "/v1/containers/{id}", id: "apipod%2Fm", expect: 200)
+        try call("GET", "/v1/pods/{name}", id: "nosuch", expect: 404)
+        try call("DELETE", "/v1/pods/{name}", id: "apipod", expect: 409, params: false)
+        try call("POST", "/v1/pods/{name}/stop", id: "apipod", expect: 200)
+        try call("DELETE", "/v1/pods/{name}", id: "apipod", expect: 204)
+        try call("PUT", "/v1/pods", expect: 405)
+
         // documented error answers
         try call("GET", "/v1/containers/{id}", id: "nosuch", expect: 404, params: false)
         try call("POST", "/v1/containers/{id}/start", id: "nosuch", expect: 404, params: false)
@@ -112,6 +152,32 @@ final class OpenAPITests: DaemonTestCase {
         }
         if parts[0].hasPrefix("HTTP/1.1 200") { called.insert("GET /v1/events") }
         XCTAssertEqual(called, documented, "every documented operation was called")
+    }
+
+    /// A web server whose /v2/ answers 200, as a registry without auth does.
+    static func plainRegistry(_ dir: String) throws -> (process: Process, port: Int) {
+        try FileManager.default.createDirectory(atPath: dir + "/v2", withIntermediateDirectories: true)
+        try "{}".write(toFile: dir + "/v2/index.html", atomically: true, encoding: .utf8)
+        let portFile = dir + "/port"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", """
+            import http.server, functools, os
+            h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=\(String(reflecting: dir)))
+            s = http.server.HTTPServer(("127.0.0.1", 0), h)
+            open(\(String(reflecting: portFile + ".tmp")), "w").write(str(s.server_port))
+            os.rename(\(String(reflecting: portFile + ".tmp")), \(String(reflecting: portFile)))
+            s.serve_forever()
+            """]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        for _ in 0..<500 {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) { return (p, port) }
+            usleep(10_000)
+        }
+        p.terminate()
+        throw NSError(domain: "OpenAPITests", code: 1, userInfo: [NSLocalizedDescriptionKey: "python3 http.server did not start"])
     }
 
     /// POST TEMPLATE upgraded to a stream (Upgrade: nest-stream): the 101 is

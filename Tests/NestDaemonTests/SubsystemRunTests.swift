@@ -58,11 +58,12 @@ final class SubsystemRunTests: DaemonTestCase {
         XCTAssertEqual(nestctl(["run", bundle, "--subsystem", file]).code, 2, "a bundle and a subsystem is a usage error")
     }
 
-    func testASubsystemOfSeveralProcessesIsRefusedByNestd() throws {
+    func testASubsystemOfSeveralProcessesIsAPodThatRemovesItselfOnlyByPodRm() throws {
         let text = try example("two-processes.xml", rootfs: "/nonexistent", volume: "/nonexistent")
             .replacingOccurrences(of: "@LOG@", with: "/nonexistent/log")
-        let response = try request("POST", "/v1/containers", body: CreateRequest(bundle: "", subsystem: text))
+        let response = try request("POST", "/v1/containers", body: CreateRequest(bundle: "", autoRemove: true, subsystem: text))
         XCTAssertEqual(response.status, 400)
-        XCTAssertTrue(response.text.contains("one process"), response.text)
+        XCTAssertTrue(response.text.contains("pod rm") && response.text.contains("autoRemove"), response.text)
+        XCTAssertEqual(try get("/v1/pods", as: [PodInfo].self).count, 0)
     }
 }

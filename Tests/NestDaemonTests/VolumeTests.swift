@@ -217,4 +217,53 @@ final class VolumeTests: DaemonTestCase {
         XCTAssertEqual(nestctl(["create", "--name", "b", "-v", "seeded:/app/data", bundle]).code, 0)
         XCTAssertEqual(try String(contentsOfFile: dir + "/sub/file", encoding: .utf8), "seed\n")
     }
+
+    /// A volume an image's container makes on first use gets what the image
+    /// has at the mount point as the container sees it: the layers merged
+    /// top first, a whiteout's file gone, an opaque dir hiding what the
+    /// layers below had there, the top layer's dir mode, and a mount point
+    /// that is a symlink resolved inside the image. An existing volume is
+    /// not touched.
+    func testAVolumeMadeOnFirstUseIsSeededFromTheImage() throws {
+        let fm = FileManager.default
+        let base = try makeBundle("image-base", ["true"]) + "/rootfs"
+        let l1 = tmp + "/vol-layer1", l2 = tmp + "/vol-layer2"
+        for d in [base + "/data/sub", base + "/data/opq", l1 + "/data/opq", l2 + "/data/sub"] {
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+        }
+        try "base\n".write(toFile: base + "/data/sub/file", atomically: false, encoding: .utf8)
+        try "kept\n".write(toFile: base + "/data/sub/kept", atomically: false, encoding: .utf8)
+        try "gone\n".write(toFile: base + "/data/gone", atomically: false, encoding: .utf8)
+        try "old\n".write(toFile: base + "/data/opq/old", atomically: false, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: base + "/evil", withDestinationPath: "../../../../../../etc")
+        try "".write(toFile: l1 + "/data/opq/.wh..wh..opq", atomically: false, encoding: .utf8)
+        try "new\n".write(toFile: l1 + "/data/opq/new", atomically: false, encoding: .utf8)
+        try "top\n".write(toFile: l1 + "/data/top", atomically: false, encoding: .utf8)
+        try "".write(toFile: l2 + "/data/.wh.gone", atomically: false, encoding: .utf8)
+        try "changed\n".write(toFile: l2 + "/data/sub/file", atomically: false, encoding: .utf8)
+        chmod(l2 + "/data", 0o750)
+        try makeOCILayout(tmp + "/vol-layout", layers: [base, l1, l2], config: ["Cmd": ["true"], "Env": ["PATH=/bin"]])
+        let imported = nestctl(["image", "import", "--name", "volimg", tmp + "/vol-layout"])
+        XCTAssertEqual(imported.code, 0, imported.stderr)
+
+        let a = nestctl(["create", "--name", "a", "-v", "seeded:/data", "-v", "etcvol:/evil", "volimg"])
+        XCTAssertEqual(a.code, 0, a.stderr)
+        let dir = volumesDir + "/seeded/_data"
+        XCTAssertEqual(Set(try fm.contentsOfDirectory(atPath: dir)), ["sub", "opq", "top"], "the whiteout's file is not there")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/sub/file", encoding: .utf8), "changed\n", "the top layer's file")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/sub/kept", encoding: .utf8), "kept\n", "a lower layer's file")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/top", encoding: .utf8), "top\n")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir + "/opq"), ["new"], "the opaque dir hides the lower one's")
+        XCTAssertEqual((try fm.attributesOfItem(atPath: dir)[.posixPermissions] as? NSNumber)?.intValue, 0o750)
+        XCTAssertEqual(Set(try fm.contentsOfDirectory(atPath: volumesDir + "/etcvol/_data")), ["passwd", "group"],
+                       "the image's /etc, not the host's")
+        let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        XCTAssertFalse(mountinfo.contains(data + "/images"), "no view of the layers is left mounted: \(mountinfo)")
+
+        try "mine\n".write(toFile: dir + "/top", atomically: false, encoding: .utf8)
+        let b = nestctl(["create", "--name", "b", "-v", "seeded:/data", "volimg"])
+        XCTAssertEqual(b.code, 0, b.stderr)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/top", encoding: .utf8), "mine\n", "an existing volume is not seeded again")
+        XCTAssertFalse(fm.fileExists(atPath: dir + "/gone"))
+    }
 }

@@ -3,6 +3,33 @@ import XCTest
 @testable import NestImage
 
 final class GCTests: StoreTestCase {
+    /// A pull's blobs are not yet named by any image: a prune between
+    /// them and the pull's commit keeps them while the pull holds its pin,
+    /// and takes them once it is released.
+    func testPruneKeepsTheBlobsOfAPullInProgress() throws {
+        let found = try store.blobs.ingest(bytes: Array("stored before the pull".utf8)).digest
+        let sink = StoreBlobSink(store: store)
+        XCTAssertTrue(sink.contains(digest: found))
+        let writer = try sink.begin(digest: Digest.sha256(Array("written by the pull".utf8)), size: 19)
+        try Array("written by the pull".utf8).withUnsafeBytes { try writer.write($0) }
+        try writer.finish()
+        XCTAssertEqual(try store.prune().blobsRemoved, 0)
+        XCTAssertEqual(names("blobs/sha256").count, 2)
+        sink.pin.release()
+        XCTAssertEqual(try store.prune().blobsRemoved, 2)
+        XCTAssertEqual(names("blobs/sha256"), [])
+        XCTAssertEqual(names("pins"), [])
+    }
+
+    /// The pin of a pull that died (its file's lock is free) keeps nothing.
+    func testPinOfADeadPullIsRemoved() throws {
+        let blob = try store.blobs.ingest(bytes: Array("left by a dead pull".utf8)).digest
+        try FileManager.default.createDirectory(atPath: dir + "/images/pins", withIntermediateDirectories: true)
+        try (blob + "\n").write(toFile: dir + "/images/pins/dead", atomically: false, encoding: .utf8)
+        XCTAssertEqual(try store.prune().blobsRemoved, 1)
+        XCTAssertEqual(names("pins"), [])
+    }
+
     /// Two images share a base layer; removing one keeps what the other uses.
     func testRemoveKeepsWhatAnotherImageUses() throws {
         let base = try layer([.file("base", "shared")])

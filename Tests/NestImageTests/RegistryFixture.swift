@@ -37,8 +37,13 @@ final class RegistryFixture: @unchecked Sendable {
     static var helpers: String { Bundle.module.resourcePath! + "/Registry" }
 
     private init() throws {
-        let setup = run(["/bin/sh", Self.helpers + "/setup.sh"])
-        guard setup.code == 0 else { throw RegistryTestError("setup.sh failed: \(setup.stderr)") }
+        // docker-registry (started here on 127.0.0.1, never as a service:
+        // its postinst may not start one on :5000), skopeo (pushes the test
+        // images), busybox-static (their rootfs)
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let setup = run([repo + "/scripts/apt-install.sh", "--no-start", "registry setup", "docker-registry", "skopeo", "busybox-static"])
+        guard setup.code == 0 else { throw RegistryTestError("installing the registry packages failed: \(setup.stderr)") }
         dir = try makeTempDir("nest-registry-test")
         layouts = dir + "/layouts"
         let mk = run(["/usr/bin/env", "python3", Self.helpers + "/mkimage.py", layouts])

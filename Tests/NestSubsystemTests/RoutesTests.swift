@@ -21,6 +21,7 @@ final class RoutesTests: XCTestCase {
     func testExamplesCheckClean() throws {
         XCTAssertEqual(try problems(example("one-container.xml")), [])
         XCTAssertEqual(try problems(example("two-processes.xml")), [])
+        XCTAssertEqual(try problems(example("pod.xml")), [])
         let pod = try Subsystem.read(xml: example("two-processes.xml"))
         XCTAssertEqual(pod.processes.map(\.name), ["writer", "reader"])
         XCTAssertEqual(pod.shared, ["network", "uts"])
@@ -29,7 +30,7 @@ final class RoutesTests: XCTestCase {
     }
 
     func testExamplesRoundTripThroughXML() throws {
-        for name in ["one-container.xml", "two-processes.xml"] {
+        for name in ["one-container.xml", "two-processes.xml", "pod.xml"] {
             let model = try Subsystem.read(xml: example(name))
             XCTAssertEqual(try Subsystem.read(xml: model.xml()), model, name)
         }

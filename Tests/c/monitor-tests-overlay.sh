@@ -39,3 +39,32 @@ fresh
 run
 expect_error "overlay: a missing upper dir is an error of rootfs-overlay" rootfs-overlay "$O/upper" ENOENT
 rm -rf "$O" "$R/data/both"
+
+# 60 lower dirs of long names: more than the page of options mount(2)
+# copies, mounted by lowerdir+ one dir at a time (this kernel has it);
+# the top dir's file wins, the bottom one's (the busybox rootfs) is seen.
+M="$T/overlay-many"
+mkdir -p "$M/mnt" "$M/upper" "$M/work"
+lowers=()
+for i in $(seq -w 0 59); do
+	d="$M/layer-$i-$(printf '%080d' 0)"
+	mkdir -p "$d/layers"
+	echo "$i" >"$d/layers/$i"
+	echo "$i" >"$d/top"
+	lowers+=("$d")
+done
+fresh
+{
+	base overlay-many | sed "s|^rootfs\t.*|rootfs\t$M/mnt|"
+	t rootfs-overlay "$M/upper" "$M/work" "${lowers[@]}" "$R"
+	sh_args 'echo "top=$(cat /top) layers=$(ls /layers | wc -l)"; stat -c "ino=%i" /bin/busybox'
+} >"$S/plan"
+[ "$(grep '^rootfs-overlay' "$S/plan" | wc -c)" -gt 4096 ] && ok "overlay of 61 dirs: the options are more than a page" ||
+	bad "overlay of 61 dirs: the options fit a page; the test proves nothing"
+run
+expect_status "overlay of 61 dirs: exit 0" 0
+expect_log "overlay of 61 dirs: the top dir wins, every dir is seen" ' stdout top=00 layers=60$'
+expect_log "overlay of 61 dirs: the bottom dir's file has its inode" " stdout ino=$(stat -c %i "$R/bin/busybox")\$"
+grep -q " $M/mnt " /proc/self/mountinfo && bad "overlay of 61 dirs: left mounted on the host" ||
+	ok "overlay of 61 dirs: nothing mounted on the host"
+rm -rf "$M"

@@ -84,7 +84,7 @@ if want libfuzzer; then
 			plan) cp Tests/fuzz/seeds/plan/* "$corpus/" ;;
 			spec) cp Tests/NestOCITests/Fixtures/*.json "$corpus/"
 			      for f in Tests/NestSubsystemTests/Golden/*.json; do cp "$f" "$corpus/golden-${f##*/}"; done ;;
-			xml) cp Tests/NestSubsystemTests/Golden/*.xml "$corpus/" ;;
+			xml) cp Tests/NestSubsystemTests/Golden/*.xml docs/examples/*.xml "$corpus/" ;;
 			esac
 			if [ -n "${FUZZ_RUNS:-}" ]; then bound=(-runs="$FUZZ_RUNS"); else bound=(-max_total_time="$SECS"); fi
 			echo "== fuzz: libfuzzer $t ${bound[*]}"
@@ -107,7 +107,7 @@ if want loop; then
 	for t in spec xml api; do
 		case $t in
 		spec) seeds=(--seeds Tests/NestOCITests/Fixtures --seeds Tests/NestSubsystemTests/Golden --seed-ext json) ;;
-		xml) seeds=(--seeds Tests/NestSubsystemTests/Golden --seed-ext xml) ;;
+		xml) seeds=(--seeds Tests/NestSubsystemTests/Golden --seeds docs/examples --seed-ext xml) ;;
 		api) seeds=(--seeds Tests/fuzz/seeds/api) ;;
 		esac
 		if [ -n "${FUZZ_RUNS:-}" ]; then bound=(--runs "$FUZZ_RUNS"); else bound=(--seconds "$SECS"); fi

@@ -82,6 +82,7 @@ struct XMLTarget: Target {
         "&lt;", "&#10;", "&#x0;", "&#xFFFFFFFF;", "&#1114112;", "&quot;", "&apos;", "&bogus;",
         "<![CDATA[", "<!DOCTYPE", "<?pi?>", "label=\"", "label=\"/\"", "label=\"/..\"", "<share", "namespace=\"",
         "<child", "<parent/>", "file=\"", "<cgroup", "File_system", "nest-init",
+        "<net", "netns=\"", "network=\"", "nic=\"", "Nic", "HOST_NET", "net-",
     ])
 
     func run(_ input: [UInt8]) throws(Finding) -> String {

@@ -79,16 +79,16 @@ fi
 cat >"$PW/pod3.sh" <<SH
 #!/bin/sh
 set -e
-p=\$("$NESTCTL" --socket "$SOCK" pod create)
-for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" create --pod "\$p" --name "c\$i" "$PW/true" >/dev/null; done
-"$NESTCTL" --socket "$SOCK" pod start "\$p" >/dev/null
-for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" wait "\$p/c\$i" >/dev/null; done
-"$NESTCTL" --socket "$SOCK" pod rm -f "\$p" >/dev/null
+p=\$("$NESTCTL" pod create)
+for i in 1 2 3; do "$NESTCTL" create --pod "\$p" --name "c\$i" "$PW/true" >/dev/null; done
+"$NESTCTL" pod start "\$p" >/dev/null
+for i in 1 2 3; do "$NESTCTL" wait "\$p/c\$i" >/dev/null; done
+"$NESTCTL" pod rm -f "\$p" >/dev/null
 SH
 cat >"$PW/three.sh" <<SH
 #!/bin/sh
 set -e
-for i in 1 2 3; do "$NESTCTL" --socket "$SOCK" run --rm "$PW/true"; done
+for i in 1 2 3; do "$NESTCTL" run --rm "$PW/true"; done
 SH
 chmod +x "$PW/pod3.sh" "$PW/three.sh"
 "$PW/pod3.sh" || die "a pod of three fails: $(tail -c 300 "$PW/nestd.log")"

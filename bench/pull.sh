@@ -39,7 +39,7 @@ trap 'exit 143' TERM
 mkdir -p "$PW"
 : >"$R/pull.env"
 fact() { printf '%s=%q\n' "$1" "$2" >>"$R/pull.env"; }
-sh "$REPO/Tests/NestImageTests/Registry/setup.sh" >&2 || die "cannot install docker-registry and skopeo"
+"$REPO/scripts/apt-install.sh" --no-start "bench: pull" docker-registry skopeo busybox-static >&2 || die "cannot install docker-registry and skopeo"
 
 # ---------------------------------------------------------------- the image
 # Five gzip'd layers, lowest first, as an image build makes them: a busybox

@@ -7,12 +7,9 @@
  * SIGKILL.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,28 +38,12 @@ static void __attribute__((noreturn)) hold_loop(void)
 	}
 }
 
-/* A network namespace the holder made is a pod's: its processes talk to
- * each other over 127.0.0.1, so its loopback is up before they join (as a
- * pause container's CNI loopback plugin would have it). */
-static void loopback_up(void)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return;
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		(void)ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-}
-
 void hold_stage(const struct nest_plan *p, struct proc_handles *h, int out_w, int err_w)
 {
+	/* a network namespace the holder made is a pod's: its processes talk
+	 * over 127.0.0.1 (one it joins by path had its loopback made up) */
 	if (p->has_ns[NS_NETWORK] && p->ns[NS_NETWORK].path == NULL)
-		loopback_up();
+		(void)loopback_up();
 	stdio_setup(p, h->nullfd, out_w, err_w);
 	close_all_but(g_chan, -1, -1);
 	no_dump();

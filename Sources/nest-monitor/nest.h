@@ -58,6 +58,7 @@ int exec_main(const char *plan);
 int joined_mnt_main(int argc, char **argv);
 
 int stdio_ensure(void); /* fds 0-2 opened on /dev/null where missing */
+int loopback_up(void);  /* lo up in the caller's network namespace; -1 with errno */
 int write_all(int fd, const void *buf, size_t len);
 /* Writes S to PATH (O_WRONLY|O_TRUNC unless append). Returns -1 on error. */
 int write_file(const char *path, const char *s, size_t len);

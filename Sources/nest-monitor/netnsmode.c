@@ -18,35 +18,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "nest.h"
-
-static int lo_up(void)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -1;
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	strcpy(ifr.ifr_name, "lo");
-	int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
-	if (rc == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	int saved = errno;
-	close(s);
-	errno = saved;
-	return rc;
-}
 
 static int make(const char *path)
 {
@@ -55,19 +33,24 @@ static int make(const char *path)
 		dprintf(2, "netns %s: create: %s\n", path, strerror(errno));
 		return 1;
 	}
-	close(fd);
+	/* bound onto the file just made, through its fd: PATH is not looked
+	 * up a second time */
+	char target[64];
+	snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
 	const char *step = "unshare";
 	if (unshare(CLONE_NEWNET) < 0)
 		goto undo;
 	step = "loopback up";
-	if (lo_up() < 0)
+	if (loopback_up() < 0)
 		goto undo;
 	step = "bind";
-	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+	if (mount("/proc/self/ns/net", target, NULL, MS_BIND, NULL) < 0)
 		goto undo;
+	close(fd);
 	return 0;
 undo:;
 	int saved = errno;
+	close(fd);
 	unlink(path);
 	dprintf(2, "netns %s: %s: %s\n", path, step, strerror(saved));
 	return 1;

@@ -2,6 +2,8 @@
  * Error reporting and small I/O helpers.
  */
 #include <errno.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,6 +56,28 @@ int stdio_ensure(void)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			return -1;
 	return 0;
+}
+
+/* Brings the loopback of the caller's network namespace up (what the CNI
+ * loopback plugin does): a pod's processes talk over 127.0.0.1. -1 with
+ * errno when it cannot. */
+int loopback_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+	int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	int saved = errno;
+	close(s);
+	errno = saved;
+	return rc;
 }
 
 int write_all(int fd, const void *buf, size_t len)

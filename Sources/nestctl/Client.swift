@@ -50,9 +50,9 @@ struct APIClient {
 
     /// METHOD /containers/C + SUFFIX for each container, printing each one
     /// done, as docker's start, stop, kill and rm do.
-    func each(_ containers: [String], _ method: String, _ suffix: String) throws {
+    func each(_ containers: [String], _ method: String, _ suffix: String, under kind: String = "containers") throws {
         for c in containers {
-            _ = try call(method, "/containers/\(pathID(c))" + suffix)
+            _ = try call(method, "/\(kind)/\(pathID(c))" + suffix)
             print(c)
         }
     }

@@ -79,10 +79,7 @@ struct PodStart: ParsableCommand {
     var pods: [String]
 
     func run() throws {
-        for p in pods {
-            _ = try options.client.call("POST", "/pods/\(pathID(p))/start")
-            print(p)
-        }
+        try options.client.each(pods, "POST", "/start", under: "pods")
     }
 }
 
@@ -101,10 +98,7 @@ struct PodStop: ParsableCommand {
     }
 
     func run() throws {
-        for p in pods {
-            _ = try options.client.call("POST", "/pods/\(pathID(p))/stop?timeout=\(timeout)")
-            print(p)
-        }
+        try options.client.each(pods, "POST", "/stop?timeout=\(timeout)", under: "pods")
     }
 }
 
@@ -117,10 +111,7 @@ struct PodRemove: ParsableCommand {
     var pods: [String]
 
     func run() throws {
-        for p in pods {
-            _ = try options.client.call("DELETE", "/pods/\(pathID(p))" + (force ? "?force=true" : ""))
-            print(p)
-        }
+        try options.client.each(pods, "DELETE", force ? "?force=true" : "", under: "pods")
     }
 }
 

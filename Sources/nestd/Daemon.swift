@@ -233,9 +233,7 @@ final class Daemon: Sendable {
         let image = try req.image.map { ref throws(APIError) in (ref: ref, image: try claimImage(ref, token: imageToken)) }
         defer { if image != nil { releaseImage(imageToken) } }
         let name = req.name ?? ""
-        if !name.isEmpty, !Self.isValidName(name) {
-            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
-        }
+        try Self.checkName(name)
         var id = ""
         let reserved = known.withLock { k -> Bool in
             if !name.isEmpty, k.values.contains(where: { $0.name == name }) { return false }
@@ -495,6 +493,14 @@ final class Daemon: Sendable {
         func alnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
         guard let first = bytes.first, alnum(first), bytes.count <= 128 else { return false }
         return bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// An optional name a client gives (a container's, a pod's, a
+    /// container's in its pod): empty, or [A-Za-z0-9][A-Za-z0-9_.-]*.
+    static func checkName(_ name: String) throws(APIError) {
+        if !name.isEmpty, !isValidName(name) {
+            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
+        }
     }
 
     static func randomID() -> String {

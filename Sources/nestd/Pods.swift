@@ -61,6 +61,13 @@ extension Daemon {
         return ports
     }
 
+    /// An id no pod and no container has; under `podLock`.
+    func newPodID() -> String {
+        var id = ""
+        repeat { id = Self.randomID() } while pods.withLock({ $0[id] != nil }) || known.withLock({ $0[id] != nil })
+        return id
+    }
+
     static func podQuota(_ p: PodRecord) -> Quota {
         Subsystem.quota(cgroupsPath: "/nest/" + p.id, memory: p.memory, cpus: p.cpus, pids: p.pids)
     }
@@ -90,9 +97,7 @@ extension Daemon {
 
     func createPod(_ req: PodCreateRequest) throws(APIError) -> PodInfo {
         let name = req.name ?? ""
-        if !name.isEmpty, !Self.isValidName(name) {
-            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
-        }
+        try Self.checkName(name)
         if let h = req.hostname, h.isEmpty || h.utf8.count > 64 || !Self.isValidName(h) {
             throw APIError(400, "hostname must be 1-64 characters of [A-Za-z0-9_.-]", field: "hostname")
         }
@@ -102,8 +107,7 @@ extension Daemon {
             if !name.isEmpty, pods.withLock({ $0.values.contains { $0.name == name } }) {
                 throw APIError(409, "pod name \(name) is already in use", field: "name")
             }
-            var id = ""
-            repeat { id = Self.randomID() } while pods.withLock({ $0[id] != nil }) || known.withLock({ $0[id] != nil })
+            let id = newPodID()
             let podName = name.isEmpty ? "pod-" + id.prefix(8) : name
             var r = PodRecord(id: id, name: podName, created: Date(), hostname: req.hostname ?? podName, labels: req.labels ?? [:],
                               memory: req.memory, cpus: req.cpus, pids: req.pids)
@@ -180,9 +184,7 @@ extension Daemon {
         if req.image != nil, !req.bundle.isEmpty { throw APIError(400, "give one of image and bundle", field: "image") }
         if req.image == nil, !req.bundle.hasPrefix("/") { throw APIError(400, "bundle must be an absolute path", field: "bundle") }
         let name = req.name ?? ""
-        if !name.isEmpty, !Self.isValidName(name) {
-            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
-        }
+        try Self.checkName(name)
         let imageToken = UUID().uuidString
         let image = try req.image.map { ref throws(APIError) in (ref: ref, image: try claimImage(ref, token: imageToken)) }
         defer { if image != nil { releaseImage(imageToken) } }
@@ -266,15 +268,12 @@ extension Daemon {
             throw APIError(400, "\(field) applies to a subsystem of one process; a pod's config says it", field: field)
         }
         let name = req.name ?? ""
-        if !name.isEmpty, !Self.isValidName(name) {
-            throw APIError(400, "name must match [A-Za-z0-9][A-Za-z0-9_.-]*", field: "name")
-        }
+        try Self.checkName(name)
         return try podLock.withLock { _ throws(APIError) -> CreateResponse in
             if !name.isEmpty, pods.withLock({ $0.values.contains { $0.name == name } }) {
                 throw APIError(409, "pod name \(name) is already in use", field: "name")
             }
-            var id = ""
-            repeat { id = Self.randomID() } while pods.withLock({ $0[id] != nil }) || known.withLock({ $0[id] != nil })
+            let id = newPodID()
             var sub = given
             sub.name = id
             // a log server without a file gets one of its own in the pod's dir

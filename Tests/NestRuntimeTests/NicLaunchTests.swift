@@ -25,7 +25,7 @@ final class NicLaunchTests: RootTestCase {
         XCTAssertEqual(r.code, 0, r.stderr)
         made.append(path)
         var st = stat()
-        guard stat(path, &st) == 0 else { throw XCTSkip("no namespace file made") }
+        guard stat(path, &st) == 0 else { throw NicTestError("nest-monitor -n make made no namespace file at \(path)") }
         return (path, "net:[\(st.st_ino)]")
     }
 
@@ -100,4 +100,9 @@ final class NicLaunchTests: RootTestCase {
         try runtime.delete(id: id)
         XCTAssertEqual(runtime.list().map(\.id), [])
     }
+}
+
+struct NicTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }

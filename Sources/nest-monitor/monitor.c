@@ -209,6 +209,26 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 	}
 }
 
+/* Started ahead of its plan (spawned with -g, or forked by the zygote
+ * with a go channel), so that its start overlaps the spawner's work: a
+ * byte on FD says the plan is written, EOF that the spawner gave up (not
+ * an error: -1, and the monitor exits quietly). FD stays g_go_fd for the
+ * second byte, "the cgroups exist". */
+int wait_go(int fd)
+{
+	char go;
+	ssize_t n;
+	g_go_fd = fd;
+	do
+		n = read(g_go_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
+	mtrace("go");
+	return 0;
+}
+
 void *g_heap_start;
 int g_go_fd = -1;
 char *g_args;
@@ -235,20 +255,9 @@ int main(int argc, char **argv)
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
-		/* Started ahead of its plan, so that the exec overlaps the
-		 * spawner's work: a byte on FD says the plan is written, EOF
-		 * that the spawner gave up (not an error). */
-		char go;
-		ssize_t n;
-		g_go_fd = atoi(argv[2]);
-		do
-			n = read(g_go_fd, &go, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
+		if (wait_go(atoi(argv[2])) < 0)
 			return 0;
-		fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
 		plan = argv[3];
-		mtrace("go");
 	}
 	if (!plan) {
 		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS | -n make|remove PATH\n");

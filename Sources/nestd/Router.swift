@@ -60,7 +60,20 @@ struct Router: Sendable {
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
                     throw APIError(400, "request body: \(Self.describe(error))", field: Self.field(error))
                 }
+                // attach=true: created, started and attached in one request
+                // (nestctl run): its answer is start?attach=true's stream
+                let attach = try req.flag("attach")
+                if attach, body.subsystem != nil {
+                    throw APIError(400, "attach=true takes a bundle or an image; a subsystem is started with start=true", field: "attach")
+                }
                 let created = try d.create(body)
+                if attach {
+                    do { try startAttached(d, created.id, w) } catch {
+                        try? d.delete(created.id, force: true)
+                        throw error
+                    }
+                    return
+                }
                 if body.start == true {
                     // a subsystem of several processes is a pod
                     let isPod = d.pods.withLock { $0[created.id] != nil }

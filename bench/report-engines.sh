@@ -25,7 +25,7 @@ table() {
         l="$(line "$f" "STEP $e-$rt run")"; [ -n "$l" ] || continue
         set -- $l
         pair="$(line "$f" "PAIR $e-nest $e-crun" | awk '{print $4}')"
-        [ $rt = crun ] && pair=1.00
+        [ $rt = crun ] && pair=1.000
         [ $rt = crun ] && c="$CMD_CRUN" || c="$CMD_NEST"
         echo "| $rt | $c | $5 | $6 | $7 | $8 | $9 | ${10} | $pair |"
     done

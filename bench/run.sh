@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull|engines]
 #
-#   --quick       a short run (under 2 minutes once built); its table goes to
+#   --quick       a short run (about 3 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
 #   --bindir DIR  use Nest binaries from DIR instead of `scripts/build.sh release`
 #   --doc FILE    write the results table into FILE

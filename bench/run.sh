@@ -2,9 +2,9 @@
 # Nest against crun and runc on one busybox bundle, in one run, runtimes
 # alternating round by round. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull]
+#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull|engines]
 #
-#   --quick       a short run (under 2 minutes once built); its table goes to
+#   --quick       a short run (about 3 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
 #   --bindir DIR  use Nest binaries from DIR instead of `scripts/build.sh release`
 #   --doc FILE    write the results table into FILE
@@ -15,6 +15,8 @@
 #                 the results in the doc stays as it was
 #   --only network  only the network section (bench/network.sh), likewise
 #   --only pull   only the pull section (bench/pull.sh), likewise
+#   --only engines  only the engines section (bench/engines.sh: podman and
+#                 containerd with nest against crun), likewise
 set -eu -o pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,9 +31,9 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0 ;;
         --profile) PROFILE=1 ;;
         --no-nest) NONEST=1 ;;
-        --only) case "${2:-}" in pages|network|pull) ;; *) echo "bench: --only takes 'pages', 'network' or 'pull', got '${2:-}'" >&2; exit 2 ;; esac
+        --only) case "${2:-}" in pages|network|pull|engines) ;; *) echo "bench: --only takes 'pages', 'network', 'pull' or 'engines', got '${2:-}'" >&2; exit 2 ;; esac
                 ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -59,14 +61,16 @@ REAPER_PID=$PPID
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
     MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10 PAGES_ROUNDS=30 PULL_ROUNDS=5
+    PAR_BIG_ROUNDS=2 ENGINE_ROUNDS=10
     API_REQS=300 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-/tmp/nest-bench-quick.md}"
 else
     MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50 PAGES_ROUNDS=100 PULL_ROUNDS=20
+    PAR_BIG_ROUNDS=8 ENGINE_ROUNDS=100
     API_REQS=2000 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-$REPO/docs/performance.md}"
 fi
-PAR_N=50 MEM_N=10 WARM=3
+PAR_N=50 PAR_BIG=200 MEM_N=10 WARM=3
 T_START=$(date +%s)
 
 # ---------------------------------------------------------------- packages
@@ -373,6 +377,8 @@ log "throughput: $PAR_N containers at once, $PAR_ROUNDS alternating rounds"
   [ $HAVE_NESTD = 1 ] && { echo "@nestctl"; spec_run nestctl; }
   true; } >"$WORK/par.spec"
 ALT_PREFIX="${PFX}p" "$ALT" par -w 1 $PAR_ROUNDS $PAR_N "$WORK/par.spec" >"$R/par.txt"
+log "throughput: $PAR_BIG containers at once, $PAR_BIG_ROUNDS alternating rounds"
+ALT_PREFIX="${PFX}q" "$ALT" par -w 1 $PAR_BIG_ROUNDS $PAR_BIG "$WORK/par.spec" >"$R/par-big.txt"
 
 # ---------------------------------------------------------------- 5. memory
 log "memory: $MEM_N containers running sleep per runtime"
@@ -476,7 +482,7 @@ fi  # [ -z "$ONLY" ]
 
 # ---------------------------------------------------------------- 7. page sharing
 LOAD_PAGES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PAGES=0
-if [ "$ONLY" = pull ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != pages ]; then
     :
 elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
     log "page sharing: containers of an image against copies and one dir, crun on the same overlays (bench/pages.sh)"
@@ -494,7 +500,7 @@ fi
 
 # ---------------------------------------------------------------- 8. pull
 LOAD_PULL="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PULL=0
-if [ "$ONLY" = pages ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != pull ]; then
     :
 elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
     log "pull: nestctl pull against skopeo copy of a 5-layer image from a local registry (bench/pull.sh)"
@@ -510,6 +516,24 @@ elif [ -n "$ONLY" ]; then
     die "the pull bench needs nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
 fi
 
+# ---------------------------------------------------------------- 9. engines
+LOAD_ENGINES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_ENGINES=0
+if [ -n "$ONLY" ] && [ "$ONLY" != engines ]; then
+    :
+elif [ $HAVE_NEST = 1 ]; then
+    log "engines: podman run --rm and ctr run --rm, nest against crun (bench/engines.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/engines" R="$R" ROUNDS=$ENGINE_ROUNDS PFX="$PFX" INSTALL=$INSTALL \
+        "$BENCH/engines.sh" || log "the engines bench failed (its figures show as not measured)"
+    DURATION_ENGINES=$(( $(date +%s) - T0 ))
+    export QUICK R REPO ONLY LOAD_ENGINES DURATION_ENGINES ROUNDS=$ENGINE_ROUNDS
+    "$BENCH/report-engines.sh" >"$WORK/report-engines.md" 2>"$WORK/report-engines.err" \
+        || die "engines report failed: $(cat "$WORK/report-engines.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-engines.md" engines
+elif [ -n "$ONLY" ]; then
+    die "the engines bench needs nest: $NEST_WHY"
+fi
+
 if [ -n "$ONLY" ]; then
     log "$ONLY results written to $DOC"
     echo
@@ -520,7 +544,7 @@ fi
 # ---------------------------------------------------------------- report
 T_END=$(date +%s)
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-export MODE QUICK LIFE_ROUNDS STEP_ROUNDS DAEMON_ROUNDS PAR_ROUNDS PAR_N MEM_N API_REQS API_SMALL API_BIG HF_RUNS \
+export MODE QUICK LIFE_ROUNDS STEP_ROUNDS DAEMON_ROUNDS PAR_ROUNDS PAR_N PAR_BIG PAR_BIG_ROUNDS MEM_N API_REQS API_SMALL API_BIG HF_RUNS \
     HAVE_NEST HAVE_NESTD NEST_WHY NESTD_WHY HOST_NOTE NESTD_RSS_IDLE NESTD_RSS_AFTER NESTD_RSS_SMALL NESTD_RSS_BIG \
     BINDIR NEST R REPO ERRLOG LOAD_START LOAD_END
 export DURATION=$((T_END - T_START))
@@ -535,4 +559,5 @@ echo
 sed -n '/^### Headline/,$p' "$WORK/report.md"
 [ -f "$WORK/report-pages.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pages.md"; }
 [ -f "$WORK/report-pull.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pull.md"; }
+[ -f "$WORK/report-engines.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-engines.md"; }
 true

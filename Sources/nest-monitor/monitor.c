@@ -214,7 +214,7 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
  * byte on FD says the plan is written, EOF that the spawner gave up (not
  * an error: -1, and the monitor exits quietly). FD stays g_go_fd for the
  * second byte, "the cgroups exist". */
-int wait_go(int fd)
+int monitor_wait_go(int fd)
 {
 	char go;
 	ssize_t n;
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
-		if (wait_go(atoi(argv[2])) < 0)
+		if (monitor_wait_go(atoi(argv[2])) < 0)
 			return 0;
 		plan = argv[3];
 	}

@@ -49,7 +49,7 @@ extern int g_preserve_fds;
 
 int zygote_main(int sock);
 int monitor_main(const char *plan);
-int wait_go(int fd);
+int monitor_wait_go(int fd);
 /* nest-monitor -H KIND PLANFILE PID STATUS (hookmode.c) */
 int hook_mode_main(int argc, char **argv);
 int netns_mode_main(int argc, char **argv); /* -n make|remove PATH */

@@ -78,7 +78,7 @@ static int become_monitor(int sock, int fds[NFDS_GO], const char *plan)
 	snprintf(g_args, g_args_len, "nest-monitor%c%s", 0, plan);
 	mtrace_restart();
 	mtrace("start");
-	if (n == NFDS_GO && wait_go(NFDS) < 0)
+	if (n == NFDS_GO && monitor_wait_go(NFDS) < 0)
 		return 0;
 	return monitor_main(plan);
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,6 +108,12 @@ void log_loop(pid_t init, int *status)
 		fail(NULL, "signalfd");
 	int done = 0;
 	struct timespec end = { 0, 0 }, now;
+	/* The monitor stays as long as the container: what setup used is
+	 * given back (the plan it still needs stays), and it keeps mapped
+	 * only what this loop runs (idlemem.c). */
+	malloc_trim(0);
+	drop_stack_below();
+	drop_text_pages();
 	for (;;) {
 		int st;
 		pid_t w;

@@ -446,7 +446,9 @@ if [ $HAVE_NESTD = 1 ]; then
         [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || np="$(ppid_of "$np")"
         [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || { log "no nest-init found for $id"; continue; }
         mp="$(ppid_of "$np")"
-        [ "$(cat /proc/$mp/comm 2>/dev/null)" = nest-monitor ] || { log "no monitor found for $id"; continue; }
+        # (its comm is the fd nestd exec'd the zygote from; the command line
+        # each monitor writes names it)
+        tr '\0' ' ' <"/proc/$mp/cmdline" 2>/dev/null | grep -q '^nest-monitor ' || { log "no monitor found for $id"; continue; }
         pss "$np" >>"$R/mem-dinit.txt"
         pss "$mp" >>"$R/mem-dmonitor.txt"
     done

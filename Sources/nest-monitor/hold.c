@@ -26,7 +26,8 @@ static void __attribute__((noreturn)) hold_loop(void)
 	/* Blocked signals are queued for a PID 1 too, which the kernel
 	 * spares every signal it has no handler for. */
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* Through syscall(), as nest-init's loop (idlemem.c). */
+	/* What setup used is given back; the loop calls through syscall(),
+	 * as nest-init's does (idlemem.c). */
 	drop_stack_below();
 	drop_text_pages();
 	for (;;) {

@@ -9,11 +9,11 @@
  *
  * The code: setup runs through most of this static binary, and every page
  * fault maps a 64 kB window of the file around the page (the kernel's
- * fault-around): after setup a process maps about 850 kB of nest-monitor. Those pages are
- * the page cache's, shared by every process of the same binary (one file,
- * or one read-only bind of it: CNestShims/sealed-exe.c), but each mapping
- * counts in the process's PSS, a share per mapper, so a container's PID 1
- * weighed more than tini-static, whose loop is the same. The loop that
+ * fault-around): after setup a process maps about 850 kB of nest-monitor.
+ * Those pages are the page cache's, shared by every process of the same
+ * binary (one file, or one read-only bind of it: CNestShims/sealed-exe.c),
+ * but each mapping counts in the process's PSS, a share per mapper, so a
+ * container's PID 1 weighed more than tini-static, whose loop is the same. The loop that
  * follows setup runs a few functions: once the entries are gone it faults
  * back only the windows it touches. The file's pages stay in the page
  * cache; nothing is copied and nothing is read again from disk.

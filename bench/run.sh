@@ -432,10 +432,39 @@ for i in $(seq $MEM_N); do
         echo "$names" >"$R/mem-monitor-names.txt"
     fi
 done
+[ $HAVE_NEST = 1 ] && for i in $(seq $MEM_N); do
+    "$NEST" --root "$STATE/nest" delete --force "${PFX}ns$i" >/dev/null 2>&1
+done
+# Nest through nestd (`nestctl run -d`): the monitor, forked from nestd's
+# zygote, stays per container. Measured once the `nest create` ones are
+# gone, so that each kind shares its binary's pages among its own 10, as
+# tini's and conmon's do.
+: >"$R/mem-dmonitor.txt"; : >"$R/mem-dinit.txt"; : >"$WORK/mem-nestd-ids"
+if [ $HAVE_NESTD = 1 ]; then
+    for i in $(seq $MEM_N); do
+        "$NESTCTL" --socket "$SOCK" run -d "$B_SLEEP" </dev/null >>"$WORK/mem-nestd-ids" 2>>"$ERRLOG" \
+            || { log "nestctl run -d of a sleep container failed"; break; }
+    done
+    settle
+    for id in $(cat "$WORK/mem-nestd-ids"); do
+        np="$(api "http://nestd/v1/containers/$id" | jq -r '.pid // empty')"
+        [ -n "$np" ] || continue
+        [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || np="$(ppid_of "$np")"
+        [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || { log "no nest-init found for $id"; continue; }
+        mp="$(ppid_of "$np")"
+        # (its comm is the fd nestd exec'd the zygote from; the command line
+        # each monitor writes names it)
+        tr '\0' ' ' <"/proc/$mp/cmdline" 2>/dev/null | grep -q '^nest-monitor ' || { log "no monitor found for $id"; continue; }
+        pss "$np" >>"$R/mem-dinit.txt"
+        pss "$mp" >>"$R/mem-dmonitor.txt"
+    done
+    for id in $(cat "$WORK/mem-nestd-ids"); do
+        api -X DELETE "http://nestd/v1/containers/$id?force=true" >/dev/null
+    done
+fi
 for i in $(seq $MEM_N); do
     crun --root "$STATE/conmon-crun" delete -f "${PFX}cm$i" >/dev/null 2>&1
     crun --root "$STATE/crun" delete -f "${PFX}ti$i" >/dev/null 2>&1
-    [ $HAVE_NEST = 1 ] && "$NEST" --root "$STATE/nest" delete --force "${PFX}ns$i" >/dev/null 2>&1
 done
 true
 

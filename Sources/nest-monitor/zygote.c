@@ -93,10 +93,15 @@ int zygote_main(int sock)
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* a dead monitor's init: reaped here, its status kept for pidfds */
+	/* On the heap, not in this frame: a monitor's stack (and its init's)
+	 * starts below the frame, and keeps every page it spans. */
+	enum { PLAN_MAX = 4096 };
+	char *plan = malloc(PLAN_MAX);
+	if (!plan)
+		return 1;
 	for (;;) {
-		char plan[4096];
 		int fds[NFDS_GO];
-		ssize_t n = receive(sock, plan, sizeof plan - 1, fds);
+		ssize_t n = receive(sock, plan, PLAN_MAX - 1, fds);
 		if (n == 0 || (n < 0 && errno != EINTR))
 			return 0;
 		if (n < 0)

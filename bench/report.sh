@@ -181,6 +181,15 @@ if [ "$HAVE_NESTD" = 1 ]; then
     echo "| RSS with $API_SMALL containers known (created, not started) | $NESTD_RSS_SMALL kB: $PER_SMALL kB per container |"
     echo "| RSS with $API_BIG containers known | $NESTD_RSS_BIG kB: $PER_BIG kB per container |"
     echo "| RSS of the first daemon after the lifecycle and throughput runs, none known | ${NESTD_RSS_AFTER:-n/a} kB |"
+    RUNS_GROWTH=n/a
+    if [ -s "$R/nestd-runs.txt" ]; then
+        set -- $(sed -n 1p "$R/nestd-runs.txt"); RSS_100=$3
+        set -- $(sed -n 2p "$R/nestd-runs.txt"); RUNS_N=$2 RSS_N=$3 RUNS_FAILED=$4
+        RUNS_GROWTH="$(awk -v a="$RSS_N" -v b="$RSS_100" 'BEGIN {printf "%.1f", (a-b)/1024}')"
+        [ "$QUICK" = 1 ] && RUNS_NOTE=" (--quick: $RUNS_N, not 10,000)" || RUNS_NOTE=""
+        echo "| RSS after 100 \`nestctl run --rm\` (fresh daemon, 4 at once) | $RSS_100 kB |"
+        echo "| RSS after $RUNS_N \`nestctl run --rm\`$RUNS_NOTE | $RSS_N kB: $RUNS_GROWTH MiB more; $RUNS_FAILED failed |"
+    fi
     echo
     echo "GET /v1/containers, $API_REQS requests one after another, a new connection each (ms):"
     echo
@@ -192,7 +201,7 @@ if [ "$HAVE_NESTD" = 1 ]; then
         echo "| $n | $3 | $4 | $5 | $6 | $7 | $8 |"
     done
 else
-    IDLE_MIB=n/a PER_SMALL=n/a
+    IDLE_MIB=n/a PER_SMALL=n/a RUNS_GROWTH=n/a RUNS_NOTE=""
     echo "Not measured: $NESTD_WHY"
 fi
 echo
@@ -220,6 +229,7 @@ echo "| Nest per container / (conmon + tini), PSS (\`nest create\`) | $R_ALL | �
 echo "| Nest per container / (conmon + tini), PSS (through nestd) | $R_DALL | ≤ 0.6 | $(verdict "$R_DALL" '<=' 0.6) |"
 echo "| nestd RSS idle, MiB | $IDLE_MIB | ≤ 20 | $(verdict "$IDLE_MIB" '<=' 20) |"
 echo "| nestd RSS per container known, kB | $PER_SMALL | ≤ 50 | $(verdict "$PER_SMALL" '<=' 50) |"
-API_P50_BIG="n/a"
-[ -s "$R/api-big.txt" ] && API_P50_BIG="$(awk '{print $3}' "$R/api-big.txt")"
-echo "| GET /v1/containers p50 with $API_BIG known, ms | $API_P50_BIG | ≤ 5 | $(verdict "$API_P50_BIG" '<=' 5) |"
+echo "| nestd RSS after ${RUNS_N:-10,000} \`run --rm\` − after 100, MiB$RUNS_NOTE | $RUNS_GROWTH | within 5 MiB | $(verdict "$RUNS_GROWTH" '<=' 5) |"
+API_P50=n/a
+[ "$HAVE_NESTD" = 1 ] && [ -s "$R/api-big.txt" ] && API_P50="$(awk '{print $3}' "$R/api-big.txt")"
+echo "| GET /v1/containers with $API_BIG known, p50 ms | $API_P50 | ≤ 5 | $(verdict "$API_P50" '<=' 5) |"

@@ -477,6 +477,23 @@ if [ $HAVE_NESTD = 1 ]; then
     start_nestd || die "nestd did not restart: $NESTD_WHY"
     sleep 1
     NESTD_RSS_IDLE="$(rss_kb "$NESTD_PID")"
+    # What many runs leave behind (allocator arenas of the request threads,
+    # anything kept per container): RSS after 100 `run --rm`, then after
+    # RUNS_BIG in all, 4 at once; the second should be within 5 MiB of the first.
+    [ $QUICK = 1 ] && RUNS_BIG=1000 || RUNS_BIG=10000
+    runs_n() {  # $1 more `nestctl run --rm`, 4 at once; failures counted into $R/nestd-runs-failed
+        seq "$1" | xargs -P 4 -I{} sh -c '"$0" --socket "$1" run --rm "$2" >/dev/null 2>&1 || echo failed' \
+            "$NESTCTL" "$SOCK" "$B_TRUE" | wc -l >>"$R/nestd-runs-failed"
+    }
+    log "nestd: 100 run --rm"
+    : >"$R/nestd-runs-failed"
+    runs_n 100
+    sleep 1
+    echo "RUNS 100 $(rss_kb "$NESTD_PID")" >"$R/nestd-runs.txt"
+    log "nestd: $RUNS_BIG run --rm in all"
+    runs_n $((RUNS_BIG - 100))
+    sleep 1
+    echo "RUNS $RUNS_BIG $(rss_kb "$NESTD_PID") $(awk '{s += $1} END {print s + 0}' "$R/nestd-runs-failed")" >>"$R/nestd-runs.txt"
     create_n() {  # create containers (not started) until nestd knows $1
         local have; have="$(api http://nestd/v1/containers | jq length)"
         seq "$have" $(( $1 - 1 )) | xargs -P 4 -I{} curl -s --max-time 60 --unix-socket "$SOCK" \

@@ -185,7 +185,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // make fifty concurrent runs take turns.
             // Never on the event loop when no thread can be had: a wait
             // would stop every other connection. The client is told instead.
-            if !detachThread(inlineOnFailure: false, { router.handle(req, writer) }) {
+            if !RequestThreads.detach({ router.handle(req, writer) }) {
                 writer.json(503, ErrorBody(error: "nestd could not start a thread for the request; try again later"))
             }
         }

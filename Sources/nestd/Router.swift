@@ -54,7 +54,13 @@ struct Router: Sendable {
                     throw APIError(400, "label must be KEY or KEY=VALUE, got \"\(label.prefix(64))\"", field: "label")
                 }
                 let state = try req.oneOf("state", ["creating", "created", "running", "paused", "stopped"])
-                w.send(200, ContainerInfo.jsonArray(d.list(state: state, label: req.query["label"])) + [0x0a])
+                let label = req.query["label"]
+                let body = d.listCache.body((state ?? "") + "\u{0}" + (label ?? "\u{0}")) {
+                    var bytes = ContainerInfo.jsonArray(d.list(state: state, label: label))
+                    bytes.append(0x0a)
+                    return bytes
+                }
+                w.send(200, body)
             } else if m == .POST {
                 let body: CreateRequest
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {

@@ -62,7 +62,6 @@ struct NestD: ParsableCommand {
         if activated == nil { try SocketPath.claim(socket) }
         let daemon = Daemon(root: root, data: data, logger: logger)
         daemon.recover()
-        StartupPages.drop()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = try Server.bind(group: group, socketPath: socket, activatedFD: activated,
                                       router: Router(daemon: daemon), access: AccessPolicy(),

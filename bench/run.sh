@@ -2,9 +2,9 @@
 # Nest against crun and runc on one busybox bundle, in one run, runtimes
 # alternating round by round. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull]
+#   bench/run.sh [--quick] [--bindir DIR] [--doc FILE] [--no-install] [--profile] [--only pages|network|pull|engines]
 #
-#   --quick       a short run (under 2 minutes once built); its table goes to
+#   --quick       a short run (about 3 minutes once built); its table goes to
 #                 /tmp/nest-bench-quick.md, not to docs/performance.md
 #   --bindir DIR  use Nest binaries from DIR instead of `scripts/build.sh release`
 #   --doc FILE    write the results table into FILE
@@ -15,6 +15,8 @@
 #                 the results in the doc stays as it was
 #   --only network  only the network section (bench/network.sh), likewise
 #   --only pull   only the pull section (bench/pull.sh), likewise
+#   --only engines  only the engines section (bench/engines.sh: podman and
+#                 containerd with nest against crun), likewise
 set -eu -o pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,9 +31,9 @@ while [ $# -gt 0 ]; do
         --no-install) INSTALL=0 ;;
         --profile) PROFILE=1 ;;
         --no-nest) NONEST=1 ;;
-        --only) case "${2:-}" in pages|network|pull) ;; *) echo "bench: --only takes 'pages', 'network' or 'pull', got '${2:-}'" >&2; exit 2 ;; esac
+        --only) case "${2:-}" in pages|network|pull|engines) ;; *) echo "bench: --only takes 'pages', 'network', 'pull' or 'engines', got '${2:-}'" >&2; exit 2 ;; esac
                 ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -59,14 +61,16 @@ REAPER_PID=$PPID
 # ---------------------------------------------------------------- sizes
 if [ $QUICK = 1 ]; then
     MODE=quick LIFE_ROUNDS=50 STEP_ROUNDS=20 DAEMON_ROUNDS=50 PAR_ROUNDS=3 HF_RUNS=10 PAGES_ROUNDS=30 PULL_ROUNDS=5
+    PAR_BIG_ROUNDS=2 ENGINE_ROUNDS=10
     API_REQS=300 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-/tmp/nest-bench-quick.md}"
 else
     MODE=full LIFE_ROUNDS=300 STEP_ROUNDS=150 DAEMON_ROUNDS=300 PAR_ROUNDS=20 HF_RUNS=50 PAGES_ROUNDS=100 PULL_ROUNDS=20
+    PAR_BIG_ROUNDS=8 ENGINE_ROUNDS=100
     API_REQS=2000 API_SMALL=100 API_BIG=1000
     DOC="${DOC:-$REPO/docs/performance.md}"
 fi
-PAR_N=50 MEM_N=10 WARM=3
+PAR_N=50 PAR_BIG=200 MEM_N=10 WARM=3
 T_START=$(date +%s)
 
 # ---------------------------------------------------------------- packages
@@ -373,6 +377,8 @@ log "throughput: $PAR_N containers at once, $PAR_ROUNDS alternating rounds"
   [ $HAVE_NESTD = 1 ] && { echo "@nestctl"; spec_run nestctl; }
   true; } >"$WORK/par.spec"
 ALT_PREFIX="${PFX}p" "$ALT" par -w 1 $PAR_ROUNDS $PAR_N "$WORK/par.spec" >"$R/par.txt"
+log "throughput: $PAR_BIG containers at once, $PAR_BIG_ROUNDS alternating rounds"
+ALT_PREFIX="${PFX}q" "$ALT" par -w 1 $PAR_BIG_ROUNDS $PAR_BIG "$WORK/par.spec" >"$R/par-big.txt"
 
 # ---------------------------------------------------------------- 5. memory
 log "memory: $MEM_N containers running sleep per runtime"
@@ -426,10 +432,39 @@ for i in $(seq $MEM_N); do
         echo "$names" >"$R/mem-monitor-names.txt"
     fi
 done
+[ $HAVE_NEST = 1 ] && for i in $(seq $MEM_N); do
+    "$NEST" --root "$STATE/nest" delete --force "${PFX}ns$i" >/dev/null 2>&1
+done
+# Nest through nestd (`nestctl run -d`): the monitor, forked from nestd's
+# zygote, stays per container. Measured once the `nest create` ones are
+# gone, so that each kind shares its binary's pages among its own 10, as
+# tini's and conmon's do.
+: >"$R/mem-dmonitor.txt"; : >"$R/mem-dinit.txt"; : >"$WORK/mem-nestd-ids"
+if [ $HAVE_NESTD = 1 ]; then
+    for i in $(seq $MEM_N); do
+        "$NESTCTL" --socket "$SOCK" run -d "$B_SLEEP" </dev/null >>"$WORK/mem-nestd-ids" 2>>"$ERRLOG" \
+            || { log "nestctl run -d of a sleep container failed"; break; }
+    done
+    settle
+    for id in $(cat "$WORK/mem-nestd-ids"); do
+        np="$(api "http://nestd/v1/containers/$id" | jq -r '.pid // empty')"
+        [ -n "$np" ] || continue
+        [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || np="$(ppid_of "$np")"
+        [ "$(cat /proc/$np/comm 2>/dev/null)" = nest-init ] || { log "no nest-init found for $id"; continue; }
+        mp="$(ppid_of "$np")"
+        # (its comm is the fd nestd exec'd the zygote from; the command line
+        # each monitor writes names it)
+        tr '\0' ' ' <"/proc/$mp/cmdline" 2>/dev/null | grep -q '^nest-monitor ' || { log "no monitor found for $id"; continue; }
+        pss "$np" >>"$R/mem-dinit.txt"
+        pss "$mp" >>"$R/mem-dmonitor.txt"
+    done
+    for id in $(cat "$WORK/mem-nestd-ids"); do
+        api -X DELETE "http://nestd/v1/containers/$id?force=true" >/dev/null
+    done
+fi
 for i in $(seq $MEM_N); do
     crun --root "$STATE/conmon-crun" delete -f "${PFX}cm$i" >/dev/null 2>&1
     crun --root "$STATE/crun" delete -f "${PFX}ti$i" >/dev/null 2>&1
-    [ $HAVE_NEST = 1 ] && "$NEST" --root "$STATE/nest" delete --force "${PFX}ns$i" >/dev/null 2>&1
 done
 true
 
@@ -442,6 +477,23 @@ if [ $HAVE_NESTD = 1 ]; then
     start_nestd || die "nestd did not restart: $NESTD_WHY"
     sleep 1
     NESTD_RSS_IDLE="$(rss_kb "$NESTD_PID")"
+    # What many runs leave behind (allocator arenas of the request threads,
+    # anything kept per container): RSS after 100 `run --rm`, then after
+    # RUNS_BIG in all, 4 at once; the second should be within 5 MiB of the first.
+    [ $QUICK = 1 ] && RUNS_BIG=1000 || RUNS_BIG=10000
+    runs_n() {  # $1 more `nestctl run --rm`, 4 at once; failures counted into $R/nestd-runs-failed
+        seq "$1" | xargs -P 4 -I{} sh -c '"$0" --socket "$1" run --rm "$2" >/dev/null 2>&1 || echo failed' \
+            "$NESTCTL" "$SOCK" "$B_TRUE" | wc -l >>"$R/nestd-runs-failed"
+    }
+    log "nestd: 100 run --rm"
+    : >"$R/nestd-runs-failed"
+    runs_n 100
+    sleep 1
+    echo "RUNS 100 $(rss_kb "$NESTD_PID")" >"$R/nestd-runs.txt"
+    log "nestd: $RUNS_BIG run --rm in all"
+    runs_n $((RUNS_BIG - 100))
+    sleep 1
+    echo "RUNS $RUNS_BIG $(rss_kb "$NESTD_PID") $(awk '{s += $1} END {print s + 0}' "$R/nestd-runs-failed")" >>"$R/nestd-runs.txt"
     create_n() {  # create containers (not started) until nestd knows $1
         local have; have="$(api http://nestd/v1/containers | jq length)"
         seq "$have" $(( $1 - 1 )) | xargs -P 4 -I{} curl -s --max-time 60 --unix-socket "$SOCK" \
@@ -476,7 +528,7 @@ fi  # [ -z "$ONLY" ]
 
 # ---------------------------------------------------------------- 7. page sharing
 LOAD_PAGES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PAGES=0
-if [ "$ONLY" = pull ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != pages ]; then
     :
 elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
     log "page sharing: containers of an image against copies and one dir, crun on the same overlays (bench/pages.sh)"
@@ -494,7 +546,7 @@ fi
 
 # ---------------------------------------------------------------- 8. pull
 LOAD_PULL="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_PULL=0
-if [ "$ONLY" = pages ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != pull ]; then
     :
 elif [ $HAVE_NEST = 1 ] && [ -x "$NESTD" ] && [ -x "$NESTCTL" ]; then
     log "pull: nestctl pull against skopeo copy of a 5-layer image from a local registry (bench/pull.sh)"
@@ -510,6 +562,24 @@ elif [ -n "$ONLY" ]; then
     die "the pull bench needs nest, nestd and nestctl: ${NEST_WHY:-not in $BINDIR}"
 fi
 
+# ---------------------------------------------------------------- 9. engines
+LOAD_ENGINES="$(cut -d' ' -f1-3 /proc/loadavg)" DURATION_ENGINES=0
+if [ -n "$ONLY" ] && [ "$ONLY" != engines ]; then
+    :
+elif [ $HAVE_NEST = 1 ]; then
+    log "engines: podman run --rm and ctr run --rm, nest against crun (bench/engines.sh)"
+    T0=$(date +%s)
+    BINDIR="$BINDIR" ALT="$ALT" PW="$WORK/engines" R="$R" ROUNDS=$ENGINE_ROUNDS PFX="$PFX" INSTALL=$INSTALL \
+        "$BENCH/engines.sh" || log "the engines bench failed (its figures show as not measured)"
+    DURATION_ENGINES=$(( $(date +%s) - T0 ))
+    export QUICK R REPO ONLY LOAD_ENGINES DURATION_ENGINES ROUNDS=$ENGINE_ROUNDS
+    "$BENCH/report-engines.sh" >"$WORK/report-engines.md" 2>"$WORK/report-engines.err" \
+        || die "engines report failed: $(cat "$WORK/report-engines.err")"
+    "$BENCH/insert-doc.sh" "$DOC" "$WORK/report-engines.md" engines
+elif [ -n "$ONLY" ]; then
+    die "the engines bench needs nest: $NEST_WHY"
+fi
+
 if [ -n "$ONLY" ]; then
     log "$ONLY results written to $DOC"
     echo
@@ -520,7 +590,7 @@ fi
 # ---------------------------------------------------------------- report
 T_END=$(date +%s)
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-export MODE QUICK LIFE_ROUNDS STEP_ROUNDS DAEMON_ROUNDS PAR_ROUNDS PAR_N MEM_N API_REQS API_SMALL API_BIG HF_RUNS \
+export MODE QUICK LIFE_ROUNDS STEP_ROUNDS DAEMON_ROUNDS PAR_ROUNDS PAR_N PAR_BIG PAR_BIG_ROUNDS MEM_N API_REQS API_SMALL API_BIG HF_RUNS \
     HAVE_NEST HAVE_NESTD NEST_WHY NESTD_WHY HOST_NOTE NESTD_RSS_IDLE NESTD_RSS_AFTER NESTD_RSS_SMALL NESTD_RSS_BIG \
     BINDIR NEST R REPO ERRLOG LOAD_START LOAD_END
 export DURATION=$((T_END - T_START))
@@ -535,4 +605,5 @@ echo
 sed -n '/^### Headline/,$p' "$WORK/report.md"
 [ -f "$WORK/report-pages.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pages.md"; }
 [ -f "$WORK/report-pull.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-pull.md"; }
+[ -f "$WORK/report-engines.md" ] && { echo; sed -n '/^### Headline/,$p' "$WORK/report-engines.md"; }
 true

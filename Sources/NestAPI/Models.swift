@@ -284,8 +284,37 @@ public struct Event: Codable, Sendable, Equatable {
 
 public enum Timestamp {
     /// RFC 3339 with fractional seconds, UTC; what every time field of the API uses.
+    /// Byte for byte what Date.ISO8601FormatStyle(includingFractionalSeconds:
+    /// true) writes (milliseconds cut, not rounded), without it: the style
+    /// builds a Calendar, whose time zone loads ICU's tables into the daemon
+    /// at its first request, and costs microseconds per time of a listing.
     public static func string(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        // from the reference date, as Foundation's calendar counts: the
+        // milliseconds of a time before 1970 come out the same
+        let t = date.timeIntervalSinceReferenceDate
+        let whole = t.rounded(.down)
+        var ms = Int(((t - whole) * 1000).rounded(.down))
+        var seconds = Int(whole) + 978_307_200
+        if ms >= 1000 { ms -= 1000; seconds += 1 }
+        var clock = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&clock, &parts)
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value, buf: [UInt8] = []
+            repeat { buf.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
+            for _ in buf.count..<max(width, buf.count) { buf.append(48) }
+            out.append(contentsOf: buf.reversed())
+        }
+        digits(Int(parts.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); out.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); out.append(UInt8(ascii: "."))
+        digits(ms, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
     public static func parse(_ s: String) -> Date? {
         (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(s))

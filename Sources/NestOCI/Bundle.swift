@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// An OCI bundle: a directory with config.json and the rootfs it names.
 public struct Bundle: Sendable, Equatable {
@@ -46,13 +47,19 @@ public enum BundleLoader {
             throw SpecErrors([error])
         }
         let spec: Spec
-        do {
-            spec = try Spec.decode(bytes)
-        } catch {
-            throw SpecErrors([SpecError(path: error.path, message: error.path.isEmpty ? "\(configPath): \(error.message)" : error.message)])
+        var problems: [SpecError]
+        if let seen = ParsedConfigs.shared.lookup(bytes) {
+            (spec, problems) = seen
+        } else {
+            do {
+                spec = try Spec.decode(bytes)
+            } catch {
+                throw SpecErrors([SpecError(path: error.path, message: error.path.isEmpty ? "\(configPath): \(error.message)" : error.message)])
+            }
+            problems = spec.validate(json: bytes)
+            if let vm = refuseVM(bytes) { problems.append(vm) }
+            ParsedConfigs.shared.keep(bytes, spec, problems)
         }
-        var problems = spec.validate(json: bytes)
-        if let vm = refuseVM(bytes) { problems.append(vm) }
         var rootfsPath = bundlePath
         if let root = spec.root, !root.path.isEmpty {
             rootfsPath = root.path.hasPrefix("/") ? FilePath.normalize(root.path) : FilePath.join(bundlePath, root.path)
@@ -189,5 +196,33 @@ enum FilePath {
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
+    }
+}
+
+/// The configs a long-lived process (nestd) has parsed and validated
+/// lately, by their exact bytes: decoding and validating are pure functions
+/// of them, and a daemon sees the same config.json again and again. Only
+/// the bytes are the key, never the path; the rootfs is checked every time.
+final class ParsedConfigs: Sendable {
+    static let shared = ParsedConfigs()
+    private static let capacity = 8
+    private let entries = Mutex<[(bytes: [UInt8], spec: Spec, problems: [SpecError])]>([])
+
+    func lookup(_ bytes: [UInt8]) -> (Spec, [SpecError])? {
+        entries.withLock { list in
+            guard let i = list.firstIndex(where: { $0.bytes == bytes }) else { return nil }
+            let hit = list[i]
+            if i != 0 { list.remove(at: i); list.insert(hit, at: 0) }
+            return (hit.spec, hit.problems)
+        }
+    }
+
+    func keep(_ bytes: [UInt8], _ spec: Spec, _ problems: [SpecError]) {
+        // the largest configs are not worth holding on to
+        guard bytes.count <= 64 << 10 else { return }
+        entries.withLock { list in
+            list.insert((bytes, spec, problems), at: 0)
+            if list.count > Self.capacity { list.removeLast() }
+        }
     }
 }

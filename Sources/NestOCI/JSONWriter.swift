@@ -53,7 +53,7 @@ public struct JSONWriter {
     }
 
     /// A number as the parser kept it (the text of the document).
-    mutating func number(_ text: String) {
+    public mutating func number(_ text: String) {
         beginValue()
         bytes.append(contentsOf: text.utf8)
     }

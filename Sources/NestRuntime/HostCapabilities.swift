@@ -15,7 +15,13 @@ struct HostCapabilities: Equatable {
 
     /// Nil when /proc cannot tell (then nothing is dropped, and the
     /// monitor's capability step reports what the kernel refuses).
-    static func current() -> HostCapabilities? {
+    static func current() -> HostCapabilities? { ofThisProcess }
+
+    /// Read once: a process's bounding set only shrinks by its own prctl,
+    /// which the runtime never makes, and cap_last_cap is the kernel's.
+    private static let ofThisProcess: HostCapabilities? = read()
+
+    private static func read() -> HostCapabilities? {
         guard let status = Sys.readFile("/proc/self/status"),
               let last = Sys.readFile("/proc/sys/kernel/cap_last_cap")
                 .flatMap({ Int(String(decoding: $0, as: UTF8.self).split(separator: "\n").first ?? "") })

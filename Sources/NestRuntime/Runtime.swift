@@ -125,8 +125,11 @@ public final class Runtime: Sendable {
         if !problems.isEmpty { throw .invalidSpec(problems) }
         Trace.mark("check")
         if sub.isSingleProcess, let only = sub.processes.first {
-            return try createUnit(try processUnit(sub, only.name, id: sub.name, opts: opts, romDir: store.dir(sub.name) + "/rom",
-                                                  holder: nil), opts: opts, early: early)
+            let unit = try processUnit(sub, only.name, id: sub.name, opts: opts, romDir: store.dir(sub.name) + "/rom", holder: nil)
+            // A daemon's zygote forks the monitor now: the cgroups are then
+            // made while it clones the init (as for an early spawned one).
+            let early = early ?? (opts.stdin == nil ? zygote?.spawnEarly(plan: store.planFile(unit.id), stdio: unit.stdio) : nil)
+            return try createUnit(unit, opts: opts, early: early)
         }
         early?.abandon()
         if opts.preserveFds > 0 {

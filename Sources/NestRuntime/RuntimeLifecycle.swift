@@ -157,7 +157,13 @@ extension Runtime {
         // of its binary, take a moment; a caller that is not its parent gets
         // ECHILD at once).
         var st: Int32 = 0
-        for _ in 0..<400 where waitpid(record.monitorPid, &st, WNOHANG) == 0 { usleep(5_000) }
+        // (A `for … where` here went on calling waitpid 400 times after
+        // the answer: ECHILD at once is the common case, a daemon's zygote
+        // monitors not being its children.)
+        for _ in 0..<400 {
+            guard waitpid(record.monitorPid, &st, WNOHANG) == 0 else { break }
+            usleep(5_000)
+        }
         Trace.mark("wait for monitor")
         // Only the cgroups Nest made: a cgroup that existed before the
         // container is not Nest's to empty or remove.

@@ -43,46 +43,67 @@ public struct XMLElement: Sendable, Equatable {
 extension XMLElement {
     /// The document: two-space indentation, one element per line, a final newline.
     public func document() -> String {
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        out.append(contentsOf: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
         write(to: &out, indent: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    func write(to out: inout String, indent: Int) {
-        out += String(repeating: "  ", count: indent) + "<" + name
+    /// Into bytes: a daemon writes one document per container, and String
+    /// appends of small pieces were most of that.
+    func write(to out: inout [UInt8], indent: Int) {
+        out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
+        out.append(UInt8(ascii: "<"))
+        out.append(contentsOf: name.utf8)
         for (key, value) in attributes {
-            out += " " + key + "=\"" + XMLElement.escape(value) + "\""
+            out.append(0x20)
+            out.append(contentsOf: key.utf8)
+            out.append(contentsOf: [UInt8(ascii: "="), 0x22])
+            Self.escape(value, into: &out)
+            out.append(0x22)
         }
         if children.isEmpty {
-            out += "/>\n"
+            out.append(contentsOf: [UInt8(ascii: "/"), UInt8(ascii: ">"), 0x0a])
             return
         }
-        out += ">\n"
+        out.append(contentsOf: [UInt8(ascii: ">"), 0x0a])
         for child in children { child.write(to: &out, indent: indent + 1) }
-        out += String(repeating: "  ", count: indent) + "</" + name + ">\n"
+        out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
+        out.append(contentsOf: [UInt8(ascii: "<"), UInt8(ascii: "/")])
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: [UInt8(ascii: ">"), 0x0a])
     }
 
     static func escape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t": out += "&#9;"
-            default:
-                if scalar.value < 0x20 {
-                    // Not representable in XML 1.0 at all; keep it visible and reversible.
-                    out += "&#x" + String(scalar.value, radix: 16) + ";"
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        escape(value, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `& < > "` and CR, LF, TAB as references; other control characters,
+    /// not representable in XML 1.0 at all, as `&#xN;` (visible and
+    /// reversible). Runs without any are copied whole.
+    static func escape(_ value: String, into out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { utf8 in
+            var start = 0
+            for (i, b) in utf8.enumerated() where b < 0x20 || b == UInt8(ascii: "&") || b == UInt8(ascii: "<")
+                || b == UInt8(ascii: ">") || b == 0x22 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                start = i + 1
+                switch b {
+                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                case 0x22: out.append(contentsOf: "&quot;".utf8)
+                case 0x0a: out.append(contentsOf: "&#10;".utf8)
+                case 0x0d: out.append(contentsOf: "&#13;".utf8)
+                case 0x09: out.append(contentsOf: "&#9;".utf8)
+                default: out.append(contentsOf: ("&#x" + String(b, radix: 16) + ";").utf8)
                 }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
-        return out
     }
 }

@@ -131,17 +131,16 @@ void reset_signals(void)
  * memory. Once PROG is forked, the init loop uses a few stack pages and
  * its globals, never the heap: what setup dirtied is given back, the whole
  * heap and the stack below the loop's frames (the deep frames of mounts,
- * libseccomp and libcap). */
+ * libseccomp and libcap), and the code's page entries (idlemem.c). */
 static void __attribute__((noinline)) release_setup_memory(void)
 {
-	const uintptr_t page = 4096, span = 1024 * 1024;
-	uintptr_t below = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - 4 * page;
-	/* Unmapped parts of the span are skipped (ENOMEM), mapped ones freed. */
-	(void)madvise((void *)(below - span), span, MADV_DONTNEED);
+	const uintptr_t page = 4096;
+	drop_stack_below();
 	uintptr_t start = ((uintptr_t)g_heap_start + page - 1) & ~(page - 1);
 	uintptr_t end = (uintptr_t)sbrk(0) & ~(page - 1);
 	if (g_heap_start && end > start)
 		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	drop_text_pages();
 }
 
 /* Once PROG is forked the init lets go of the fds preserved for it (the

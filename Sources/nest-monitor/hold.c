@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,13 +26,17 @@ static void __attribute__((noreturn)) hold_loop(void)
 	/* Blocked signals are queued for a PID 1 too, which the kernel
 	 * spares every signal it has no handler for. */
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* What setup used is given back; the loop calls through syscall(),
+	 * as nest-init's does (idlemem.c). */
+	drop_stack_below();
+	drop_text_pages();
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&set, &si);
+		int sig = (int)syscall(SYS_rt_sigtimedwait, &set, &si, NULL, (size_t)(_NSIG / 8));
 		if (sig == SIGTERM || sig == SIGINT)
 			_exit(0);
 		for (;;) {
-			pid_t w = waitpid(-1, NULL, WNOHANG);
+			pid_t w = (pid_t)syscall(SYS_wait4, -1, NULL, WNOHANG, NULL);
 			if (w <= 0 && !(w < 0 && errno == EINTR))
 				break;
 		}

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,6 +98,21 @@ static int drain(struct stream *s)
 
 /* Reaps children (we are a subreaper) until INIT has exited and the log
  * pipes are drained. */
+/* The monitor stays as long as the container. Once the container has been
+ * quiet for IDLE_MS, what setup used is given back (the plan, which the
+ * status still needs, stays) and only what this loop runs is mapped again
+ * (idlemem.c). Not at once: a container gone sooner (`run --rm` of a
+ * short command) spares its monitor the faults of mapping back its exit
+ * path (the status file, the log's flush). */
+enum { IDLE_MS = 100 };
+
+static void __attribute__((noinline)) release_idle_memory(void)
+{
+	malloc_trim(0);
+	drop_stack_below();
+	drop_text_pages();
+}
+
 void log_loop(pid_t init, int *status)
 {
 	sigset_t set;
@@ -105,7 +121,7 @@ void log_loop(pid_t init, int *status)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		fail(NULL, "signalfd");
-	int done = 0;
+	int done = 0, released = 0;
 	struct timespec end = { 0, 0 }, now;
 	for (;;) {
 		int st;
@@ -128,9 +144,14 @@ void log_loop(pid_t init, int *status)
 			{ .fd = streams[0].fd, .events = POLLIN },
 			{ .fd = streams[1].fd, .events = POLLIN },
 		};
-		int r = poll(p, 3, done ? 500 : -1);
+		int r = poll(p, 3, done ? 500 : released ? -1 : IDLE_MS);
 		if (r < 0 && errno != EINTR)
 			break;
+		if (r == 0 && !done && !released) {
+			released = 1;
+			release_idle_memory();
+			continue;
+		}
 		if (done) {
 			/* something outlived the init and holds the pipes:
 			 * 500 ms of silence or 2 s in all */

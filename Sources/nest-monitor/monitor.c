@@ -24,8 +24,17 @@
 
 
 
+/*
+ * The functions with large buffers that monitor_main calls are kept out of
+ * line (NOINLINE): the container init is cloned inside monitor_main's
+ * frame and its stack starts below it, so every page of that frame is a
+ * page the container's PID 1 (and the monitor that stays) keeps for the
+ * container's life.
+ */
+#define NOINLINE __attribute__((noinline))
+
 /* Writes S to PATH atomically: PATH.tmp, fsync, rename. */
-static int write_atomic(const char *path, const char *s)
+static NOINLINE int write_atomic(const char *path, const char *s)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -64,7 +73,7 @@ static void close_fds_except(int a, int b)
 /* The first write to a cgroup.procs after an idle gap waits for an RCU
  * grace period (cgroup_threadgroup_rwsem): the init sets itself up
  * meanwhile. If it failed already, its message is the error. */
-static void join_cgroups(const struct nest_plan *p, int chan, pid_t pid)
+static NOINLINE void join_cgroups(const struct nest_plan *p, int chan, pid_t pid)
 {
 	/* An early monitor's spawner makes the cgroups while the init makes
 	 * its namespaces; a second byte on the go channel says they exist, EOF
@@ -117,7 +126,7 @@ static int oom_killed(const struct nest_plan *p)
 	return n > 0;
 }
 
-static void write_status(const struct nest_plan *p, int st)
+static NOINLINE void write_status(const struct nest_plan *p, int st)
 {
 	int code = 0, sig = 0;
 	if (WIFEXITED(st)) {
@@ -145,7 +154,7 @@ static void write_status(const struct nest_plan *p, int st)
 /* Talks with the child until it is ready ("R"): "G" lets it go, the
  * cgroups are joined while it works ("C" when done; before "G" when the
  * init is a fork of the child: it must inherit them). */
-static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
+static NOINLINE void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 {
 	char msg[8600], go[32];
 	pid_t pid = *pidp;
@@ -209,6 +218,26 @@ static void setup_dialog(const struct nest_plan *p, int chan, pid_t *pidp)
 	}
 }
 
+/* Started ahead of its plan (spawned with -g, or forked by the zygote
+ * with a go channel), so that its start overlaps the spawner's work: a
+ * byte on FD says the plan is written, EOF that the spawner gave up (not
+ * an error: -1, and the monitor exits quietly). FD stays g_go_fd for the
+ * second byte, "the cgroups exist". */
+int monitor_wait_go(int fd)
+{
+	char go;
+	ssize_t n;
+	g_go_fd = fd;
+	do
+		n = read(g_go_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
+	mtrace("go");
+	return 0;
+}
+
 void *g_heap_start;
 int g_go_fd = -1;
 char *g_args;
@@ -235,20 +264,9 @@ int main(int argc, char **argv)
 	mtrace("start");
 	const char *plan = argc == 2 ? argv[1] : NULL;
 	if (argc == 4 && strcmp(argv[1], "-g") == 0) {
-		/* Started ahead of its plan, so that the exec overlaps the
-		 * spawner's work: a byte on FD says the plan is written, EOF
-		 * that the spawner gave up (not an error). */
-		char go;
-		ssize_t n;
-		g_go_fd = atoi(argv[2]);
-		do
-			n = read(g_go_fd, &go, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
+		if (monitor_wait_go(atoi(argv[2])) < 0)
 			return 0;
-		fcntl(g_go_fd, F_SETFD, FD_CLOEXEC);
 		plan = argv[3];
-		mtrace("go");
 	}
 	if (!plan) {
 		dprintf(2, "usage: nest-monitor [-g FD] PLANFILE | -x PLANFILE | -z SOCKFD [PAD] | -H KIND PLANFILE PID STATUS | -n make|remove PATH\n");
@@ -274,6 +292,18 @@ int load_plan(struct nest_plan *plan, const char *path)
 	if (rc < 0)
 		failx(path, "%s", err);
 	return 0;
+}
+
+/* A failure after `created` (exec-fifo, startContainer, exec): the init's
+ * error record, if it left one on CHAN. */
+static NOINLINE void report_late_failure(int chan)
+{
+	char msg[8600];
+	ssize_t n = recv(chan, msg, sizeof msg - 1, MSG_DONTWAIT);
+	if (n > 1 && msg[0] == 'E') {
+		msg[n] = 0;
+		dprintf(2, "nest-monitor: %s\n", error_record_message(msg + 1));
+	}
 }
 
 /* Executes the plan at PATH: the monitor proper. */
@@ -402,13 +432,7 @@ int monitor_main(const char *path)
 	start_gate_close();
 	mtrace("init exited");
 	crash_point("monitor:exited");
-	/* a failure after `created` (exec-fifo, startContainer, exec) */
-	char msg[8600];
-	ssize_t n = recv(sv[0], msg, sizeof msg - 1, MSG_DONTWAIT);
-	if (n > 1 && msg[0] == 'E') {
-		msg[n] = 0;
-		dprintf(2, "nest-monitor: %s\n", error_record_message(msg + 1));
-	}
+	report_late_failure(sv[0]);
 	write_status(p, st);
 	mtrace("status written");
 	return 0;

@@ -49,6 +49,7 @@ extern int g_preserve_fds;
 
 int zygote_main(int sock);
 int monitor_main(const char *plan);
+int monitor_wait_go(int fd);
 /* nest-monitor -H KIND PLANFILE PID STATUS (hookmode.c) */
 int hook_mode_main(int argc, char **argv);
 int netns_mode_main(int argc, char **argv); /* -n make|remove PATH */
@@ -56,6 +57,12 @@ int netns_mode_main(int argc, char **argv); /* -n make|remove PATH */
 int exec_main(const char *plan);
 /* nest-monitor -u list|undo ...: a joined mount namespace's mounts (joinedmnt.c) */
 int joined_mnt_main(int argc, char **argv);
+
+/* idlemem.c, for a process that stays, once its setup is done: the stack
+ * below the caller's frames given back; the page entries of our code and
+ * read-only data dropped (only what runs next is mapped again). */
+void drop_stack_below(void);
+void drop_text_pages(void);
 
 int stdio_ensure(void); /* fds 0-2 opened on /dev/null where missing */
 int loopback_up(void);  /* lo up in the caller's network namespace; -1 with errno */

@@ -7,8 +7,11 @@
  *
  * SOCKFD is a SOCK_SEQPACKET socket. A request is the plan's path with four
  * descriptors (SCM_RIGHTS): the monitor's stdin, stdout, stderr and its
- * sync fd (fd 3, where it reports `created PID`). The answer is the new
- * monitor's pid in decimal, or `-ERRNO`. EOF on the socket ends the zygote.
+ * sync fd (fd 3, where it reports `created PID`), and optionally a fifth,
+ * a go channel (fd 4): the monitor is then forked before its plan is
+ * written and waits for it as `nest-monitor -g` does. The answer is the
+ * new monitor's pid in decimal, or `-ERRNO`. EOF on the socket ends the
+ * zygote.
  * PAD (any text) makes room in the command line, which each monitor
  * rewrites to `nest-monitor PLANFILE` so that ps tells them apart.
  */
@@ -24,17 +27,18 @@
 
 #include "nest.h"
 
-enum { NFDS = 4 };
+enum { NFDS = 4, NFDS_GO = 5 };
 
 /* One request: returns its length, 0 at EOF, -1 on error; fds are -1
- * unless exactly NFDS came with it. */
-static ssize_t receive(int sock, char *buf, size_t len, int fds[NFDS])
+ * unless NFDS or NFDS_GO came with it (fds[4] is -1 without a go
+ * channel). */
+static ssize_t receive(int sock, char *buf, size_t len, int fds[NFDS_GO])
 {
-	char control[CMSG_SPACE(sizeof(int) * NFDS)];
+	char control[CMSG_SPACE(sizeof(int) * NFDS_GO)];
 	struct iovec iov = { buf, len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = control, .msg_controllen = sizeof control };
-	for (int i = 0; i < NFDS; i++)
+	for (int i = 0; i < NFDS_GO; i++)
 		fds[i] = -1;
 	ssize_t n;
 	do
@@ -46,8 +50,8 @@ static ssize_t receive(int sock, char *buf, size_t len, int fds[NFDS])
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 		size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		int *in = (int *)CMSG_DATA(c);
-		if (got == NFDS && !(msg.msg_flags & MSG_CTRUNC)) {
-			memcpy(fds, in, sizeof(int) * NFDS);
+		if ((got == NFDS || got == NFDS_GO) && !(msg.msg_flags & MSG_CTRUNC)) {
+			memcpy(fds, in, sizeof(int) * got);
 		} else {
 			for (size_t i = 0; i < got; i++)
 				close(in[i]);
@@ -58,12 +62,14 @@ static ssize_t receive(int sock, char *buf, size_t len, int fds[NFDS])
 
 /* In the forked child: the received descriptors become 0-3, the command
  * line names the plan, and the monitor runs as if exec'd. */
-static int become_monitor(int sock, int fds[NFDS], const char *plan)
+static int become_monitor(int sock, int fds[NFDS_GO], const char *plan)
 {
 	close(sock);
 	signal(SIGCHLD, SIG_DFL);
-	for (int i = 0; i < NFDS; i++) {
-		/* received fds are all above 3, so no dup2 clobbers another */
+	int n = fds[NFDS] >= 0 ? NFDS_GO : NFDS;
+	for (int i = 0; i < n; i++) {
+		/* received fds are 4 and up, the lowest first: no dup2 clobbers
+		 * one not yet moved */
 		if (dup2(fds[i], i) < 0)
 			_exit(1);
 		close(fds[i]);
@@ -72,6 +78,8 @@ static int become_monitor(int sock, int fds[NFDS], const char *plan)
 	snprintf(g_args, g_args_len, "nest-monitor%c%s", 0, plan);
 	mtrace_restart();
 	mtrace("start");
+	if (n == NFDS_GO && monitor_wait_go(NFDS) < 0)
+		return 0;
 	return monitor_main(plan);
 }
 
@@ -85,10 +93,15 @@ int zygote_main(int sock)
 	signal(SIGCHLD, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); /* a dead monitor's init: reaped here, its status kept for pidfds */
+	/* On the heap, not in this frame: a monitor's stack (and its init's)
+	 * starts below the frame, and keeps every page it spans. */
+	enum { PLAN_MAX = 4096 };
+	char *plan = malloc(PLAN_MAX);
+	if (!plan)
+		return 1;
 	for (;;) {
-		char plan[4096];
-		int fds[NFDS];
-		ssize_t n = receive(sock, plan, sizeof plan - 1, fds);
+		int fds[NFDS_GO];
+		ssize_t n = receive(sock, plan, PLAN_MAX - 1, fds);
 		if (n == 0 || (n < 0 && errno != EINTR))
 			return 0;
 		if (n < 0)
@@ -102,8 +115,9 @@ int zygote_main(int sock)
 			if (pid == 0)
 				exit(become_monitor(sock, fds, plan));
 			snprintf(answer, sizeof answer, "%d", pid < 0 ? -errno : (int)pid);
-			for (int i = 0; i < NFDS; i++)
-				close(fds[i]);
+			for (int i = 0; i < NFDS_GO; i++)
+				if (fds[i] >= 0)
+					close(fds[i]);
 		}
 		if (send(sock, answer, strlen(answer), 0) < 0 && errno == EPIPE)
 			return 0;

@@ -80,11 +80,22 @@ struct APIClient {
     /// stderr records to the matching stream; the exit code from the exit
     /// record that ends the stream.
     func startAttached(_ id: String, rm: Bool) throws -> Int32 {
+        try attachedStream("/v1/containers/\(pathID(id))/start?attach=true", body: nil, id: id, rm: rm)
+    }
+
+    /// POST /v1/containers?attach=true: created, started and its output
+    /// followed in one request. A create error is nestd's 4xx, as for a
+    /// plain create; a start error too (nestd removed what it made).
+    func createAttached(_ request: CreateRequest) throws -> Int32 {
+        try attachedStream("/v1/containers?attach=true", body: request.json, id: nil, rm: request.autoRemove == true)
+    }
+
+    private func attachedStream(_ path: String, body: [UInt8]?, id given: String?, rm: Bool) throws -> Int32 {
         var head = UnixHTTPClient.Response(status: 0, headers: [:], body: [])
         var pending: [UInt8] = []
         var exit: WaitResponse?
         do {
-            try http.stream("POST", "/v1/containers/\(pathID(id))/start?attach=true", onHead: { head.status = $0; head.headers = $1 }, onData: { chunk in
+            try http.stream("POST", path, body: body, onHead: { head.status = $0; head.headers = $1 }, onData: { chunk in
                 if head.status >= 400 || head.headers["content-type"] == "application/json" {
                     head.body += chunk
                     return true
@@ -103,10 +114,16 @@ struct APIClient {
         }
         if head.status >= 400 {
             // not started: remove it, as a create with start does
-            _ = try? http.request("DELETE", "/v1/containers/\(pathID(id))?force=true")
-            try fail(head)
+            if let given { _ = try? http.request("DELETE", "/v1/containers/\(pathID(given))?force=true") }
+            try fail(head, flags: given == nil ? createFlags : [:])
         }
+        let id = given ?? head.headers["nest-container-id"] ?? "?"
         if head.headers["content-type"] == "application/json" {
+            // a nestd before attached creates: created only; start attached
+            if given == nil {
+                guard let created = CreateResponse(json: head.body) else { throw ExitCode.failure }
+                return try startAttached(created.id, rm: rm)
+            }
             // a nestd before attached starts: started; follow, then wait
             try attach(id)
             let result: WaitResponse = try post("/containers/\(pathID(id))/wait" + (rm ? "?remove=true" : ""))

@@ -42,14 +42,18 @@ struct Run: ParsableCommand {
     }
 }
 
-/// Attached: creates, then starts with the output attached; the stream ends
-/// with the exit status, after the daemon has removed an auto-remove (`rm`)
-/// container. Two requests. Detached: creates and starts in one request.
+/// Attached: creates and starts with the output attached, one request; the
+/// stream ends with the exit status, after the daemon has removed an
+/// auto-remove (`rm`) container. Detached: creates and starts in one request.
 /// Returns the exit status nestctl exits with.
 func runContainer(_ api: APIClient, _ request: CreateRequest, detach: Bool, rm: Bool) throws -> Int32 {
     var request = request
     request.autoRemove = rm ? true : nil
     request.start = detach ? true : nil
+    // Attached: created, started and followed in one request
+    if !detach && request.subsystem == nil {
+        return try api.createAttached(request)
+    }
     // JSON by hand: Foundation's coders cost this short-lived process more
     // than the rest of encoding and decoding these two small objects
     let response = try api.call("POST", "/containers", body: request.json, flags: createFlags)

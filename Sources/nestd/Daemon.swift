@@ -21,6 +21,9 @@ final class Daemon: Sendable {
     let runtime: Runtime
     let records: RecordStore
     let events = EventHub()
+    /// GET /v1/containers's bodies while nothing changes; every method that
+    /// changes a container's state or record brackets its work with it.
+    let listCache = ListCache()
     let root: String
     let data: String
     let logger: Logger
@@ -97,7 +100,8 @@ final class Daemon: Sendable {
             runtime.exitCheck(id).isFinal
         }, openPidfd: { [runtime] id in runtime.exitWatch(id: id) },
         noteExit: { [runtime] id, pidfd in (try? runtime.noteExit(id: id, pidfd: pidfd)) ?? false },
-        onExit: { [weak self] id in self?.exited(id) })
+        onExit: { [weak self] id in self?.exited(id) },
+        changed: { [weak self] in self?.listCache.changed() })
         watcherBox.withLock { $0 = w }
         for var r in records.loadAll() {
             let st = try? runtime.state(id: r.id)
@@ -207,6 +211,7 @@ final class Daemon: Sendable {
 
     /// A pod's config changes with each container: its containers' summaries go with it.
     func setSummary(_ id: String, _ components: [ComponentSummary]) {
+        listCache.begin(); defer { listCache.end() }
         summaries.withLock { s in
             if let slash = id.firstIndex(of: "/") {
                 let prefix = id[...slash]
@@ -219,6 +224,7 @@ final class Daemon: Sendable {
     // MARK: lifecycle
 
     func create(_ req: CreateRequest) throws(APIError) -> CreateResponse {
+        listCache.begin(); defer { listCache.end() }
         if let pod = req.pod { return try addToPod(pod, req) }
         let given = try req.subsystem.map { text throws(APIError) in try Self.handWritten(text) }
         if let given, !given.isSingleProcess { return try createPod(from: given, req) }
@@ -355,6 +361,7 @@ final class Daemon: Sendable {
     }
 
     func start(_ idOrName: String) throws(APIError) {
+        listCache.begin(); defer { listCache.end() }
         let r = try record(idOrName)
         do { try runtime.start(id: r.id) } catch { throw APIError(error) }
         let now = Date()
@@ -374,6 +381,7 @@ final class Daemon: Sendable {
     }
 
     func kill(_ idOrName: String, signal: String) throws(APIError) {
+        listCache.begin(); defer { listCache.end() }
         // the signal first: a bad one is a 400 whether or not the container exists
         let sig: Int32
         do { sig = try Signals.parse(signal) } catch { throw APIError(error) }
@@ -383,6 +391,7 @@ final class Daemon: Sendable {
 
     /// TERM, then KILL when the container has not exited after `timeout` seconds.
     func stop(_ idOrName: String, timeout: Double) throws(APIError) -> ContainerInfo {
+        listCache.begin(); defer { listCache.end() }
         let r = try record(idOrName)
         let state = stateName(r.id)
         guard state == "running" || state == "created" || state == "paused" else { return try info(r.id) }
@@ -408,6 +417,7 @@ final class Daemon: Sendable {
     /// `inPod`: called by a pod's removal, which holds `podLock`.
     func delete(_ idOrName: String, force: Bool, autoRemoval: Bool = false, exitStatus: ContainerStatus? = nil,
                 inPod: Bool = false) throws(APIError) {
+        listCache.begin(); defer { listCache.end() }
         var r = try record(idOrName)
         let status: ContainerStatus?
         if autoRemoval {

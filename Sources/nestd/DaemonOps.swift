@@ -7,6 +7,7 @@ import NestRuntime
 
 extension Daemon {
     func pause(_ idOrName: String) throws(APIError) -> ContainerInfo {
+        listCache.begin(); defer { listCache.end() }
         let r = try record(idOrName)
         do { try runtime.pause(id: r.id) } catch { throw APIError(error) }
         events.emit("paused", id: r.id, name: r.name)
@@ -14,6 +15,7 @@ extension Daemon {
     }
 
     func unpause(_ idOrName: String) throws(APIError) -> ContainerInfo {
+        listCache.begin(); defer { listCache.end() }
         let r = try record(idOrName)
         do { try runtime.resume(id: r.id) } catch { throw APIError(error) }
         events.emit("unpaused", id: r.id, name: r.name)
@@ -49,6 +51,7 @@ extension Daemon {
     /// BODY is a `linux.resources` object; what it sets replaces the
     /// limits in force. Errors name the field (`memory.limit`).
     func update(_ idOrName: String, body: [UInt8]) throws(APIError) -> ContainerInfo {
+        listCache.begin(); defer { listCache.end() }
         let resources: Spec.Linux.Resources
         do { resources = try Spec.Linux.Resources(json: JSONReader.parse(body)) } catch {
             throw APIError(400, "request body: \(error.description)", field: error.path.isEmpty ? nil : error.path)

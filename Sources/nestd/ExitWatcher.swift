@@ -28,11 +28,15 @@ final class ExitWatcher: Sendable {
     private let isStopped: @Sendable (String) -> Bool
     private let openPidfd: @Sendable (String) -> Int32?
     private let noteExit: @Sendable (String, Int32) -> Bool
+    /// Called on every wake-up with an event (an init exited, a status file
+    /// came): what a container shows may have changed.
+    private let changed: @Sendable () -> Void
 
     init(root: String, isStopped: @escaping @Sendable (String) -> Bool,
          openPidfd: @escaping @Sendable (String) -> Int32? = { _ in nil },
          noteExit: @escaping @Sendable (String, Int32) -> Bool = { _, _ in false },
-         onExit: @escaping @Sendable (String) -> Void) {
+         onExit: @escaping @Sendable (String) -> Void, changed: @escaping @Sendable () -> Void = {}) {
+        self.changed = changed
         self.root = root
         self.onExit = onExit
         self.isStopped = isStopped
@@ -103,17 +107,27 @@ final class ExitWatcher: Sendable {
     }
 
     private func loop() {
-        var buf = [UInt8](repeating: 0, count: 16384)
+        // Raw memory, not arrays: the arrays this loop read into and polled
+        // (and took slices of) were copied on every wake-up and the copies
+        // were never freed (heaptrack: 16 kB per inotify event, ~40 kB of
+        // RSS per `run --rm`, for good).
+        let bufSize = 16384
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: bufSize, alignment: 8)
+        defer { buf.deallocate() }
+        var fds = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 64)
+        defer { fds.deallocate() }
         while true {
             // The pidfds of inits not known to have exited (one that has
             // polls readable for good).
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            state.withLock { s in
-                for (id, pfd) in s.pidfds where !s.exitedInits.contains(id) {
-                    fds.append(pollfd(fd: pfd, events: Int16(POLLIN), revents: 0))
-                }
+            let live = state.withLock { s in s.pidfds.compactMap { s.exitedInits.contains($0.key) ? nil : $0.value } }
+            let count = live.count + 1
+            if count > fds.count {
+                fds.deallocate()
+                fds = .allocate(capacity: count * 2)
             }
-            let r = poll(&fds, nfds_t(fds.count), 2000)
+            fds[0] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            for i in 0..<live.count { fds[i + 1] = pollfd(fd: live[i], events: Int16(POLLIN), revents: 0) }
+            let r = poll(fds.baseAddress, nfds_t(count), 2000)
             if r == 0 {
                 // Inits that exited while their monitor still lived: a
                 // monitor killed before it wrote the status leaves it to us.
@@ -126,20 +140,20 @@ final class ExitWatcher: Sendable {
                 continue
             }
             if r < 0 { continue }
+            changed()
             var hit: Set<String> = []
-            for p in fds.dropFirst() where p.revents != 0 {
-                if let id = state.withLock({ $0.idByPidfd[p.fd] }), initExited(p.fd) { hit.insert(id) }
+            for i in 1..<count where fds[i].revents != 0 {
+                let pfd = fds[i].fd
+                if let id = state.withLock({ $0.idByPidfd[pfd] }), initExited(pfd) { hit.insert(id) }
             }
             if fds[0].revents != 0 {
-                let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                let n = read(fd, buf.baseAddress, bufSize)
                 var off = 0
                 while n > 0 && off + 16 <= n {
-                    let (wd, mask, len): (Int32, UInt32, Int) = buf.withUnsafeBytes { raw in
-                        (raw.loadUnaligned(fromByteOffset: off, as: Int32.self),
-                         raw.loadUnaligned(fromByteOffset: off + 4, as: UInt32.self),
-                         Int(raw.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self)))
-                    }
-                    let nameBytes = buf[(off + 16)..<(off + 16 + len)].prefix { $0 != 0 }
+                    let wd = buf.loadUnaligned(fromByteOffset: off, as: Int32.self)
+                    let mask = buf.loadUnaligned(fromByteOffset: off + 4, as: UInt32.self)
+                    let len = Int(buf.loadUnaligned(fromByteOffset: off + 12, as: UInt32.self))
+                    let nameBytes = UnsafeRawBufferPointer(rebasing: buf[(off + 16)..<min(off + 16 + len, n)]).prefix { $0 != 0 }
                     let name = String(decoding: nameBytes, as: UTF8.self)
                     if let id = state.withLock({ $0.watches[wd] }),
                        name == "status" || mask & UInt32(IN_DELETE_SELF) != 0 {

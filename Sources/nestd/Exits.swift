@@ -44,6 +44,7 @@ extension Daemon {
 
     /// Called by the exit watcher's thread.
     func exited(_ id: String) {
+        listCache.begin(); defer { listCache.end() }
         guard let r = known.withLock({ $0[id] }) else { return }
         let check = runtime.exitCheck(id)
         guard check.isFinal else {
@@ -72,6 +73,7 @@ extension Daemon {
     /// its exit status to the waiters. When the removal fails the container
     /// stays, as an ordinary stopped one, and the waiters are told now.
     private func removeExited(_ id: String, _ s: ContainerStatus?) {
+        listCache.begin(); defer { listCache.end() }
         if let monitor = s?.monitorPid { Self.reap(monitor) }
         do throws(APIError) {
             try delete(id, force: true, autoRemoval: true, exitStatus: s)

@@ -64,9 +64,10 @@ struct ResponseWriter: Sendable {
     }
 
     /// Starts a chunked response (followed logs, events).
-    func begin(_ status: Int = 200, contentType: String) {
+    func begin(_ status: Int = 200, contentType: String, headers: [(String, String)] = []) {
         var h = HTTPHeaders()
         h.add(name: "Content-Type", value: contentType)
+        for (name, value) in headers { h.add(name: name, value: value) }
         h.add(name: "Transfer-Encoding", value: "chunked")
         h.add(name: "Connection", value: "close")
         channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: h)), promise: nil)
@@ -184,7 +185,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // make fifty concurrent runs take turns.
             // Never on the event loop when no thread can be had: a wait
             // would stop every other connection. The client is told instead.
-            if !detachThread(inlineOnFailure: false, { router.handle(req, writer) }) {
+            if !RequestThreads.detach({ router.handle(req, writer) }) {
                 writer.json(503, ErrorBody(error: "nestd could not start a thread for the request; try again later"))
             }
         }

@@ -16,6 +16,7 @@ extension Daemon {
 
     /// Starts the created containers in <start> order.
     func startPod(_ idOrName: String) throws(APIError) -> PodInfo {
+        listCache.begin(); defer { listCache.end() }
         let p = try podRecord(idOrName)
         for m in members(p) where (try? runtime.state(id: m.id).status) == "created" { try start(m.id) }
         return podInfo(p)
@@ -24,6 +25,7 @@ extension Daemon {
     /// Stops the containers in reverse <start> order; the pod (its
     /// namespaces, its quota node) stays for containers added later.
     func stopPod(_ idOrName: String, timeout: Double) throws(APIError) -> PodInfo {
+        listCache.begin(); defer { listCache.end() }
         let p = try podRecord(idOrName)
         for m in members(p).reversed() { _ = try stop(m.id, timeout: timeout) }
         return podInfo(p)
@@ -32,6 +34,7 @@ extension Daemon {
     /// Removes the containers in reverse <start> order, then the holder and
     /// the pod's record. Without force, a running container is a 409.
     func removePod(_ idOrName: String, force: Bool) throws(APIError) {
+        listCache.begin(); defer { listCache.end() }
         try podLock.withLock { _ throws(APIError) in
             var p = try podRecord(idOrName)
             let ms = members(p)

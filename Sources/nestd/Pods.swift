@@ -96,6 +96,7 @@ extension Daemon {
     // MARK: create
 
     func createPod(_ req: PodCreateRequest) throws(APIError) -> PodInfo {
+        listCache.begin(); defer { listCache.end() }
         let name = req.name ?? ""
         try Self.checkName(name)
         if let h = req.hostname, h.isEmpty || h.utf8.count > 64 || !Self.isValidName(h) {
@@ -175,6 +176,7 @@ extension Daemon {
     /// pod's subsystem. Nothing is made when its config does not check
     /// (a quota above the pod's is a 400 naming both).
     func addToPod(_ podName: String, _ req: CreateRequest) throws(APIError) -> CreateResponse {
+        listCache.begin(); defer { listCache.end() }
         if req.subsystem != nil { throw APIError(400, "a container added to a pod is a bundle or an image, not a subsystem", field: "pod") }
         if req.tty == true || req.openStdin == true {
             throw APIError(400, "a container of a pod has no terminal or stdin of the daemon's (its output goes to its log)",
@@ -260,6 +262,7 @@ extension Daemon {
 
     /// `run --subsystem FILE` of several processes: the config is the pod.
     func createPod(from given: Subsystem, _ req: CreateRequest) throws(APIError) -> CreateResponse {
+        listCache.begin(); defer { listCache.end() }
         if req.autoRemove == true {
             throw APIError(400, "a subsystem of several processes is a pod: remove it with `nestctl pod rm`", field: "autoRemove")
         }

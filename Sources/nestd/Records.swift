@@ -62,12 +62,9 @@ struct RecordStore: Sendable {
         // no mkdir: create() made the directory, and a save must not bring
         // back that of a container that has been removed
         let d = containerDir(r.id, ephemeral: r.removesItself)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
         // seconds since the epoch, exactly: a restarted daemon shows the same
         // times (to the millisecond) and keeps the creation order
-        enc.dateEncodingStrategy = .secondsSince1970
-        try AtomicFile.write(d + "/record.json", Array(try enc.encode(r)), durable: durable)
+        try AtomicFile.write(d + "/record.json", r.jsonBytes, durable: durable)
     }
 
     /// One mkdir(2): DATA/containers exists (recover() makes it), and

@@ -54,13 +54,32 @@ struct Router: Sendable {
                     throw APIError(400, "label must be KEY or KEY=VALUE, got \"\(label.prefix(64))\"", field: "label")
                 }
                 let state = try req.oneOf("state", ["creating", "created", "running", "paused", "stopped"])
-                w.send(200, ContainerInfo.jsonArray(d.list(state: state, label: req.query["label"])) + [0x0a])
+                let label = req.query["label"]
+                let body = d.listCache.body((state ?? "") + "\u{0}" + (label ?? "\u{0}")) {
+                    var bytes = ContainerInfo.jsonArray(d.list(state: state, label: label))
+                    bytes.append(0x0a)
+                    return bytes
+                }
+                w.send(200, body)
             } else if m == .POST {
                 let body: CreateRequest
                 do { body = try JSONDecoder().decode(CreateRequest.self, from: Data(req.body)) } catch {
                     throw APIError(400, "request body: \(Self.describe(error))", field: Self.field(error))
                 }
+                // attach=true: created, started and attached in one request
+                // (nestctl run): its answer is start?attach=true's stream
+                let attach = try req.flag("attach")
+                if attach, body.subsystem != nil {
+                    throw APIError(400, "attach=true takes a bundle or an image; a subsystem is started with start=true", field: "attach")
+                }
                 let created = try d.create(body)
+                if attach {
+                    do { try startAttached(d, created.id, w) } catch {
+                        try? d.delete(created.id, force: true)
+                        throw error
+                    }
+                    return
+                }
                 if body.start == true {
                     // a subsystem of several processes is a pod
                     let isPod = d.pods.withLock { $0[created.id] != nil }

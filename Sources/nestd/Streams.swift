@@ -65,7 +65,7 @@ extension Router {
         let tail = LogTail(path: d.logPath(r), query: q)
         tail.openLog(creating: true)
         try d.start(r.id)
-        w.begin(contentType: "text/plain; charset=utf-8")
+        w.begin(contentType: "text/plain; charset=utf-8", headers: [("Nest-Container-Id", r.id)])
         withExtendedLifetime(tail) {
             if let status = tail.stream(to: w, until: follower) {
                 let exit = WaitResponse(exitCode: status.exitCode ?? -1, oomKilled: status.oomKilled ?? false)

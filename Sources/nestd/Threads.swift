@@ -1,4 +1,6 @@
 import Glibc
+import CNestShims
+import Synchronization
 
 /// A detached thread running `body`: requests that block (waits, followed
 /// logs) and the daemon's watchers each get one. When no thread can be had,
@@ -52,4 +54,30 @@ func percentDecoded(_ text: Substring, plusIsSpace: Bool = false) -> String {
         }
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// The threads requests run on. glibc keeps what a burst of requests freed
+/// in its arenas (M_ARENA_MAX bounds their number, not their size); when the
+/// last request of a burst ends, and at least `trimEvery` have ended since,
+/// it is handed back to the kernel.
+enum RequestThreads {
+    private static let active = Atomic<Int>(0)
+    private static let sinceTrim = Atomic<Int>(0)
+    private static let trimEvery = 64
+
+    /// False when no thread could be had; `body` has not run then.
+    static func detach(_ body: @escaping @Sendable () -> Void) -> Bool {
+        active.add(1, ordering: .relaxed)
+        let started = detachThread(inlineOnFailure: false) {
+            body()
+            let left = active.subtract(1, ordering: .acquiringAndReleasing).newValue
+            let ended = sinceTrim.add(1, ordering: .relaxed).newValue
+            if left == 0, ended >= trimEvery {
+                sinceTrim.store(0, ordering: .relaxed)
+                _ = nest_trim_heap()
+            }
+        }
+        if !started { active.subtract(1, ordering: .relaxed) }
+        return started
+    }
 }

@@ -3,7 +3,8 @@ import NestAPI
 import XCTest
 
 /// Auto-remove containers and attached starts: what `nestctl run --rm` does
-/// with two requests, create and start?attach=true.
+/// (one request, create?attach=true; the two of create and start?attach=true
+/// are kept for clients that create first).
 final class AutoRemoveTests: DaemonTestCase {
     func testAttachedStartEndsWithTheExitStatusAfterTheRemoval() throws {
         let bundle = try makeBundle("b", ["sh", "-c", "echo out; echo err >&2; exit 5"])
@@ -21,6 +22,38 @@ final class AutoRemoveTests: DaemonTestCase {
         XCTAssertEqual(curl("GET", "/v1/containers/\(id)").0, 404)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/" + id))
         XCTAssertFalse(FileManager.default.fileExists(atPath: data + "/containers/" + id))
+    }
+
+    /// nestctl run's one request: create, start and attach.
+    func testAttachedCreateRunsAndEndsWithTheExitStatusAfterTheRemoval() throws {
+        let bundle = try makeBundle("b", ["sh", "-c", "echo out; echo err >&2; exit 5"])
+        var (status, body) = curl("POST", "/v1/containers?attach=true", body: #"{"bundle":"\#(bundle)","autoRemove":true,"name":"one-request"}"#)
+        XCTAssertEqual(status, 200, body)
+        let records = body.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 2).map(String.init) }
+        XCTAssertEqual(records.map { $0.count > 1 ? $0[1] : "" }.sorted(), ["exit", "stderr", "stdout"], body)
+        XCTAssertEqual(records.last?[2], #"{"exitCode":5,"oomKilled":false}"#)
+        XCTAssertEqual(curl("GET", "/v1/containers/one-request").0, 404, "removed before the exit record")
+        XCTAssertEqual(nestctl(["ps", "-a"]).stdout.split(separator: "\n").count, 1)
+        // the name is free again at once
+        (status, body) = curl("POST", "/v1/containers?attach=1", body: #"{"bundle":"\#(bundle)","name":"one-request"}"#)
+        XCTAssertEqual(status, 200, body)
+        XCTAssertTrue(body.hasSuffix(#" exit {"exitCode":5,"oomKilled":false}"# + "\n"), body)
+        XCTAssertEqual(try info("one-request").state, "stopped", "without autoRemove it stays")
+    }
+
+    func testAttachedCreateOfABadRequestIsRefusedAndLeavesNothing() throws {
+        var (status, body) = curl("POST", "/v1/containers?attach=true", body: #"{"bundle":"relative/path","autoRemove":true}"#)
+        XCTAssertEqual(status, 400, body)
+        XCTAssertTrue(body.contains(#""field":"bundle""#), body)
+        (status, body) = curl("POST", "/v1/containers?attach=true", body: #"{"subsystem":"<subsystem name=\"x\"/>"}"#)
+        XCTAssertEqual(status, 400, body)
+        XCTAssertTrue(body.contains(#""field":"attach""#), body)
+        (status, body) = curl("POST", "/v1/containers?attach=maybe", body: #"{"bundle":"/nonexistent"}"#)
+        XCTAssertEqual(status, 400, body)
+        XCTAssertTrue(body.contains("attach"), body)
+        XCTAssertEqual(nestctl(["ps", "-a"]).stdout.split(separator: "\n").count, 1)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        XCTAssertEqual(left.filter { !$0.hasPrefix(".") }, [], "state left behind")
     }
 
     func testAttachedStartKeepsAnOrdinaryContainer() throws {

@@ -56,6 +56,24 @@ final class JSONTextTests: XCTestCase {
             unified: [s: s, "memory.high": "max", "B": "", "a10": "x", "a9": "y"])
     }
 
+    /// The API's times are written without Foundation's format style; they
+    /// must not change by a character (clients compare and sort them).
+    func testTimestampMatchesISO8601FormatStyle() {
+        var g = SystemRandomNumberGenerator()
+        var dates = [Date(), Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1.9995),
+                     Date(timeIntervalSince1970: 1_780_000_000.9999999), Date(timeIntervalSince1970: 978_307_199.9996),
+                     Date(timeIntervalSinceReferenceDate: -0.0005), Date(timeIntervalSince1970: 4_102_444_799.999)]
+        for _ in 0..<20000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &g))) }
+        for _ in 0..<20000 {
+            dates.append(Date(timeIntervalSince1970: Double(Int.random(in: 1_700_000_000...1_900_000_000, using: &g))
+                + Double(Int.random(in: 0..<1_000_000, using: &g)) / 1_000_000))
+        }
+        for d in dates {
+            XCTAssertEqual(Timestamp.string(d), Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(d),
+                           "\(d.timeIntervalSinceReferenceDate)")
+        }
+    }
+
     func testCreateMessagesMatchJSONEncoder() throws {
         for s in Self.tricky {
             let res = CreateResponse(id: "0123456789ab", name: s)

@@ -39,6 +39,28 @@ final class ZygoteTests: DaemonTestCase {
         XCTAssertTrue(isAlive(pid))
         kill(pid, SIGKILL)
     }
+
+    /// The zygote forks a container's monitor before the plan is written
+    /// (so that the cgroups are made while it clones the init): a create
+    /// refused after that fork leaves no monitor.
+    func testACreateRefusedAfterTheEarlyForkLeavesNoMonitor() throws {
+        let ok = nestctl(["run", "--rm", try makeBundle("ok", ["true"])])
+        XCTAssertEqual(ok.code, 0, ok.stderr)
+        let zygote = try XCTUnwrap(zygotes().first)
+        let monitors = { processes(containing: "nest-monitor").filter { parentPid($0) == zygote } }
+        XCTAssertTrue(eventually(5) { monitors().isEmpty })
+        // refused where the cgroups are planned, after the monitor is forked:
+        // the root cgroup holds processes that are not the container's
+        let bad = try makeBundle("bad", ["true"], jq: #".linux.cgroupsPath = "/""#)
+        let r = nestctl(["run", "--rm", bad])
+        XCTAssertNotEqual(r.code, 0)
+        XCTAssertTrue(r.stderr.contains("cgroupsPath"), r.stderr)
+        XCTAssertTrue(eventually(5) { monitors().isEmpty }, "a monitor outlived the refused create: \(monitors())")
+        XCTAssertEqual(zygotes(), [zygote], "the zygote serves on")
+        XCTAssertEqual(nestctl(["ps", "-a"]).stdout.split(separator: "\n").count, 1)
+        let again = nestctl(["run", "--rm", try makeBundle("ok2", ["sh", "-c", "exit 6"])])
+        XCTAssertEqual(again.code, 6, again.stderr)
+    }
 }
 
 private func parentPid(_ pid: Int32) -> Int32? {

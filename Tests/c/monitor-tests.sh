@@ -119,6 +119,7 @@ expect_error() { # NAME STEP PATH ERRNAME: the record's step, path and errno nam
 . "$(dirname "$0")/monitor-tests-cases.sh"
 . "$(dirname "$0")/monitor-tests-exec.sh"
 . "$(dirname "$0")/monitor-tests-overlay.sh"
+. "$(dirname "$0")/monitor-tests-memory.sh"
 
 if [ "$failures" -gt 0 ]; then
 	echo "$failures failure(s)"

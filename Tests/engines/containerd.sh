@@ -72,27 +72,7 @@ engine_cleanup() {
 # make_oci_archive: $T/busybox-oci.tar, an OCI image layout (one layer, the
 # busybox rootfs) named $IMG, as `ctr images import` takes it
 make_oci_archive() {
-	local o="$T/oci" layer cfg man
-	mkdir -p "$o/blobs/sha256"
-	blob() { # FILE: stored under its digest, which is printed
-		local d; d="$(sha256sum "$1" | cut -d' ' -f1)"
-		mv "$1" "$o/blobs/sha256/$d"; echo "$d"
-	}
-	cp "$T/busybox.tar" "$o/layer"
-	local lsize; lsize=$(stat -c %s "$o/layer")
-	layer="$(blob "$o/layer")"
-	printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-		"$(dpkg --print-architecture)" "$layer" > "$o/config"
-	local csize; csize=$(stat -c %s "$o/config")
-	cfg="$(blob "$o/config")"
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-		"$cfg" "$csize" "$layer" "$lsize" > "$o/manifest"
-	local msize; msize=$(stat -c %s "$o/manifest")
-	man="$(blob "$o/manifest")"
-	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' \
-		"$man" "$msize" "$IMG" > "$o/index.json"
-	echo '{"imageLayoutVersion":"1.0.0"}' > "$o/oci-layout"
-	tar -C "$o" -cf "$T/busybox-oci.tar" oci-layout index.json blobs
+	"$REPO/scripts/mkociarchive.sh" "$T/busybox.tar" "$IMG" "$T/busybox-oci.tar"
 }
 
 # task_status ID: the task's status (RUNNING, PAUSED, STOPPED, ...) or none

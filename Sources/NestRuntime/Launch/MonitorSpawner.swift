@@ -23,11 +23,14 @@ enum MonitorSpawner {
         let reportFD: Int32
         private var goFD: Int32
         private var done = false
+        /// Forked by the zygote: not our child, the kernel reaps it.
+        private let forked: Bool
 
-        init(pid: Int32, reportFD: Int32, goFD: Int32) {
+        init(pid: Int32, reportFD: Int32, goFD: Int32, forked: Bool = false) {
             self.pid = pid
             self.reportFD = reportFD
             self.goFD = goFD
+            self.forked = forked
         }
 
         /// The plan is written: let the monitor read it.
@@ -57,6 +60,7 @@ enum MonitorSpawner {
             done = true
             if goFD >= 0 { close(goFD) }
             close(reportFD)
+            if forked { return }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }

@@ -31,6 +31,25 @@ final class MonitorZygote: Sendable {
     /// `stdin` when given) and its report on the returned channel; nil when
     /// no zygote can be had.
     func spawn(plan: String, stdio: StdioMode, stdin: Int32? = nil) -> (pid: Int32, readEnd: Int32)? {
+        spawn(plan: plan, stdio: stdio, stdin: stdin, go: nil)
+    }
+
+    /// A monitor forked before its plan is written: it waits for the plan
+    /// and then for its cgroups as `nest-monitor -g` does, so that the
+    /// cgroups are made while it clones the init and the init makes its
+    /// namespaces.
+    func spawnEarly(plan: String, stdio: StdioMode) -> MonitorSpawner.Early? {
+        var go: [Int32] = [-1, -1]
+        guard MonitorSpawner.channel(&go) else { return nil }
+        defer { close(go[0]) }
+        guard let forked = spawn(plan: plan, stdio: stdio, stdin: nil, go: go[0]) else {
+            close(go[1])
+            return nil
+        }
+        return MonitorSpawner.Early(pid: forked.pid, reportFD: forked.readEnd, goFD: go[1], forked: true)
+    }
+
+    private func spawn(plan: String, stdio: StdioMode, stdin: Int32?, go: Int32?) -> (pid: Int32, readEnd: Int32)? {
         var report: [Int32] = [-1, -1]
         guard MonitorSpawner.channel(&report) else { return nil }
         let null = stdio == .inherit ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC)
@@ -45,7 +64,7 @@ final class MonitorZygote: Sendable {
             stdio == .null ? null : 1,
             stdio == .null ? null : 2,
             report[1],
-        ]
+        ] + (go.map { [$0] } ?? [])
         let pid: Int32? = process.withLock { p in
             for attempt in 0..<2 {
                 if p.sock < 0 || attempt > 0 { restart(&p) }

@@ -75,12 +75,6 @@ extension XMLElement {
         out.append(contentsOf: [UInt8(ascii: ">"), 0x0a])
     }
 
-    static func escape(_ value: String) -> String {
-        var out: [UInt8] = []
-        escape(value, into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// `& < > "` and CR, LF, TAB as references; other control characters,
     /// not representable in XML 1.0 at all, as `&#xN;` (visible and
     /// reversible). Runs without any are copied whole.

@@ -96,8 +96,6 @@ static int drain(struct stream *s)
 	return 1;
 }
 
-/* Reaps children (we are a subreaper) until INIT has exited and the log
- * pipes are drained. */
 /* The monitor stays as long as the container. Once the container has been
  * quiet for IDLE_MS, what setup used is given back (the plan, which the
  * status still needs, stays) and only what this loop runs is mapped again
@@ -113,6 +111,8 @@ static void __attribute__((noinline)) release_idle_memory(void)
 	drop_text_pages();
 }
 
+/* Reaps children (we are a subreaper) until INIT has exited and the log
+ * pipes are drained. */
 void log_loop(pid_t init, int *status)
 {
 	sigset_t set;

@@ -60,8 +60,9 @@ static ssize_t receive(int sock, char *buf, size_t len, int fds[NFDS_GO])
 	return n;
 }
 
-/* In the forked child: the received descriptors become 0-3, the command
- * line names the plan, and the monitor runs as if exec'd. */
+/* In the forked child: the received descriptors become 0-3 (4, a go
+ * channel, when one came), the command line names the plan, and the
+ * monitor runs as if exec'd. */
 static int become_monitor(int sock, int fds[NFDS_GO], const char *plan)
 {
 	close(sock);
